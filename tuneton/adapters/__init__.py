@@ -1,0 +1,1 @@
+"""Concrete adapters behind the ports; only ``tuneton.bootstrap`` chooses among them."""

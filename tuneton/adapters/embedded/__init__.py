@@ -1,0 +1,1 @@
+"""The embedded default: the ports on SQLite files under one data directory, no servers."""

@@ -1,0 +1,1 @@
+"""The playlist context: ordered, owned lists of tracks with a visibility setting."""

@@ -1,0 +1,86 @@
+"""Decide and evolve for the user aggregate: pure functions, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from tuneton.domain.context import CommandContext
+from tuneton.domain.errors import InvalidValue
+from tuneton.domain.text import clean_text
+from tuneton.domain.user.commands import RegisterUser, UpdateProfile, UserCommand
+from tuneton.domain.user.errors import NotYourProfile, UserNotFound
+from tuneton.domain.user.events import ProfileUpdated, UserEvent, UserRegistered
+
+MAX_NAME = 128
+MAX_USERNAME = 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class User:
+    """A listener's current profile as folded from their events."""
+
+    display_name: str
+    username: str | None
+    language_code: str | None
+
+
+def decide(state: User | None, command: UserCommand, ctx: CommandContext) -> list[UserEvent]:
+    """Return the events ``command`` causes, or raise a ``DomainError``."""
+    if command.user_id != ctx.actor_id:
+        raise NotYourProfile("a profile can only be changed by its owner", user_id=command.user_id)
+    match command:
+        case RegisterUser():
+            return _register(state, command)
+        case UpdateProfile():
+            return _update(state, command)
+
+
+def evolve(state: User | None, event: UserEvent) -> User:
+    """Fold one event into the state."""
+    match event:
+        case UserRegistered() | ProfileUpdated():
+            return User(
+                display_name=event.display_name, username=event.username, language_code=event.language_code
+            )
+        case _:
+            raise TypeError(f"unknown user event {type(event).__name__}")
+
+
+def _register(state: User | None, command: RegisterUser) -> list[UserEvent]:
+    wanted = User(
+        display_name=clean_text(command.display_name, field="display_name", max_length=MAX_NAME),
+        username=_clean_username(command.username),
+        language_code=_clean_language(command.language_code),
+    )
+    if state is None:
+        return [UserRegistered(**vars(wanted))]
+    return [] if wanted == state else [ProfileUpdated(**vars(wanted))]
+
+
+def _update(state: User | None, command: UpdateProfile) -> list[UserEvent]:
+    if state is None:
+        raise UserNotFound("no such user", user_id=command.user_id)
+    wanted = state
+    if command.display_name is not None:
+        name = clean_text(command.display_name, field="display_name", max_length=MAX_NAME)
+        wanted = replace(wanted, display_name=name)
+    if command.username is not None:
+        wanted = replace(wanted, username=_clean_username(command.username))
+    if command.language_code is not None:
+        wanted = replace(wanted, language_code=_clean_language(command.language_code))
+    return [] if wanted == state else [ProfileUpdated(**vars(wanted))]
+
+
+def _clean_username(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return clean_text(value.lstrip("@"), field="username", max_length=MAX_USERNAME)
+
+
+def _clean_language(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    code = value.strip()
+    if len(code) > 16 or not all(ch.isalnum() or ch == "-" for ch in code):
+        raise InvalidValue("language_code must be an IETF language tag", field="language_code")
+    return code

@@ -1,0 +1,1 @@
+"""The event contract at the edge: topics, envelopes and the Avro codec (Confluent wire format)."""

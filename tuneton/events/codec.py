@@ -1,0 +1,158 @@
+"""Avro codec in Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro body.
+
+Schemas are read from ``schemas/avro/<topic>-value.avsc`` (the source of truth), parsed once and
+registered under subject ``<topic>-value``. Decoding resolves the writer's schema (by id, from the
+registry) against the current reader schema, so old records stay readable after a compatible change.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import fastavro
+
+from tuneton.events import topics
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome, DeadLetter, EventEnvelope, OutcomeStatus
+from tuneton.events.errors import UndecodableRecord, UnknownTopic
+from tuneton.events.mapping import from_avro, to_avro
+from tuneton.ports import SchemaRegistry
+
+_MAGIC = 0
+_HEADER = struct.Struct(">bI")
+DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
+
+
+def load_schema_text(topic: str, schema_dir: Path = DEFAULT_SCHEMA_DIR) -> str:
+    """The committed schema text for ``topic``'s values."""
+    path = schema_dir / f"{topic}-value.avsc"
+    if not path.exists():
+        raise UnknownTopic(f"no schema file {path.name}")
+    return path.read_text(encoding="utf-8")
+
+
+class AvroCodec:
+    """Encodes and decodes every topic's values; call ``start`` once to register the schemas."""
+
+    def __init__(self, registry: SchemaRegistry, *, schema_dir: Path = DEFAULT_SCHEMA_DIR) -> None:
+        self._registry = registry
+        self._schema_dir = schema_dir
+        self._readers: dict[str, Any] = {}
+        self._ids: dict[str, int] = {}
+        self._writers: dict[int, Any] = {}
+
+    async def start(self) -> None:
+        """Parse and register the schema of every topic in the catalogue (idempotent)."""
+        for topic in topics.ALL_TOPICS:
+            text = load_schema_text(topic, self._schema_dir)
+            parsed = fastavro.parse_schema(json.loads(text))
+            schema_id = await self._registry.register(f"{topic}-value", text)
+            self._readers[topic], self._ids[topic] = parsed, schema_id
+            self._writers[schema_id] = parsed
+
+    # --- generic wire format -------------------------------------------------------------------
+
+    def encode(self, topic: str, record: dict[str, Any]) -> bytes:
+        """Serialise an Avro dict for ``topic`` with the registered schema id in front."""
+        if topic not in self._readers:
+            raise UnknownTopic(f"topic {topic} has no registered schema")
+        out = io.BytesIO()
+        out.write(_HEADER.pack(_MAGIC, self._ids[topic]))
+        fastavro.schemaless_writer(out, self._readers[topic], record)
+        return out.getvalue()
+
+    async def decode(self, topic: str, data: bytes | None) -> dict[str, Any]:
+        """Deserialise wire-format bytes into the current reader schema's shape."""
+        if topic not in self._readers:
+            raise UnknownTopic(f"topic {topic} has no registered schema")
+        if data is None or len(data) < _HEADER.size:
+            raise UndecodableRecord("record too short for the Confluent wire format")
+        magic, schema_id = _HEADER.unpack_from(data)
+        if magic != _MAGIC:
+            raise UndecodableRecord(f"unknown magic byte {magic}")
+        writer = await self._writer(schema_id)
+        try:
+            decoded = fastavro.schemaless_reader(
+                io.BytesIO(data[_HEADER.size :]), writer, self._readers[topic], return_record_name=True
+            )
+        except Exception as exc:  # fastavro raises a zoo of types on corrupt bodies
+            raise UndecodableRecord(f"corrupt Avro body: {exc!r}") from None
+        if not isinstance(decoded, dict):
+            raise UndecodableRecord("Avro body is not a record")
+        return decoded
+
+    async def _writer(self, schema_id: int) -> Any:
+        if schema_id not in self._writers:
+            try:
+                text = await self._registry.schema_by_id(schema_id)
+                self._writers[schema_id] = fastavro.parse_schema(json.loads(text))
+            except Exception as exc:
+                raise UndecodableRecord(f"unknown schema id {schema_id}: {exc}") from None
+        return self._writers[schema_id]
+
+    # --- typed envelopes -----------------------------------------------------------------------
+
+    def encode_command(self, envelope: CommandEnvelope) -> bytes:
+        """Wire bytes for ``tuneton.commands``."""
+        aggregate = topics.AGGREGATES[envelope.aggregate_type]
+        record = _meta(envelope, exclude="command")
+        record["command_type"] = type(envelope.command).__name__
+        record["payload"] = to_avro(envelope.command, f"{aggregate.namespace}.commands")
+        return self.encode(topics.COMMANDS, record)
+
+    async def decode_command(self, data: bytes | None) -> CommandEnvelope:
+        """A command envelope from ``tuneton.commands`` bytes."""
+        record = await self.decode(topics.COMMANDS, data)
+        aggregate = topics.AGGREGATES.get(record["aggregate_type"])
+        if aggregate is None:
+            raise UndecodableRecord(f"unknown aggregate type {record['aggregate_type']!r}")
+        del record["command_type"]
+        command = from_avro(record.pop("payload"), aggregate.command_types)
+        return CommandEnvelope(**record, command=command)
+
+    def encode_event(self, envelope: EventEnvelope) -> bytes:
+        """Wire bytes for the aggregate's events topic."""
+        aggregate = topics.AGGREGATES[envelope.aggregate_type]
+        record = _meta(envelope, exclude="event")
+        del record["aggregate_type"]
+        record["event_type"] = envelope.event_type
+        record["payload"] = to_avro(envelope.event, f"{aggregate.namespace}.events")
+        return self.encode(aggregate.events_topic, record)
+
+    async def decode_event(self, topic: str, data: bytes | None) -> EventEnvelope:
+        """An event envelope from an events topic."""
+        aggregate = next((a for a in topics.AGGREGATES.values() if a.events_topic == topic), None)
+        if aggregate is None:
+            raise UnknownTopic(f"{topic} is not an events topic")
+        record = await self.decode(topic, data)
+        del record["event_type"]
+        event = from_avro(record.pop("payload"), aggregate.event_types)
+        return EventEnvelope(**record, aggregate_type=aggregate.name, event=event)
+
+    def encode_outcome(self, outcome: CommandOutcome) -> bytes:
+        """Wire bytes for ``tuneton.command.outcomes``."""
+        record = asdict(outcome)
+        record["status"] = outcome.status.value
+        return self.encode(topics.OUTCOMES, record)
+
+    async def decode_outcome(self, data: bytes | None) -> CommandOutcome:
+        """An outcome from ``tuneton.command.outcomes`` bytes."""
+        record = await self.decode(topics.OUTCOMES, data)
+        record["status"] = OutcomeStatus(record["status"])
+        return CommandOutcome(**record)
+
+    def encode_deadletter(self, letter: DeadLetter) -> bytes:
+        """Wire bytes for ``tuneton.deadletter``."""
+        return self.encode(topics.DEADLETTER, asdict(letter))
+
+    async def decode_deadletter(self, data: bytes | None) -> DeadLetter:
+        """A dead letter from ``tuneton.deadletter`` bytes."""
+        return DeadLetter(**await self.decode(topics.DEADLETTER, data))
+
+
+def _meta(envelope: CommandEnvelope | EventEnvelope, *, exclude: str) -> dict[str, Any]:
+    return {k: v for k, v in vars(envelope).items() if k != exclude}

@@ -1,0 +1,85 @@
+"""The topic catalogue: one place that names every topic and which aggregate owns which stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tuneton.domain.playlist import commands as playlist_commands
+from tuneton.domain.playlist import decider as playlist_decider
+from tuneton.domain.playlist import events as playlist_events
+from tuneton.domain.user import commands as user_commands
+from tuneton.domain.user import decider as user_decider
+from tuneton.domain.user import events as user_events
+
+COMMANDS = "tuneton.commands"
+OUTCOMES = "tuneton.command.outcomes"
+USER_EVENTS = "tuneton.user.events"
+PLAYLIST_EVENTS = "tuneton.playlist.events"
+TRACK_EVENTS = "tuneton.track.events"
+RENDER_EVENTS = "tuneton.render.events"
+DEADLETTER = "tuneton.deadletter"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AggregateType:
+    """Everything the generic decider needs to host one aggregate type."""
+
+    name: str
+    events_topic: str
+    namespace: str
+    command_types: tuple[type[Any], ...]
+    event_types: tuple[type[Any], ...]
+    decide: Any
+    evolve: Any
+
+
+USER = AggregateType(
+    name="user",
+    events_topic=USER_EVENTS,
+    namespace="tuneton.user",
+    command_types=(user_commands.RegisterUser, user_commands.UpdateProfile),
+    event_types=(user_events.UserRegistered, user_events.ProfileUpdated),
+    decide=user_decider.decide,
+    evolve=user_decider.evolve,
+)
+
+PLAYLIST = AggregateType(
+    name="playlist",
+    events_topic=PLAYLIST_EVENTS,
+    namespace="tuneton.playlist",
+    command_types=(
+        playlist_commands.CreatePlaylist,
+        playlist_commands.RenamePlaylist,
+        playlist_commands.DescribePlaylist,
+        playlist_commands.DeletePlaylist,
+        playlist_commands.AddTrack,
+        playlist_commands.RemoveItem,
+        playlist_commands.MoveItem,
+        playlist_commands.SetVisibility,
+    ),
+    event_types=(
+        playlist_events.PlaylistCreated,
+        playlist_events.PlaylistRenamed,
+        playlist_events.PlaylistDescribed,
+        playlist_events.PlaylistDeleted,
+        playlist_events.TrackAdded,
+        playlist_events.ItemRemoved,
+        playlist_events.ItemMoved,
+        playlist_events.VisibilityChanged,
+    ),
+    decide=playlist_decider.decide,
+    evolve=playlist_decider.evolve,
+)
+
+AGGREGATES: dict[str, AggregateType] = {a.name: a for a in (USER, PLAYLIST)}
+EVENT_TOPICS: tuple[str, ...] = (USER_EVENTS, PLAYLIST_EVENTS)
+ALL_TOPICS: tuple[str, ...] = (COMMANDS, OUTCOMES, USER_EVENTS, PLAYLIST_EVENTS, DEADLETTER)
+
+
+def aggregate_of_command(command: object) -> AggregateType:
+    """Find the aggregate type that handles ``command``."""
+    for aggregate in AGGREGATES.values():
+        if isinstance(command, aggregate.command_types):
+            return aggregate
+    raise TypeError(f"no aggregate handles {type(command).__name__}")

@@ -1,0 +1,194 @@
+"""Abstract ports: what the services need from infrastructure, nothing about how it is provided.
+
+Each port has one contract test suite (tests/contract) that every adapter — embedded and distributed —
+must pass, so the two runtimes cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tuneton.domain.readmodel import Delete, RowOp, Update, Upsert
+
+__all__ = ["Delete", "RowOp", "Update", "Upsert"]
+
+Headers = tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutgoingRecord:
+    """A record to append: key decides the partition, exactly as Kafka's default partitioner does."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogRecord:
+    """A record read back from the log with its position."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+    headers: Headers = ()
+
+    @property
+    def next_position(self) -> tuple[str, int, int]:
+        """The (topic, partition, offset) a consumer commits after handling this record."""
+        return (self.topic, self.partition, self.offset + 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Appended:
+    """Where an appended record landed."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class EventLog(abc.ABC):
+    """A partitioned, append-only log with consumer groups (Kafka or its embedded stand-in)."""
+
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Connect; idempotent."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections; idempotent."""
+
+    @abc.abstractmethod
+    async def ensure_topics(self, partitions: Mapping[str, int]) -> None:
+        """Create missing topics with the given partition counts; existing topics are left alone."""
+
+    @abc.abstractmethod
+    async def append(self, records: Sequence[OutgoingRecord]) -> list[Appended]:
+        """Append records durably (acks=all) and return their positions, in order."""
+
+    @abc.abstractmethod
+    async def transact(
+        self,
+        records: Sequence[OutgoingRecord],
+        *,
+        group: str,
+        positions: Sequence[tuple[str, int, int]],
+        state: Sequence[StateWrite] = (),
+    ) -> list[Appended]:
+        """Append ``records``, commit ``positions`` for ``group`` and write ``state``: all or nothing.
+
+        This is the consume-transform-produce step of a processor. On Kafka it is a producer
+        transaction with the offsets sent to it; state lives in Faust tables there, so the Kafka log
+        refuses ``state``. On the embedded log it is one SQLite transaction.
+        """
+
+    @abc.abstractmethod
+    def subscribe(self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True) -> Subscription:
+        """Read ``topics``; with a group, resume from its committed offsets, else from the start or end."""
+
+    @abc.abstractmethod
+    async def end_offsets(self, topic: str) -> dict[int, int]:
+        """The next offset to be written, per partition (the high-water mark)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateWrite:
+    """Set (or with ``value=None`` delete) one key of a processor's state store."""
+
+    store: str
+    key: str
+    value: bytes | None
+
+
+class StateStore(abc.ABC):
+    """Read side of a processor's key-value state (embedded runtime; Faust tables on Kafka)."""
+
+    @abc.abstractmethod
+    async def get_state(self, store: str, key: str) -> bytes | None:
+        """The value last written for ``key`` in ``store``."""
+
+
+class Subscription(abc.ABC):
+    """One consumer's view of a set of topics."""
+
+    @abc.abstractmethod
+    async def poll(self, *, max_records: int = 500, wait_s: float = 1.0) -> list[LogRecord]:
+        """Return the next records (possibly none after ``wait_s`` seconds)."""
+
+    @abc.abstractmethod
+    async def commit(self, positions: Sequence[tuple[str, int, int]]) -> None:
+        """Commit (topic, partition, next_offset) for the group; no-op without a group."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Leave the group and stop fetching."""
+
+
+class SchemaRegistry(abc.ABC):
+    """Confluent-API schema registry: subjects, versions, global ids."""
+
+    @abc.abstractmethod
+    async def register(self, subject: str, schema_json: str) -> int:
+        """Register ``schema_json`` under ``subject`` (idempotent) and return its global id."""
+
+    @abc.abstractmethod
+    async def schema_by_id(self, schema_id: int) -> str:
+        """Return the schema text registered under ``schema_id``."""
+
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checkpoint:
+    """What a projector applied: the log position and the aggregate version the rows now reflect."""
+
+    projection: str
+    topic: str
+    partition: int
+    offset: int
+    aggregate_id: str
+    aggregate_version: int
+
+
+class ReadStore(abc.ABC):
+    """A relational read model (PostgreSQL or SQLite) written by projectors, read by the query API."""
+
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Connect and create the schemas of the registered projections."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections."""
+
+    @abc.abstractmethod
+    async def apply(self, ops: Sequence[RowOp], checkpoint: Checkpoint) -> bool:
+        """Apply ``ops`` and record ``checkpoint`` in ONE transaction.
+
+        Returns False (and changes nothing) when the checkpoint's offset or aggregate version was
+        already applied, which makes redelivered and duplicated events harmless.
+        """
+
+    @abc.abstractmethod
+    async def positions(self, projection: str) -> dict[tuple[str, int], int]:
+        """Next offset to read per (topic, partition) for ``projection``."""
+
+    @abc.abstractmethod
+    async def aggregate_version(self, projection: str, aggregate_id: str) -> int:
+        """The last aggregate version ``projection`` applied (0 when none)."""
+
+    @abc.abstractmethod
+    async def reset(self, projection: str) -> None:
+        """Drop the projection's rows and positions so it can be rebuilt from the log."""
+
+    @abc.abstractmethod
+    async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run a read-only query with ``:name`` parameters and return rows as dicts."""
