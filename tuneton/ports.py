@@ -91,8 +91,14 @@ class EventLog(abc.ABC):
         """
 
     @abc.abstractmethod
-    def subscribe(self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True) -> Subscription:
-        """Read ``topics``; with a group, resume from its committed offsets, else from the start or end."""
+    async def subscribe(
+        self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
+    ) -> Subscription:
+        """Read all partitions of ``topics``; with a group, resume at its committed offsets.
+
+        Partitions without a committed offset start at the beginning or, with ``from_beginning=False``,
+        at the end as of this call: a record appended after ``subscribe`` returns is never missed.
+        """
 
     @abc.abstractmethod
     async def end_offsets(self, topic: str) -> dict[int, int]:
@@ -122,6 +128,10 @@ class Subscription(abc.ABC):
     @abc.abstractmethod
     async def poll(self, *, max_records: int = 500, wait_s: float = 1.0) -> list[LogRecord]:
         """Return the next records (possibly none after ``wait_s`` seconds)."""
+
+    @abc.abstractmethod
+    async def seek(self, topic: str, partition: int, offset: int) -> None:
+        """Continue fetching ``topic``/``partition`` at ``offset`` (e.g. a projection's checkpoint)."""
 
     @abc.abstractmethod
     async def commit(self, positions: Sequence[tuple[str, int, int]]) -> None:
@@ -154,8 +164,8 @@ class Checkpoint:
     topic: str
     partition: int
     offset: int
-    aggregate_id: str
-    aggregate_version: int
+    aggregate_id: str | None = None  # None: a record with no effect (poison sent to the DLQ)
+    aggregate_version: int = 0
 
 
 class ReadStore(abc.ABC):
@@ -163,18 +173,19 @@ class ReadStore(abc.ABC):
 
     @abc.abstractmethod
     async def start(self) -> None:
-        """Connect and create the schemas of the registered projections."""
+        """Connect and create the registered projections' tables (idempotent DDL)."""
 
     @abc.abstractmethod
     async def close(self) -> None:
         """Release connections."""
 
     @abc.abstractmethod
-    async def apply(self, ops: Sequence[RowOp], checkpoint: Checkpoint) -> bool:
-        """Apply ``ops`` and record ``checkpoint`` in ONE transaction.
+    async def apply(self, batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
+        """Apply each entry's ops and record its checkpoint, the whole batch in ONE transaction.
 
-        Returns False (and changes nothing) when the checkpoint's offset or aggregate version was
-        already applied, which makes redelivered and duplicated events harmless.
+        An entry whose offset is below the stored position, or whose aggregate version is not above
+        the stored one, changes no rows (its position still advances): redelivered and duplicated
+        events are harmless. Returns the number of entries that changed rows.
         """
 
     @abc.abstractmethod
@@ -186,8 +197,8 @@ class ReadStore(abc.ABC):
         """The last aggregate version ``projection`` applied (0 when none)."""
 
     @abc.abstractmethod
-    async def reset(self, projection: str) -> None:
-        """Drop the projection's rows and positions so it can be rebuilt from the log."""
+    async def reset(self, projection: str, tables: Sequence[str]) -> None:
+        """Empty ``tables`` and forget the projection's positions and versions, in one transaction."""
 
     @abc.abstractmethod
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -130,7 +130,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         with _transaction(self.conn):
             self.conn.execute("DELETE FROM state WHERE store = ?", (store,))
 
-    def subscribe(
+    async def subscribe(
         self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
     ) -> EmbeddedSubscription:
         """A consumer over ``topics``, resuming at the group's committed offsets."""
@@ -283,7 +283,7 @@ class EmbeddedSubscription(Subscription):
                 batch.extend(records)
         return batch
 
-    def seek(self, topic: str, partition: int, offset: int) -> None:
+    async def seek(self, topic: str, partition: int, offset: int) -> None:
         """Move the fetch position (e.g. to a projection's stored checkpoint)."""
         self._positions[(topic, partition)] = offset
 

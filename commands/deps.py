@@ -1,0 +1,46 @@
+"""Dependencies of the command API, as ``Annotated`` aliases (FastAPI style)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+
+from commands.bus import CommandBus
+
+
+def get_bus(request: Request) -> CommandBus:
+    """The process's command bus (created by the composition root)."""
+    bus: CommandBus = request.app.state.command_bus
+    return bus
+
+
+def current_user(
+    request: Request,
+    x_tuneton_user: Annotated[str | None, Header(description="Trusted user id (development auth).")] = None,
+) -> str:
+    """The authenticated user id. Until Telegram auth lands, a dev header is trusted when enabled."""
+    if not request.app.state.settings.dev_auth:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "authentication is not configured")
+    if not x_tuneton_user or len(x_tuneton_user) > 64 or not x_tuneton_user.isascii():
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or malformed X-Tuneton-User header")
+    return x_tuneton_user
+
+
+def command_id(
+    idempotency_key: Annotated[
+        str | None, Header(description="Client-chosen id; a retry with the same key gets the same outcome.")
+    ] = None,
+) -> str:
+    """The command id: the client's Idempotency-Key, or a fresh UUID."""
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    if not 8 <= len(idempotency_key) <= 128 or not idempotency_key.isascii():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Idempotency-Key must be 8-128 ASCII characters")
+    return idempotency_key
+
+
+BusDep = Annotated[CommandBus, Depends(get_bus)]
+CurrentUser = Annotated[str, Depends(current_user)]
+CommandId = Annotated[str, Depends(command_id)]

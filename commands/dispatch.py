@@ -1,0 +1,71 @@
+"""Turn a domain command into an envelope, submit it, and map the verdict onto HTTP."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import HTTPException, status
+from fastapi.responses import JSONResponse
+
+from commands.bus import CommandBus, OutcomeTimeout
+from commands.schemas import CommandAccepted, Rejection
+from tuneton.domain.errors import RejectionKind
+from tuneton.events.consistency import ConsistencyToken
+from tuneton.events.envelope import CommandEnvelope, OutcomeStatus
+from tuneton.events.topics import aggregate_of_command
+
+_STATUS = {
+    RejectionKind.INVALID.value: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    RejectionKind.CONFLICT.value: status.HTTP_409_CONFLICT,
+    RejectionKind.FORBIDDEN.value: status.HTTP_403_FORBIDDEN,
+    RejectionKind.NOT_FOUND.value: status.HTTP_404_NOT_FOUND,
+}
+
+REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Rejection, "description": f"Rejected by the decider ({kind})."} for kind, code in _STATUS.items()
+} | {504: {"description": "No verdict in time; retry with the same Idempotency-Key."}}
+
+
+async def dispatch(
+    bus: CommandBus, command: Any, *, aggregate_id: str, actor_id: str, command_id: str, item_id: str | None = None
+) -> CommandAccepted | JSONResponse:
+    """Submit ``command``; return the acceptance, or a JSON rejection with the mapped status code."""
+    aggregate = aggregate_of_command(command)
+    envelope = CommandEnvelope(
+        command_id=command_id,
+        aggregate_type=aggregate.name,
+        aggregate_id=aggregate_id,
+        actor_id=actor_id,
+        issued_at=datetime.now(UTC),
+        correlation_id=str(uuid.uuid4()),
+        command=command,
+    )
+    try:
+        outcome = await bus.submit(envelope)
+    except OutcomeTimeout:
+        raise HTTPException(
+            status.HTTP_504_GATEWAY_TIMEOUT, f"no verdict in time for command {command_id}; retry with the same key"
+        ) from None
+    if outcome.status is OutcomeStatus.REJECTED:
+        rejection = Rejection(
+            reason=outcome.reason or "rejected",
+            kind=outcome.kind or RejectionKind.CONFLICT.value,
+            message=outcome.message or "",
+            details=json.loads(outcome.details_json or "{}"),
+            command_id=command_id,
+        )
+        return JSONResponse(rejection.model_dump(), status_code=_STATUS.get(rejection.kind, 409))
+    token = ConsistencyToken(
+        aggregate_type=aggregate.name, aggregate_id=aggregate_id, version=outcome.aggregate_version
+    )
+    return CommandAccepted(
+        command_id=command_id,
+        aggregate_id=aggregate_id,
+        version=outcome.aggregate_version,
+        events=outcome.event_count,
+        consistency_token=token.encode(),
+        item_id=item_id,
+    )

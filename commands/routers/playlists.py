@@ -1,0 +1,105 @@
+"""Playlist commands: create, rename, describe, delete, add/remove/move items, visibility."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+from fastapi.responses import JSONResponse
+
+from commands.deps import BusDep, CommandId, CurrentUser
+from commands.dispatch import REJECTION_RESPONSES, dispatch
+from commands.schemas import (
+    CommandAccepted,
+    ItemAdd,
+    ItemMove,
+    PlaylistCreate,
+    PlaylistDescribe,
+    PlaylistRename,
+    PlaylistVisibility,
+)
+from tuneton.domain.playlist import commands as c
+from tuneton.events.envelope import derived_id
+
+router = APIRouter(prefix="/v1/playlists", tags=["playlist commands"], responses=REJECTION_RESPONSES)
+
+PlaylistId = Annotated[str, Path(min_length=1, max_length=128)]
+ItemId = Annotated[str, Path(min_length=1, max_length=128)]
+Accepted = CommandAccepted | JSONResponse
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted)
+async def create_playlist(body: PlaylistCreate, bus: BusDep, user: CurrentUser, command_id: CommandId) -> Accepted:
+    """Create a playlist owned by the caller; its id is derived from the command id (retry-safe)."""
+    playlist_id = str(uuid.UUID(derived_id(command_id, "playlist")))
+    command = c.CreatePlaylist(
+        playlist_id=playlist_id, name=body.name, description=body.description, visibility=body.visibility
+    )
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)
+
+
+@router.put("/{playlist_id}/name", response_model=CommandAccepted)
+async def rename_playlist(
+    playlist_id: PlaylistId, body: PlaylistRename, bus: BusDep, user: CurrentUser, command_id: CommandId
+) -> Accepted:
+    """Rename the playlist."""
+    command = c.RenamePlaylist(playlist_id=playlist_id, name=body.name)
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)
+
+
+@router.put("/{playlist_id}/description", response_model=CommandAccepted)
+async def describe_playlist(
+    playlist_id: PlaylistId, body: PlaylistDescribe, bus: BusDep, user: CurrentUser, command_id: CommandId
+) -> Accepted:
+    """Replace the description."""
+    command = c.DescribePlaylist(playlist_id=playlist_id, description=body.description)
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)
+
+
+@router.put("/{playlist_id}/visibility", response_model=CommandAccepted)
+async def set_visibility(
+    playlist_id: PlaylistId, body: PlaylistVisibility, bus: BusDep, user: CurrentUser, command_id: CommandId
+) -> Accepted:
+    """Make the playlist private, unlisted or public."""
+    command = c.SetVisibility(playlist_id=playlist_id, visibility=body.visibility)
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)
+
+
+@router.delete("/{playlist_id}", response_model=CommandAccepted)
+async def delete_playlist(playlist_id: PlaylistId, bus: BusDep, user: CurrentUser, command_id: CommandId) -> Accepted:
+    """Delete the playlist."""
+    command = c.DeletePlaylist(playlist_id=playlist_id)
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)
+
+
+@router.post("/{playlist_id}/items", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted)
+async def add_track(
+    playlist_id: PlaylistId, body: ItemAdd, bus: BusDep, user: CurrentUser, command_id: CommandId
+) -> Accepted:
+    """Append a track, or insert it after ``after_item_id``; the response names the new item."""
+    item_id = derived_id(command_id, "item")
+    command = c.AddTrack(
+        playlist_id=playlist_id, item_id=item_id, track_id=body.track_id, after_item_id=body.after_item_id
+    )
+    return await dispatch(
+        bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id, item_id=item_id
+    )
+
+
+@router.delete("/{playlist_id}/items/{item_id}", response_model=CommandAccepted)
+async def remove_item(
+    playlist_id: PlaylistId, item_id: ItemId, bus: BusDep, user: CurrentUser, command_id: CommandId
+) -> Accepted:
+    """Remove one item."""
+    command = c.RemoveItem(playlist_id=playlist_id, item_id=item_id)
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)
+
+
+@router.post("/{playlist_id}/items/{item_id}/move", response_model=CommandAccepted)
+async def move_item(
+    playlist_id: PlaylistId, item_id: ItemId, body: ItemMove, bus: BusDep, user: CurrentUser, command_id: CommandId
+) -> Accepted:
+    """Move an item after another one, or to the top with ``after_item_id: null``."""
+    command = c.MoveItem(playlist_id=playlist_id, item_id=item_id, after_item_id=body.after_item_id)
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)

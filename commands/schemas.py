@@ -1,0 +1,85 @@
+"""HTTP contract of the command API: request bodies in, verdicts out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tuneton.domain.playlist.commands import Visibility
+
+
+class PlaylistCreate(BaseModel):
+    """Body of ``POST /v1/playlists``."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    visibility: Visibility = Visibility.PRIVATE
+
+
+class PlaylistRename(BaseModel):
+    """Body of ``PUT /v1/playlists/{id}/name``."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PlaylistDescribe(BaseModel):
+    """Body of ``PUT /v1/playlists/{id}/description``."""
+
+    description: str = Field(max_length=2000)
+
+
+class PlaylistVisibility(BaseModel):
+    """Body of ``PUT /v1/playlists/{id}/visibility``."""
+
+    visibility: Visibility
+
+
+class ItemAdd(BaseModel):
+    """Body of ``POST /v1/playlists/{id}/items``: append, or insert after ``after_item_id``."""
+
+    track_id: str = Field(min_length=1, max_length=128)
+    after_item_id: str | None = None
+
+
+class ItemMove(BaseModel):
+    """Body of ``POST /v1/playlists/{id}/items/{item_id}/move``: ``null`` moves to the top."""
+
+    after_item_id: str | None
+
+
+class ProfileUpsert(BaseModel):
+    """Body of ``PUT /v1/users/me``: register or refresh the caller's profile."""
+
+    display_name: str = Field(min_length=1, max_length=128)
+    username: str | None = Field(default=None, max_length=64)
+    language_code: str | None = Field(default=None, max_length=16)
+
+
+class ProfilePatch(BaseModel):
+    """Body of ``PATCH /v1/users/me``: fields left out keep their value."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=128)
+    username: str | None = Field(default=None, max_length=64)
+    language_code: str | None = Field(default=None, max_length=16)
+
+
+class CommandAccepted(BaseModel):
+    """The decider recorded the command (``events`` may be 0 for a no-op)."""
+
+    command_id: str
+    aggregate_id: str
+    version: int = Field(description="Stream version after the command.")
+    events: int = Field(description="Events this command appended.")
+    consistency_token: str = Field(description="Pass to queries to read your own write.")
+    item_id: str | None = Field(default=None, description="Id of the item an add-track command created.")
+
+
+class Rejection(BaseModel):
+    """Why the decider refused the command; nothing was recorded."""
+
+    reason: str = Field(description="Stable machine-readable code, e.g. playlist_not_found.")
+    kind: str = Field(description="invalid | conflict | forbidden | not_found")
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    command_id: str

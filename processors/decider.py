@@ -1,0 +1,129 @@
+"""The decider step: one command in, its events and outcome out, the aggregate's new snapshot kept.
+
+Runtime-agnostic: the Faust agent and the embedded runner both call ``DeciderStep.handle`` and then
+persist its result atomically (Kafka transaction / SQLite transaction). Because event ids derive from
+the command id and times from the command's ``issued_at``, handling a redelivered command produces
+byte-identical events, and a remembered ``command_id`` produces only its original outcome again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from processors import snapshots
+from processors.snapshots import AggregateRecord, RememberedOutcome
+from tuneton.domain.context import CommandContext
+from tuneton.domain.errors import DomainError
+from tuneton.events import topics
+from tuneton.events.codec import AvroCodec
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome, EventEnvelope, OutcomeStatus, derived_id
+from tuneton.ports import LogRecord, OutgoingRecord
+
+STATE_STORE = "decider-state"
+GROUP = "tuneton-decider"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeciderResult:
+    """What to persist for one command: records to append and the snapshot to store (None: unchanged)."""
+
+    key: str
+    outputs: list[OutgoingRecord]
+    snapshot: bytes | None
+
+
+def state_key(aggregate_type: str, aggregate_id: str) -> str:
+    """State-store key of one aggregate: type-qualified, since ids are only unique per type."""
+    return f"{aggregate_type}:{aggregate_id}"
+
+
+class DeciderStep:
+    """Decides commands with the pure domain deciders; owns no I/O."""
+
+    def __init__(self, codec: AvroCodec) -> None:
+        self._codec = codec
+
+    async def decode(self, record: LogRecord) -> CommandEnvelope:
+        """Decode a command record (raises ``UndecodableRecord`` for poison)."""
+        return await self._codec.decode_command(record.value)
+
+    def handle(self, command: CommandEnvelope, stored: bytes | None) -> DeciderResult:
+        """Decide ``command`` against the stored snapshot."""
+        aggregate = topics.AGGREGATES[command.aggregate_type]
+        record = snapshots.load(stored, aggregate)
+        key = state_key(command.aggregate_type, command.aggregate_id)
+        remembered = record.recent.get(command.command_id)
+        if remembered is not None:
+            return DeciderResult(key=key, outputs=[self._outcome_record(command, remembered)], snapshot=None)
+        ctx = CommandContext(actor_id=command.actor_id, issued_at=command.issued_at)
+        try:
+            events = aggregate.decide(record.state, command.command, ctx)
+        except DomainError as rejection:
+            remembered = _rejected(record, rejection)
+            record.remember(command.command_id, remembered)
+            return DeciderResult(
+                key=key, outputs=[self._outcome_record(command, remembered)], snapshot=snapshots.dump(record)
+            )
+        outputs = []
+        for index, event in enumerate(events):
+            record.state = aggregate.evolve(record.state, event)
+            record.version += 1
+            outputs.append(self._event_record(command, event, record.version, index))
+        remembered = RememberedOutcome(
+            status=OutcomeStatus.ACCEPTED.value, aggregate_version=record.version, event_count=len(events)
+        )
+        record.remember(command.command_id, remembered)
+        outputs.append(self._outcome_record(command, remembered))
+        return DeciderResult(key=key, outputs=outputs, snapshot=snapshots.dump(record))
+
+    def _event_record(self, command: CommandEnvelope, event: object, version: int, index: int) -> OutgoingRecord:
+        envelope = EventEnvelope(
+            event_id=derived_id(command.command_id, f"event/{index}"),
+            aggregate_type=command.aggregate_type,
+            aggregate_id=command.aggregate_id,
+            aggregate_version=version,
+            occurred_at=command.issued_at,
+            actor_id=command.actor_id,
+            correlation_id=command.correlation_id,
+            causation_id=command.command_id,
+            event=event,
+        )
+        return OutgoingRecord(
+            topic=topics.AGGREGATES[command.aggregate_type].events_topic,
+            key=command.aggregate_id.encode(),
+            value=self._codec.encode_event(envelope),
+            headers=(("event_type", envelope.event_type.encode()),),
+        )
+
+    def _outcome_record(self, command: CommandEnvelope, remembered: RememberedOutcome) -> OutgoingRecord:
+        outcome = CommandOutcome(
+            command_id=command.command_id,
+            correlation_id=command.correlation_id,
+            aggregate_type=command.aggregate_type,
+            aggregate_id=command.aggregate_id,
+            status=OutcomeStatus(remembered.status),
+            aggregate_version=remembered.aggregate_version,
+            event_count=remembered.event_count,
+            decided_at=datetime.now(UTC),
+            reason=remembered.reason,
+            kind=remembered.kind,
+            message=remembered.message,
+            details_json=remembered.details_json,
+        )
+        return OutgoingRecord(
+            topic=topics.OUTCOMES, key=command.correlation_id.encode(), value=self._codec.encode_outcome(outcome)
+        )
+
+
+def _rejected(record: AggregateRecord, rejection: DomainError) -> RememberedOutcome:
+    return RememberedOutcome(
+        status=OutcomeStatus.REJECTED.value,
+        aggregate_version=record.version,
+        event_count=0,
+        reason=rejection.reason,
+        kind=rejection.kind.value,
+        message=rejection.message,
+        details_json=json.dumps(rejection.details, default=str, ensure_ascii=False),
+    )

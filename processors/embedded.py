@@ -1,0 +1,122 @@
+"""Hosts for the processor steps on any EventLog: the embedded default runs these as asyncio tasks.
+
+They drive exactly the steps the Faust agents drive; only the transaction mechanics differ. An error
+inside a step (undecodable record, a bug tripped by odd data) dead-letters that record and moves on;
+an error while persisting (disk, database) stops the loop and is retried from the last commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from processors.decider import GROUP as DECIDER_GROUP
+from processors.decider import STATE_STORE, DeciderStep, state_key
+from processors.dlq import dead_letter
+from processors.projector import Entry, ProjectorStep
+from tuneton.events import topics
+from tuneton.events.codec import AvroCodec
+from tuneton.observability import metrics
+from tuneton.ports import EventLog, LogRecord, OutgoingRecord, ReadStore, StateStore, StateWrite
+
+log = logging.getLogger(__name__)
+
+
+def _last_positions(records: Sequence[LogRecord]) -> list[tuple[str, int, int]]:
+    latest: dict[tuple[str, int], int] = {}
+    for record in records:
+        latest[(record.topic, record.partition)] = record.offset + 1
+    return [(t, p, o) for (t, p), o in latest.items()]
+
+
+class DeciderRunner:
+    """Consumes ``tuneton.commands``; each batch commits events, outcomes, snapshots and offsets at once."""
+
+    def __init__(self, log_: EventLog, state: StateStore, codec: AvroCodec, *, batch: int = 200) -> None:
+        self._log = log_
+        self._state = state
+        self._codec = codec
+        self._step = DeciderStep(codec)
+        self._batch = batch
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Process until ``stop`` is set."""
+        subscription = await self._log.subscribe([topics.COMMANDS], group=DECIDER_GROUP)
+        try:
+            while not stop.is_set():
+                records = await subscription.poll(max_records=self._batch, wait_s=0.2)
+                if records:
+                    await self.process(records)
+        finally:
+            await subscription.close()
+
+    async def process(self, records: Sequence[LogRecord]) -> None:
+        """Decide a batch; snapshots written earlier in the batch are seen by later commands."""
+        outputs: list[OutgoingRecord] = []
+        snapshots: dict[str, bytes] = {}
+        for record in records:
+            try:
+                command = await self._step.decode(record)
+                key = state_key(command.aggregate_type, command.aggregate_id)
+                stored = snapshots.get(key) or await self._state.get_state(STATE_STORE, key)
+                result = self._step.handle(command, stored)
+            except Exception as error:  # noqa: BLE001 - any step failure is this record's fault
+                log.warning("dead-lettering command %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
+                outputs.append(dead_letter(self._codec, record, processor=DECIDER_GROUP, error=error))
+                metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
+                continue
+            outputs.extend(result.outputs)
+            if result.snapshot is not None:
+                snapshots[result.key] = result.snapshot
+        writes = [StateWrite(store=STATE_STORE, key=k, value=v) for k, v in snapshots.items()]
+        await self._log.transact(outputs, group=DECIDER_GROUP, positions=_last_positions(records), state=writes)
+        metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(records))
+
+
+class ProjectorRunner:
+    """Consumes a projection's topics; the read store is the source of truth for positions."""
+
+    def __init__(self, log_: EventLog, store: ReadStore, step: ProjectorStep, codec: AvroCodec, *, batch: int = 500) -> None:
+        self._log = log_
+        self._store = store
+        self._step = step
+        self._codec = codec
+        self._batch = batch
+
+    @property
+    def group(self) -> str:
+        """This projector's consumer group."""
+        return self._step.projection.group
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Resume at the checkpoints stored with the rows and project until ``stop`` is set."""
+        subscription = await self._log.subscribe(list(self._step.projection.topics), group=self.group)
+        try:
+            for (topic, partition), offset in (await self._store.positions(self._step.projection.name)).items():
+                await subscription.seek(topic, partition, offset)
+            while not stop.is_set():
+                records = await subscription.poll(max_records=self._batch, wait_s=0.2)
+                if records:
+                    await self.process(records)
+                    await subscription.commit(_last_positions(records))
+        finally:
+            await subscription.close()
+
+    async def process(self, records: Sequence[LogRecord]) -> int:
+        """Project a batch in one read-store transaction; poison goes to the DLQ first."""
+        entries: list[Entry] = []
+        letters: list[OutgoingRecord] = []
+        for record in records:
+            try:
+                entries.append(await self._step.entry(record))
+            except Exception as error:  # noqa: BLE001 - any step failure is this record's fault
+                log.warning("dead-lettering event %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
+                letters.append(dead_letter(self._codec, record, processor=self.group, error=error))
+                entries.append(([], self._step.checkpoint(record)))
+                metrics.DEAD_LETTERS.labels(self.group).inc()
+        if letters:
+            await self._log.append(letters)
+        applied = await self._store.apply(entries)
+        metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
+        return applied

@@ -1,0 +1,95 @@
+"""JSON snapshots of aggregate state for the decider's state store (Faust table or SQLite).
+
+Snapshots are an internal cache, not a contract: they can always be rebuilt by replaying the event
+topics (``tuneton projections rebuild decider``), so a generic type-hint-driven mapper is enough.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuneton.events.topics import AggregateType
+
+RECENT_COMMANDS = 256  # command ids remembered per aggregate for idempotent retries
+
+
+@dataclass(kw_only=True)
+class RememberedOutcome:
+    """What a processed command decided, replayed verbatim when the same command_id comes again."""
+
+    status: str
+    aggregate_version: int
+    event_count: int
+    reason: str | None = None
+    kind: str | None = None
+    message: str | None = None
+    details_json: str | None = None
+
+
+@dataclass(kw_only=True)
+class AggregateRecord:
+    """Everything the decider keeps per aggregate id."""
+
+    version: int = 0
+    state: Any = None
+    recent: dict[str, RememberedOutcome] = field(default_factory=dict)
+
+    def remember(self, command_id: str, outcome: RememberedOutcome) -> None:
+        """Record an outcome, forgetting the oldest beyond ``RECENT_COMMANDS``."""
+        self.recent[command_id] = outcome
+        while len(self.recent) > RECENT_COMMANDS:
+            del self.recent[next(iter(self.recent))]
+
+
+def dump(record: AggregateRecord) -> bytes:
+    """Serialise a record to compact JSON bytes."""
+    body = {
+        "version": record.version,
+        "state": None if record.state is None else _plain(record.state),
+        "recent": {k: dataclasses.asdict(v) for k, v in record.recent.items()},
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def load(data: bytes | None, aggregate: AggregateType) -> AggregateRecord:
+    """Deserialise a record; ``None`` (never seen) gives an empty record."""
+    if data is None:
+        return AggregateRecord()
+    body = json.loads(data)
+    state_type = typing.get_type_hints(aggregate.evolve)["return"]
+    state = None if body["state"] is None else _typed(state_type, body["state"])
+    recent = {k: RememberedOutcome(**v) for k, v in body["recent"].items()}
+    return AggregateRecord(version=body["version"], state=state, recent=recent)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _typed(inner[0], value)
+    if origin is tuple:
+        return tuple(_typed(typing.get_args(hint)[0], v) for v in value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return hint(**{k: _typed(hints[k], v) for k, v in value.items()})
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    return value

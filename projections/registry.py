@@ -1,0 +1,34 @@
+"""The projections the product runs, by name (what ``tuneton projections rebuild NAME`` accepts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from projections.playlists import project as playlists
+from projections.users import project as users
+
+
+@dataclass(frozen=True, kw_only=True)
+class Projection:
+    """A named projection: its topics, tables, DDL and pure ``project`` function."""
+
+    name: str
+    topics: tuple[str, ...]
+    tables: tuple[str, ...]
+    schema: Path
+    project: Any
+
+    @property
+    def group(self) -> str:
+        """Consumer group of the projector that maintains this read model."""
+        return f"tuneton-projector-{self.name}"
+
+
+PROJECTIONS: dict[str, Projection] = {
+    module.NAME: Projection(
+        name=module.NAME, topics=module.TOPICS, tables=module.TABLES, schema=module.SCHEMA, project=module.project
+    )
+    for module in (playlists, users)
+}

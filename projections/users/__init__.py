@@ -1,0 +1,1 @@
+"""The users read model: one row per listener profile."""

@@ -1,0 +1,1 @@
+"""The query API: reads the read models, honouring consistency tokens for read-your-writes."""

@@ -1,0 +1,62 @@
+"""Dependencies of the query API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Query, Request, status
+
+from query_api.consistency import ReadModelBehind, wait_for
+from tuneton.events.consistency import BadConsistencyToken, ConsistencyToken
+from tuneton.ports import ReadStore
+
+
+def get_read_store(request: Request) -> ReadStore:
+    """The process's read store (created by the composition root)."""
+    store: ReadStore = request.app.state.read_store
+    return store
+
+
+def optional_user(x_tuneton_user: Annotated[str | None, Header()] = None) -> str | None:
+    """The caller's user id when the (development) auth header is present."""
+    return x_tuneton_user or None
+
+
+def required_user(user: Annotated[str | None, Depends(optional_user)]) -> str:
+    """The caller's user id; 401 without one."""
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-Tuneton-User header")
+    return user
+
+
+async def consistent(
+    request: Request,
+    store: Annotated[ReadStore, Depends(get_read_store)],
+    consistency: Annotated[
+        str | None, Query(description="Consistency token from a command: wait until the read reflects it.")
+    ] = None,
+    x_consistency_token: Annotated[str | None, Header()] = None,
+) -> None:
+    """Wait (bounded) for the read model to reach the given token; 400 if bad, 503 if still behind."""
+    raw = consistency or x_consistency_token
+    if raw is None:
+        return
+    try:
+        token = ConsistencyToken.decode(raw)
+    except BadConsistencyToken as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    try:
+        await wait_for(store, token, budget_s=request.app.state.settings.consistency_wait_s)
+    except ReadModelBehind as behind:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(behind), headers={"Retry-After": "1"}
+        ) from None
+
+
+ReadStoreDep = Annotated[ReadStore, Depends(get_read_store)]
+OptionalUser = Annotated[str | None, Depends(optional_user)]
+RequiredUser = Annotated[str, Depends(required_user)]
+Consistent = Depends(consistent)
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+ItemsLimit = Annotated[int, Query(ge=1, le=10_000)]

@@ -1,0 +1,11 @@
+"""The query API's routers, for the composition root to mount."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from query_api.routers import playlists, users
+
+router = APIRouter()
+router.include_router(playlists.router)
+router.include_router(users.router)

@@ -1,0 +1,1 @@
+"""Read-side queries (the only place with SQL for reads), one module per read model."""

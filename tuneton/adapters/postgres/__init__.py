@@ -1,0 +1,1 @@
+"""PostgreSQL adapters for the distributed runtime (psycopg 3)."""

@@ -1,0 +1,78 @@
+"""Turn row operations and checkpoints into parameterised SQL for either dialect.
+
+Table and column names come from our own projections (never from requests); values are always bound
+parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tuneton.ports import Delete, RowOp, Update, Upsert
+
+BOOKKEEPING_DDL = """
+CREATE TABLE IF NOT EXISTS projection_positions (
+    projection TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset BIGINT NOT NULL,
+    PRIMARY KEY (projection, topic, partition));
+CREATE TABLE IF NOT EXISTS projection_versions (
+    projection TEXT NOT NULL, aggregate_id TEXT NOT NULL, version BIGINT NOT NULL,
+    PRIMARY KEY (projection, aggregate_id));
+"""
+
+_NAMED = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a database spells a bound parameter."""
+
+    name: str
+
+    def param(self, name: str) -> str:
+        """Placeholder for the named parameter ``name``."""
+        return f":{name}" if self.name == "sqlite" else f"%({name})s"
+
+    def translate(self, sql: str) -> str:
+        """Rewrite ``:name`` placeholders into this dialect's."""
+        return sql if self.name == "sqlite" else _NAMED.sub(r"%(\1)s", sql)
+
+
+SQLITE = Dialect("sqlite")
+POSTGRES = Dialect("postgres")
+
+
+def statement(op: RowOp, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters for one row operation."""
+    match op:
+        case Upsert():
+            columns = {**op.key, **op.values}
+            names = ", ".join(columns)
+            values = ", ".join(dialect.param(c) for c in columns)
+            conflict = ", ".join(op.key)
+            updates = ", ".join(f"{c} = excluded.{c}" for c in op.values) or None
+            action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+            sql = f"INSERT INTO {op.table} ({names}) VALUES ({values}) ON CONFLICT ({conflict}) {action}"
+            return sql, dict(columns)
+        case Update():
+            sets = ", ".join(f"{c} = {dialect.param('v_' + c)}" for c in op.values)
+            sql = f"UPDATE {op.table} SET {sets} WHERE {_where(op.key, dialect)}"
+            return sql, {**_prefixed(op.values, "v_"), **_prefixed(op.key, "k_")}
+        case Delete():
+            return f"DELETE FROM {op.table} WHERE {_where(op.key, dialect)}", _prefixed(op.key, "k_")
+
+
+def _where(key: Mapping[str, Any], dialect: Dialect) -> str:
+    return " AND ".join(f"{c} = {dialect.param('k_' + c)}" for c in key)
+
+
+def _prefixed(values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    return {prefix + k: v for k, v in values.items()}
+
+
+def split_script(script: str) -> list[str]:
+    """Split a DDL script into statements (our DDL has no semicolons inside literals)."""
+    body = "\n".join(line for line in script.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]

@@ -1,0 +1,1 @@
+"""SQLite adapters for the embedded default."""

@@ -1,0 +1,120 @@
+"""Read models on SQLite: the embedded default's ReadStore."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tuneton.adapters.embedded.database import connect
+from tuneton.adapters.sql.batch import plan_batch
+from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, SQLITE, split_script
+from tuneton.ports import Checkpoint, ReadStore, RowOp
+
+
+class SqliteReadStore(ReadStore):
+    """ReadStore on ``<data_dir>/readmodels.db``."""
+
+    def __init__(self, path: Path, *, ddl: Sequence[str], synchronous: str = "NORMAL") -> None:
+        self._path = path
+        self._ddl = ddl
+        self._synchronous = synchronous
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("read store not started")
+        return self._conn
+
+    async def start(self) -> None:
+        """Open the file and create the tables."""
+        if self._conn is not None:
+            return
+        self._conn = connect(self._path, synchronous=self._synchronous)
+        self._conn.row_factory = sqlite3.Row
+        for script in (BOOKKEEPING_DDL, *self._ddl):
+            for sql in split_script(script.replace('COLLATE "C"', "COLLATE BINARY")):
+                self._conn.execute(sql)
+
+    async def close(self) -> None:
+        """Close the file."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def apply(self, batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
+        """One transaction for the whole batch; see ``ReadStore.apply``."""
+        if not batch:
+            return 0
+        projection = batch[0][1].projection
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            ids = sorted({c.aggregate_id for _, c in batch if c.aggregate_id is not None})
+            plan = plan_batch(
+                batch,
+                positions=await self.positions(projection),
+                versions=self._versions(projection, ids),
+                dialect=SQLITE,
+            )
+            for sql, params in plan.statements:
+                db.execute(sql, params)
+            db.executemany(
+                "INSERT INTO projection_positions VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) "
+                "DO UPDATE SET next_offset = excluded.next_offset",
+                [(projection, t, p, o) for (t, p), o in plan.positions.items()],
+            )
+            db.executemany(
+                "INSERT INTO projection_versions VALUES (?, ?, ?) ON CONFLICT (projection, aggregate_id) "
+                "DO UPDATE SET version = excluded.version",
+                [(projection, a, v) for a, v in plan.versions.items()],
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return plan.applied
+
+    def _versions(self, projection: str, ids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), 500):  # SQLite caps bound parameters per statement
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._db.execute(
+                f"SELECT aggregate_id, version FROM projection_versions WHERE projection = ? "
+                f"AND aggregate_id IN ({marks})",
+                (projection, *chunk),
+            )
+            found.update({str(a): int(v) for a, v in rows})
+        return found
+
+    async def positions(self, projection: str) -> dict[tuple[str, int], int]:
+        """Stored next offsets."""
+        rows = self._db.execute(
+            "SELECT topic, partition, next_offset FROM projection_positions WHERE projection = ?", (projection,)
+        )
+        return {(str(t), int(p)): int(o) for t, p, o in rows}
+
+    async def aggregate_version(self, projection: str, aggregate_id: str) -> int:
+        """Stored version of one aggregate."""
+        return self._versions(projection, [aggregate_id]).get(aggregate_id, 0)
+
+    async def reset(self, projection: str, tables: Sequence[str]) -> None:
+        """Empty the projection's tables and bookkeeping in one transaction."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for table in tables:
+                db.execute(f"DELETE FROM {table}")
+            db.execute("DELETE FROM projection_positions WHERE projection = ?", (projection,))
+            db.execute("DELETE FROM projection_versions WHERE projection = ?", (projection,))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Rows as dicts."""
+        return [dict(row) for row in self._db.execute(sql, dict(params))]

@@ -1,0 +1,127 @@
+"""THE composition root: settings in, concrete adapters out. Nothing is built at import time.
+
+Embedded: the event log, schema registry and decider state in ``<data_dir>/events.db``, the read
+models in ``<data_dir>/readmodels.db``, and the processors as asyncio tasks in the serving process.
+Distributed: Kafka, a Confluent-API schema registry and PostgreSQL; the processors run as
+faust-streaming workers (``python -m processors worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from processors.embedded import DeciderRunner, ProjectorRunner
+from processors.projector import ProjectorStep
+from projections.registry import PROJECTIONS
+from tuneton.events import topics
+from tuneton.events.codec import AvroCodec
+from tuneton.ports import EventLog, ReadStore, SchemaRegistry, StateStore
+from tuneton.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TOPIC_PARTITIONS = {
+    topics.COMMANDS: 6,
+    topics.OUTCOMES: 6,
+    topics.USER_EVENTS: 6,
+    topics.PLAYLIST_EVENTS: 6,
+    topics.DEADLETTER: 1,
+}
+
+
+@dataclass(kw_only=True)
+class Runtime:
+    """The adapters of one process, started and closed together."""
+
+    settings: Settings
+    event_log: EventLog
+    registry: SchemaRegistry
+    codec: AvroCodec
+    read_store: ReadStore
+    state: StateStore | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the processors run inside this process."""
+        return self.settings.runtime == "embedded"
+
+    async def start(self) -> None:
+        """Connect everything and register the schemas."""
+        await self.event_log.start()
+        if self.embedded:
+            await self.event_log.ensure_topics(TOPIC_PARTITIONS)
+        await self.codec.start()
+        await self.read_store.start()
+
+    def start_processors(self) -> None:
+        """Run the decider and every projector as tasks (embedded runtime only)."""
+        if not self.embedded or self.state is None:
+            raise RuntimeError("in the distributed runtime processors run as faust workers")
+        runners = [DeciderRunner(self.event_log, self.state, self.codec), *self.projector_runners()]
+        for runner in runners:
+            self._tasks.append(asyncio.create_task(_supervise(runner, self._stop), name=type(runner).__name__))
+
+    def projector_runners(self) -> list[ProjectorRunner]:
+        """One projector per registered projection."""
+        return [
+            ProjectorRunner(self.event_log, self.read_store, ProjectorStep(self.codec, p), self.codec)
+            for p in PROJECTIONS.values()
+        ]
+
+    def processors_alive(self) -> bool:
+        """False once any processor task has died."""
+        return all(not t.done() for t in self._tasks)
+
+    async def close(self) -> None:
+        """Stop processors, then release adapters."""
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 5)
+        await self.read_store.close()
+        await self.event_log.close()
+
+
+async def _supervise(runner: DeciderRunner | ProjectorRunner, stop: asyncio.Event) -> None:
+    """Restart a runner that failed while persisting, after a pause: it resumes from its last commit."""
+    while not stop.is_set():
+        try:
+            await runner.run(stop)
+        except Exception:
+            log.exception("%s failed; restarting from its last commit", type(runner).__name__)
+            await asyncio.sleep(1)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Choose the adapters ``settings`` ask for."""
+    ddl = [p.schema.read_text(encoding="utf-8") for p in PROJECTIONS.values()]
+    if settings.runtime == "embedded":
+        from tuneton.adapters.embedded.log import EmbeddedEventLog
+        from tuneton.adapters.embedded.registry import EmbeddedSchemaRegistry
+        from tuneton.adapters.sqlite.readstore import SqliteReadStore
+
+        data = settings.data_dir
+        event_log = EmbeddedEventLog(data / "events.db", synchronous=settings.embedded_synchronous)
+        registry: SchemaRegistry = EmbeddedSchemaRegistry(event_log)
+        store: ReadStore = SqliteReadStore(data / "readmodels.db", ddl=ddl, synchronous=settings.embedded_synchronous)
+        return Runtime(
+            settings=settings, event_log=event_log, registry=registry, codec=AvroCodec(registry),
+            read_store=store, state=event_log,
+        )
+    from tuneton.adapters.kafka.log import KafkaEventLog
+    from tuneton.adapters.kafka.registry import ConfluentSchemaRegistry
+    from tuneton.adapters.postgres.readstore import PostgresReadStore
+
+    registry = ConfluentSchemaRegistry(settings.schema_registry_url)
+    return Runtime(
+        settings=settings,
+        event_log=KafkaEventLog(settings.kafka_bootstrap),
+        registry=registry,
+        codec=AvroCodec(registry),
+        read_store=PostgresReadStore(settings.postgres_dsn, ddl=ddl),
+    )

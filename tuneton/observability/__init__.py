@@ -1,0 +1,1 @@
+"""Monitoring and logging: Prometheus metrics, structured JSON logs."""

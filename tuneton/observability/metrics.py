@@ -1,0 +1,27 @@
+"""Prometheus metrics shared by every service (one registry per process)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_LATENCY = Histogram(
+    "tuneton_http_request_seconds",
+    "HTTP request latency by route template and status class.",
+    ["method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+COMMAND_LATENCY = Histogram(
+    "tuneton_command_outcome_seconds",
+    "Time from accepting a command at the edge to receiving the decider's outcome.",
+    ["command_type", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_PROCESSED = Counter(
+    "tuneton_records_processed_total", "Records handled by a processor, by consumer group.", ["group"]
+)
+DEAD_LETTERS = Counter(
+    "tuneton_dead_letters_total", "Records sent to the dead-letter topic, by consumer group.", ["group"]
+)
+CONSUMER_LAG = Gauge(
+    "tuneton_consumer_lag_records", "Records not yet processed, by consumer group and topic.", ["group", "topic"]
+)

@@ -1,0 +1,118 @@
+"""The HTTP process: command API + query API + health and metrics, around one Runtime.
+
+In the embedded default the same process also runs the processors; in the distributed runtime it is
+stateless and can be scaled out behind the gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from commands.bus import CommandBus
+from commands.main import router as command_router
+from query_api.main import router as query_router
+from tuneton.bootstrap import Runtime, build_runtime
+from tuneton.observability import metrics
+from tuneton.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the ASGI app; adapters start in the lifespan, not here."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or build_runtime(settings)
+        await rt.start()
+        bus = CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
+        await bus.start()
+        if rt.embedded:
+            rt.start_processors()
+        app.state.runtime, app.state.command_bus, app.state.read_store = rt, bus, rt.read_store
+        log.info("tuneton serving", extra={"runtime": settings.runtime, "data_dir": str(settings.data_dir)})
+        try:
+            yield
+        finally:
+            await bus.close()
+            await rt.close()
+
+    app = FastAPI(
+        title="tuneTON API",
+        version="0.1.0",
+        description="Commands go to the event log and return the decider's verdict; queries read the read models.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(command_router)
+    app.include_router(query_router)
+    app.middleware("http")(_observe)
+    _health_routes(app)
+    return app
+
+
+def _health_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready."}})
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the read store answers, the log answers, embedded processors are alive."""
+        rt: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            await rt.read_store.fetch_all("SELECT 1 AS one", {})
+            checks["read_store"] = "ok"
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            checks["read_store"] = f"failed: {error!r}"
+        try:
+            await rt.event_log.end_offsets("tuneton.commands")
+            checks["event_log"] = "ok"
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            checks["event_log"] = f"failed: {error!r}"
+        if rt.embedded:
+            checks["processors"] = "ok" if rt.processors_alive() else "failed"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    async def prometheus(request: Request) -> Response:
+        """Prometheus exposition, with consumer lag computed at scrape time."""
+        await _update_lag(request.app.state.runtime)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _update_lag(rt: Runtime) -> None:
+    """Lag = high-water mark minus the group's (or projection's) committed position."""
+    from projections.registry import PROJECTIONS
+
+    for projection in PROJECTIONS.values():
+        stored = await rt.read_store.positions(projection.name)
+        for topic in projection.topics:
+            try:
+                ends = await rt.event_log.end_offsets(topic)
+            except Exception:  # noqa: BLE001 - lag is best effort; the log may be down
+                continue
+            lag = sum(end - stored.get((topic, p), 0) for p, end in ends.items())
+            metrics.CONSUMER_LAG.labels(projection.group, topic).set(lag)
+
+
+async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Request latency by route template (not raw path: ids would explode the label set)."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    matched = request.scope.get("route")
+    route = getattr(matched, "path", "unmatched")
+    metrics.HTTP_LATENCY.labels(request.method, route, f"{response.status_code // 100}xx").observe(
+        time.perf_counter() - started
+    )
+    return response
