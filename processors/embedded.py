@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from processors.decider import GROUP as DECIDER_GROUP
 from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
-from processors.projector import Entry, ProjectorStep
+from processors.projector import ProjectorStep
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.observability import metrics
@@ -77,11 +77,10 @@ class DeciderRunner:
 class ProjectorRunner:
     """Consumes a projection's topics; the read store is the source of truth for positions."""
 
-    def __init__(self, log_: EventLog, store: ReadStore, step: ProjectorStep, codec: AvroCodec, *, batch: int = 500) -> None:
+    def __init__(self, log_: EventLog, store: ReadStore, step: ProjectorStep, *, batch: int = 500) -> None:
         self._log = log_
         self._store = store
         self._step = step
-        self._codec = codec
         self._batch = batch
 
     @property
@@ -105,18 +104,10 @@ class ProjectorRunner:
 
     async def process(self, records: Sequence[LogRecord]) -> int:
         """Project a batch in one read-store transaction; poison goes to the DLQ first."""
-        entries: list[Entry] = []
-        letters: list[OutgoingRecord] = []
-        for record in records:
-            try:
-                entries.append(await self._step.entry(record))
-            except Exception as error:  # noqa: BLE001 - any step failure is this record's fault
-                log.warning("dead-lettering event %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
-                letters.append(dead_letter(self._codec, record, processor=self.group, error=error))
-                entries.append(([], self._step.checkpoint(record)))
-                metrics.DEAD_LETTERS.labels(self.group).inc()
-        if letters:
-            await self._log.append(letters)
-        applied = await self._store.apply(entries)
+        prepared = await self._step.prepare(records)
+        if prepared.dead_letters:
+            await self._log.append(prepared.dead_letters)
+            metrics.DEAD_LETTERS.labels(self.group).inc(len(prepared.dead_letters))
+        applied = await self._store.apply(prepared.entries)
         metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
         return applied

@@ -58,6 +58,11 @@ class Runtime:
         await self.codec.start()
         await self.read_store.start()
 
+    async def start_for_worker(self) -> None:
+        """What a Faust worker needs: the codec's schemas and the read store (Faust owns Kafka I/O)."""
+        await self.codec.start()
+        await self.read_store.start()
+
     def start_processors(self) -> None:
         """Run the decider and every projector as tasks (embedded runtime only)."""
         if not self.embedded or self.state is None:
@@ -69,7 +74,7 @@ class Runtime:
     def projector_runners(self) -> list[ProjectorRunner]:
         """One projector per registered projection."""
         return [
-            ProjectorRunner(self.event_log, self.read_store, ProjectorStep(self.codec, p), self.codec)
+            ProjectorRunner(self.event_log, self.read_store, ProjectorStep(self.codec, p))
             for p in PROJECTIONS.values()
         ]
 
