@@ -76,6 +76,8 @@ class _Node:
 
 @dataclass
 class _Check:
+    """One comparison: both sides' named types, the problems found so far, record pairs already compared."""
+
     reader_names: Names
     writer_names: Names
     problems: list[str] = field(default_factory=list)
@@ -137,7 +139,10 @@ class _Check:
             )
 
     def _record(self, reader: _Node, writer: _Node, path: str) -> None:
-        if (reader.fullname, writer.fullname) in self._seen:  # recursive type, already being compared
+        if (
+            reader.fullname,
+            writer.fullname,
+        ) in self._seen:  # recursive or shared: compared (and reported) once
             return
         self._seen.add((reader.fullname, writer.fullname))
         written = {f["name"]: f for f in writer.schema.get("fields", [])}
