@@ -11,6 +11,7 @@ import io
 import json
 import struct
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ class AvroCodec:
         """Serialise an Avro dict for ``topic`` with the registered schema id in front."""
         if topic not in self._readers:
             raise UnknownTopic(f"topic {topic} has no registered schema")
+        naive = [
+            name for name, value in record.items() if isinstance(value, datetime) and value.tzinfo is None
+        ]
+        if naive:  # fastavro would read a naive datetime as local time, shifting it by the host's offset
+            raise ValueError(f"timestamps must be timezone-aware: {', '.join(naive)}")
         out = io.BytesIO()
         out.write(_HEADER.pack(_MAGIC, self._ids[topic]))
         fastavro.schemaless_writer(out, self._readers[topic], record)
