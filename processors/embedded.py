@@ -61,7 +61,7 @@ class DeciderRunner:
                 key = state_key(command.aggregate_type, command.aggregate_id)
                 stored = snapshots.get(key) or await self._state.get_state(STATE_STORE, key)
                 result = self._step.handle(command, stored)
-            except Exception as error:  # noqa: BLE001 - any step failure is this record's fault
+            except Exception as error:  # noqa: BLE001 - any step failure is this record's fault: dead-letter it
                 log.warning("dead-lettering command %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
                 outputs.append(dead_letter(self._codec, record, processor=DECIDER_GROUP, error=error))
                 metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()

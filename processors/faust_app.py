@@ -47,8 +47,7 @@ def create_app(settings: Settings) -> faust.App:
     )
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
-    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
-    outputs = {name: app.topic(name, **raw) for name in topics.ALL_TOPICS}
+    outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
     snapshots = app.Table(STATE_STORE, default=None, partitions=6, key_serializer="raw", value_serializer="raw")
 
     async def send(records: list[OutgoingRecord]) -> None:
@@ -79,14 +78,13 @@ def create_app(settings: Settings) -> faust.App:
 
 
 def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, send: Any) -> None:
-    source = [app.topic(t, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-              for t in projection.topics]
+    source = [_raw_topic(app, t) for t in projection.topics]
 
     @app.agent(*source, name=f"projector-{projection.name}")
     async def project(stream: faust.StreamT[bytes]) -> None:
         step = ProjectorStep(await ready.codec(), projection)
         store = await ready.read_store()
-        async for events in stream.take_events(500, within=0.02):
+        async for events in stream.take_events(500, within=0.02):  # type: ignore[attr-defined]
             prepared = await step.prepare([_log_record(e) for e in events])
             if prepared.dead_letters:
                 await send(prepared.dead_letters)
@@ -117,6 +115,11 @@ class _Readiness:
     async def read_store(self) -> Any:
         await self._start()
         return self._runtime.read_store
+
+
+def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
+    """A topic whose keys and values stay bytes: the Avro codec is ours, not Faust's."""
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
 
 def _log_record(event: Any) -> LogRecord:

@@ -48,9 +48,7 @@ async def consistent(
     try:
         await wait_for(store, token, budget_s=request.app.state.settings.consistency_wait_s)
     except ReadModelBehind as behind:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, str(behind), headers={"Retry-After": "1"}
-        ) from None
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(behind), headers={"Retry-After": "1"}) from None
 
 
 ReadStoreDep = Annotated[ReadStore, Depends(get_read_store)]

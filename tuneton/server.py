@@ -100,7 +100,8 @@ async def _update_lag(rt: Runtime) -> None:
         for topic in projection.topics:
             try:
                 ends = await rt.event_log.end_offsets(topic)
-            except Exception:  # noqa: BLE001 - lag is best effort; the log may be down
+            except Exception as error:  # noqa: BLE001 - lag is best effort; the log may be down
+                log.warning("consumer lag unavailable for %s: %r", topic, error)
                 continue
             lag = sum(end - stored.get((topic, p), 0) for p, end in ends.items())
             metrics.CONSUMER_LAG.labels(projection.group, topic).set(lag)

@@ -52,14 +52,16 @@ def kafka_product(
 ) -> Iterator[Product]:
     """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
     logs: Path = tmp_path_factory.mktemp("kafka")
-    env = product_env({
-        "TUNETON_RUNTIME": "distributed",
-        "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "TUNETON_SCHEMA_REGISTRY_URL": schema_registry_url,
-        "TUNETON_POSTGRES_DSN": e2e_database,
-        "TUNETON_COMMAND_TIMEOUT_S": "30",
-        "TUNETON_CONSISTENCY_WAIT_S": "20",
-    })
+    env = product_env(
+        {
+            "TUNETON_RUNTIME": "distributed",
+            "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "TUNETON_SCHEMA_REGISTRY_URL": schema_registry_url,
+            "TUNETON_POSTGRES_DSN": e2e_database,
+            "TUNETON_COMMAND_TIMEOUT_S": "30",
+            "TUNETON_CONSISTENCY_WAIT_S": "20",
+        }
+    )
     processing = worker(env, logs / "worker.log")
     server, base = serve(env, logs / "serve.log")
     yield Product("kafka", base, server, processing, env)

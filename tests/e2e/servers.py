@@ -39,7 +39,7 @@ class Process:
     def start(self) -> Process:
         """Launch (again) with the same arguments and environment."""
         log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)  # noqa: S603
+        self.popen = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         return self
 
     def kill(self) -> None:

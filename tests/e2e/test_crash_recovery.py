@@ -70,9 +70,23 @@ def _crash_and_restart(product: Product, progress: _Progress) -> None:
 
 
 def _events_of(product: Product, playlist_id: str) -> list[dict[str, object]]:
-    out = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "tuneton.cli", "events", "tail", "tuneton.playlist.events", "--from-beginning", "--no-follow"],
-        env=product.env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tuneton.cli",
+            "events",
+            "tail",
+            "tuneton.playlist.events",
+            "--from-beginning",
+            "--no-follow",
+        ],
+        env=product.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     return [r["value"] for r in rows if r.get("key") == playlist_id]
@@ -80,7 +94,9 @@ def _events_of(product: Product, playlist_id: str) -> list[dict[str, object]]:
 
 def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> None:
     user = f"k-{uuid.uuid4().hex[:8]}"
-    created = httpx.post(f"{product.base}/v1/playlists", json={"name": "Crash"}, headers={"X-Tuneton-User": user}, timeout=30)
+    created = httpx.post(
+        f"{product.base}/v1/playlists", json={"name": "Crash"}, headers={"X-Tuneton-User": user}, timeout=30
+    )
     assert created.status_code == 201, created.text
     playlist_id = created.json()["aggregate_id"]
 
@@ -91,7 +107,8 @@ def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> Non
     with ThreadPoolExecutor(4) as pool:
         versions = list(pool.map(lambda t: _add_until_accepted(product.base, user, playlist_id, t, progress), tracks))
     crash.join()
-    assert progress.at_crash is not None and progress.at_crash < COMMANDS, "the crash happened mid-stream"
+    assert progress.at_crash is not None
+    assert progress.at_crash < COMMANDS, "the crash happened mid-stream"
 
     assert sorted(versions) == list(range(2, COMMANDS + 2)), "each command got its own version, none twice"
 
@@ -109,7 +126,9 @@ def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> Non
     assert sorted(expected) == sorted(tracks)
 
     token = httpx.put(  # a no-op rename is accepted without events and returns the current version
-        f"{product.base}/v1/playlists/{playlist_id}/name", json={"name": "Crash"}, headers={"X-Tuneton-User": user},
+        f"{product.base}/v1/playlists/{playlist_id}/name",
+        json={"name": "Crash"},
+        headers={"X-Tuneton-User": user},
         timeout=40,
     )
     body = httpx.get(

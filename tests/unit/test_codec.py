@@ -169,9 +169,7 @@ async def test_outcomes_round_trip(codec: AvroCodec, outcome: CommandOutcome) ->
     assert_same(await codec.decode_outcome(codec.encode_outcome(outcome)), outcome)
 
 
-@pytest.mark.parametrize(
-    ("key", "value"), [(b"agg-1", bytes(range(256))), (None, None)], ids=["bytes", "null"]
-)
+@pytest.mark.parametrize(("key", "value"), [(b"agg-1", bytes(range(256))), (None, None)], ids=["bytes", "null"])
 async def test_dead_letters_round_trip(codec: AvroCodec, key: bytes | None, value: bytes | None) -> None:
     letter = DeadLetter(
         source_topic=topics.PLAYLIST_EVENTS,
@@ -188,9 +186,7 @@ async def test_dead_letters_round_trip(codec: AvroCodec, key: bytes | None, valu
 
 
 async def test_timestamps_keep_the_instant_at_millisecond_precision(codec: AvroCodec) -> None:
-    envelope = event_envelope(
-        "playlist", pe.PlaylistDeleted(), occurred_at=AT_MOSCOW.replace(microsecond=891_999)
-    )
+    envelope = event_envelope("playlist", pe.PlaylistDeleted(), occurred_at=AT_MOSCOW.replace(microsecond=891_999))
     decoded = await codec.decode_event(topics.PLAYLIST_EVENTS, codec.encode_event(envelope))
     assert decoded.occurred_at == AT
     assert decoded.occurred_at.utcoffset() == timedelta(0)
@@ -270,9 +266,7 @@ EXPECTED = event_envelope("playlist", pe.TrackAdded(item_id="i1", track_id="t1",
 V1_TEXT = (DEFAULT_SCHEMA_DIR / "history" / f"{topics.PLAYLIST_EVENTS}-value" / "v1.avsc").read_text()
 
 
-async def test_a_v1_record_decodes_with_the_current_reader(
-    codec: AvroCodec, registry: InMemorySchemaRegistry
-) -> None:
+async def test_a_v1_record_decodes_with_the_current_reader(codec: AvroCodec, registry: InMemorySchemaRegistry) -> None:
     v1_id = await registry.register(f"{topics.PLAYLIST_EVENTS}-value", V1_TEXT)
     decoded = await codec.decode_event(topics.PLAYLIST_EVENTS, written_with(V1_TEXT, v1_id, V1_TRACK_ADDED))
     assert_same(decoded, EXPECTED)

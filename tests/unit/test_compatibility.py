@@ -207,16 +207,12 @@ def roundtrip(writer: Any, reader: Any, datum: Any) -> Any:
     return fastavro.schemaless_reader(out, fastavro.parse_schema(writer), fastavro.parse_schema(reader))
 
 
-@pytest.mark.parametrize(
-    ("writer", "reader", "datum"), [c[1:] for c in COMPATIBLE], ids=[c[0] for c in COMPATIBLE]
-)
+@pytest.mark.parametrize(("writer", "reader", "datum"), [c[1:] for c in COMPATIBLE], ids=[c[0] for c in COMPATIBLE])
 def test_compatible_changes_have_no_problems(writer: Any, reader: Any, datum: Any) -> None:
     assert backward_problems(reader, writer) == []
 
 
-@pytest.mark.parametrize(
-    ("writer", "reader", "datum"), [c[1:] for c in COMPATIBLE], ids=[c[0] for c in COMPATIBLE]
-)
+@pytest.mark.parametrize(("writer", "reader", "datum"), [c[1:] for c in COMPATIBLE], ids=[c[0] for c in COMPATIBLE])
 def test_fastavro_reads_what_the_checker_accepts(writer: Any, reader: Any, datum: Any) -> None:
     roundtrip(writer, reader, datum)
 

@@ -96,9 +96,7 @@ def test_changes_and_no_ops(command: Any, expected: list[e.PlaylistEvent]) -> No
 
 def test_an_empty_description_clears_it() -> None:
     state = given(CREATED, e.PlaylistDescribed(description="old"))
-    assert when(state, c.DescribePlaylist(playlist_id="p", description="")) == [
-        e.PlaylistDescribed(description="")
-    ]
+    assert when(state, c.DescribePlaylist(playlist_id="p", description="")) == [e.PlaylistDescribed(description="")]
 
 
 @pytest.mark.parametrize("command", ANY_CHANGE, ids=lambda cmd: type(cmd).__name__)
@@ -123,9 +121,7 @@ def test_add_appends_at_the_end() -> None:
     assert order_after(state, events) == ["i1", "i2", "i3", "i4"]
 
 
-@pytest.mark.parametrize(
-    ("after", "order"), [("i1", ["i1", "new", "i2", "i3"]), ("i3", ["i1", "i2", "i3", "new"])]
-)
+@pytest.mark.parametrize(("after", "order"), [("i1", ["i1", "new", "i2", "i3"]), ("i3", ["i1", "i2", "i3", "new"])])
 def test_add_after_an_item(after: str, order: list[str]) -> None:
     state = given(*THREE_ITEMS)
     events = when(state, c.AddTrack(playlist_id="p", item_id="new", track_id="t2", after_item_id=after))
@@ -223,9 +219,7 @@ def test_bad_descriptions_and_ids_are_invalid() -> None:
     ["Плейлист для дороги", "夜の曲", "노래 모음", "🎧🔥 vibes", "👨\u200d👩\u200d👧 family", "é" * 200],
 )
 def test_unicode_names_are_accepted(name: str) -> None:
-    assert when(given(CREATED), c.RenamePlaylist(playlist_id="p", name=name)) == [
-        e.PlaylistRenamed(name=name)
-    ]
+    assert when(given(CREATED), c.RenamePlaylist(playlist_id="p", name=name)) == [e.PlaylistRenamed(name=name)]
 
 
 def test_names_are_nfc_normalised() -> None:

@@ -157,9 +157,7 @@ def test_compatible_changes_to_the_playlist_events_pass(mutate: Callable[[Any], 
 
 
 @pytest.mark.parametrize(("mutate", "expected"), BREAKING.values(), ids=BREAKING.keys())
-def test_breaking_changes_to_the_playlist_events_are_caught(
-    mutate: Callable[[Any], None], expected: str
-) -> None:
+def test_breaking_changes_to_the_playlist_events_are_caught(mutate: Callable[[Any], None], expected: str) -> None:
     broken = current(PLAYLIST)
     mutate(broken)
     problems = backward_problems(broken, current(PLAYLIST))

@@ -42,9 +42,7 @@ def test_registering_again_with_the_same_details_decides_nothing() -> None:
 
 def test_registering_again_with_new_details_updates_the_profile() -> None:
     command = RegisterUser(user_id=ME, display_name="Анна", username=None, language_code="ru")
-    assert when(given(REGISTERED), command) == [
-        ProfileUpdated(display_name="Анна", username=None, language_code="ru")
-    ]
+    assert when(given(REGISTERED), command) == [ProfileUpdated(display_name="Анна", username=None, language_code="ru")]
 
 
 @pytest.mark.parametrize(

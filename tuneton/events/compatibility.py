@@ -40,7 +40,7 @@ Names = dict[str, tuple[dict[str, Any], str]]
 """Full name -> (definition, namespace enclosing the definition), one table per schema."""
 
 
-class IncompatibleSchema(EventContractError):  # noqa: N818 - error names follow STYLE habit 3
+class IncompatibleSchema(EventContractError):
     """A new schema version cannot read data written with the previous one."""
 
     def __init__(self, subject: str, problems: list[str]) -> None:
@@ -175,9 +175,7 @@ def _matches(reader: _Node, writer: _Node) -> bool:
         if reader.kind != writer.kind:
             return False
         name = _unqualified(writer.fullname)
-        return name == _unqualified(reader.fullname) or name in map(
-            _unqualified, reader.schema.get("aliases", [])
-        )
+        return name == _unqualified(reader.fullname) or name in map(_unqualified, reader.schema.get("aliases", []))
     return reader.kind == writer.kind or reader.kind in _PROMOTIONS.get(writer.kind, frozenset())
 
 

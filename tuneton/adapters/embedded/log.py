@@ -172,8 +172,13 @@ class EmbeddedEventLog(EventLog, StateStore):
         ).fetchall()
         return [
             LogRecord(
-                topic=topic, partition=partition, offset=int(o), key=_b(k), value=_b(v),
-                timestamp_ms=int(ts), headers=_decode_headers(h),
+                topic=topic,
+                partition=partition,
+                offset=int(o),
+                key=_b(k),
+                value=_b(v),
+                timestamp_ms=int(ts),
+                headers=_decode_headers(h),
             )
             for o, k, v, h, ts in rows
         ]
@@ -189,9 +194,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         ends: dict[tuple[str, int], int] = {}
         for record in records:
             count = self._require(record.topic)
-            partition = (
-                partition_for(record.key, count) if record.key is not None else next(self._round_robin) % count
-            )
+            partition = partition_for(record.key, count) if record.key is not None else next(self._round_robin) % count
             offset = ends.get((record.topic, partition))
             if offset is None:
                 offset = self._max_offset(record.topic, partition) + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from tuneton.domain.context import CommandContext
+from tuneton.domain.errors import InvalidValue
 from tuneton.domain.playlist import commands as c
 from tuneton.domain.playlist import events as e
 from tuneton.domain.playlist.errors import (
@@ -71,7 +72,7 @@ def decide(state: Playlist | None, command: c.PlaylistCommand, ctx: CommandConte
         case c.MoveItem():
             return _move(playlist, command)
         case c.SetVisibility():
-            visibility = c.Visibility(command.visibility)
+            visibility = _visibility(command.visibility)
             return [] if visibility == playlist.visibility else [e.VisibilityChanged(visibility=visibility)]
 
 
@@ -115,7 +116,7 @@ def _create(state: Playlist | None, command: c.CreatePlaylist, ctx: CommandConte
             description=clean_text(
                 command.description, field="description", max_length=MAX_DESCRIPTION, allow_empty=True
             ),
-            visibility=c.Visibility(command.visibility),
+            visibility=_visibility(command.visibility),
         )
     ]
 
@@ -170,6 +171,13 @@ def _index_of(playlist: Playlist, item_id: str) -> int:
         if item.item_id == item_id:
             return n
     raise ItemNotFound("no such item in this playlist", item_id=item_id)
+
+
+def _visibility(value: str) -> c.Visibility:
+    try:
+        return c.Visibility(value)
+    except ValueError:
+        raise InvalidValue(f"visibility must be one of {[v.value for v in c.Visibility]}", field="visibility") from None
 
 
 def _sorted(items: tuple[Item, ...] | list[Item]) -> tuple[Item, ...]:

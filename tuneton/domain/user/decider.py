@@ -41,9 +41,7 @@ def evolve(state: User | None, event: UserEvent) -> User:
     """Fold one event into the state."""
     match event:
         case UserRegistered() | ProfileUpdated():
-            return User(
-                display_name=event.display_name, username=event.username, language_code=event.language_code
-            )
+            return User(display_name=event.display_name, username=event.username, language_code=event.language_code)
         case _:
             raise TypeError(f"unknown user event {type(event).__name__}")
 
