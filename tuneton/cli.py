@@ -110,18 +110,19 @@ def _tail(settings: Settings, args: argparse.Namespace) -> int:
         rt = build_runtime(settings)
         await rt.start()
         try:
+            ends = await rt.event_log.end_offsets(args.topic) if args.from_beginning else {}
             subscription = await rt.event_log.subscribe([args.topic], group=None, from_beginning=args.from_beginning)
-            printed = 0
+            printed, seen = 0, {p: 0 for p in ends}
             while args.limit is None or printed < args.limit:
                 records = await subscription.poll(max_records=500, wait_s=0.5)
-                for record in records:
+                for record in records[: None if args.limit is None else args.limit - printed]:
                     print(
                         json.dumps(await _describe(rt, record), default=_json_default, ensure_ascii=False), flush=True
                     )
                     printed += 1
-                    if args.limit is not None and printed >= args.limit:
-                        break
-                if args.no_follow and not records:
+                    seen[record.partition] = record.offset + 1
+                # --no-follow: stop once every partition reached the end offsets seen at start
+                if args.no_follow and not records and all(seen.get(p, 0) >= end for p, end in ends.items()):
                     break
             await subscription.close()
         finally:
