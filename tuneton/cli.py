@@ -112,7 +112,7 @@ def _tail(settings: Settings, args: argparse.Namespace) -> int:
         try:
             ends = await rt.event_log.end_offsets(args.topic) if args.from_beginning else {}
             subscription = await rt.event_log.subscribe([args.topic], group=None, from_beginning=args.from_beginning)
-            printed, seen = 0, {p: 0 for p in ends}
+            printed, seen = 0, dict.fromkeys(ends, 0)
             while args.limit is None or printed < args.limit:
                 records = await subscription.poll(max_records=500, wait_s=0.5)
                 for record in records[: None if args.limit is None else args.limit - printed]:
