@@ -83,7 +83,6 @@ class DeciderRunner:
         self._remember(decided)
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(records))
 
-
     def _remember(self, decided: dict[str, AggregateRecord]) -> None:
         for key, record in decided.items():
             self._cache[key] = record

@@ -124,9 +124,7 @@ def _typed(hint: Any, value: Any) -> Any:
         row_type = typing.get_args(hint)[0]
         if isinstance(row_type, type) and dataclasses.is_dataclass(row_type):
             names, hints = _field_names(row_type), _hints(row_type)
-            return tuple(
-                row_type(**{n: _typed(hints[n], v) for n, v in zip(names, row, strict=True)}) for row in value
-            )
+            return tuple(row_type(**{n: _typed(hints[n], v) for n, v in zip(names, row, strict=True)}) for row in value)
         return tuple(_typed(row_type, v) for v in value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = _hints(hint)
