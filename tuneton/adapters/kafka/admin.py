@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from confluent_kafka import KafkaError, KafkaException
+
 # confluent_kafka.admin re-exports these with `# noqa: F401` but no __all__, which mypy reads as private.
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AdminClient,
