@@ -16,7 +16,7 @@ from pathlib import Path
 
 from confluent_kafka import KafkaError, KafkaException
 
-# confluent_kafka.admin re-exports these with `# noqa: F401` but no __all__, which mypy reads as private.
+# confluent_kafka.admin re-exports these without an __all__, which mypy reads as private.
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AdminClient,
     AlterConfigOpType,

@@ -78,6 +78,12 @@ class ConfluentSchemaRegistry(SchemaRegistry):
         self._schemas[schema_id] = text
         return text
 
+    def close(self) -> None:
+        """Close the client's HTTP connection pool (not part of the port: the runtime may call it)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def _connect(self) -> SchemaRegistryClient:
         """Built on first use: constructing the client validates the URL but opens no connection."""
         if self._client is None:
