@@ -27,6 +27,6 @@ class TestConfluentSchemaRegistry(SchemaRegistryContract):
 
 
 async def test_an_unreachable_registry_is_an_adapter_error() -> None:
-    registry = ConfluentSchemaRegistry("http://127.0.0.1:9/apis/ccompat/v7", timeout_s=1)
+    registry = ConfluentSchemaRegistry("http://127.0.0.1:9/apis/ccompat/v7", timeout_s=1, max_retries=0)
     with pytest.raises(SchemaRegistryError, match="unreachable"):
         await registry.register(subject(), '{"type": "string"}')

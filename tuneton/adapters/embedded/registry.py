@@ -7,6 +7,7 @@ shape a Confluent-API registry would give them.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.events.compatibility import IncompatibleSchema, backward_problems
@@ -56,7 +57,7 @@ class EmbeddedSchemaRegistry(SchemaRegistry):
             raise LookupError(f"schema id {schema_id} not found")
         return str(row[0])
 
-    def _ensure(self):  # type: ignore[no-untyped-def]
+    def _ensure(self) -> sqlite3.Connection:
         conn = self._log.conn
         if not self._ready:
             conn.executescript(_SCHEMA)

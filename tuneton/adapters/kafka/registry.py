@@ -23,9 +23,10 @@ _CONFLICT = 409  # Confluent: "Schema being registered is incompatible with an e
 class ConfluentSchemaRegistry(SchemaRegistry):
     """Registers Avro schemas at ``url``; the registry's own compatibility rule decides what is accepted."""
 
-    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+    def __init__(self, url: str, *, timeout_s: float = 10.0, max_retries: int = 3) -> None:
         self._url = url
         self._timeout_s = timeout_s
+        self._max_retries = max_retries
         self._client: SchemaRegistryClient | None = None
         self._ids: dict[tuple[str, str], int] = {}
         self._schemas: dict[int, str] = {}
@@ -87,7 +88,9 @@ class ConfluentSchemaRegistry(SchemaRegistry):
     def _connect(self) -> SchemaRegistryClient:
         """Built on first use: constructing the client validates the URL but opens no connection."""
         if self._client is None:
-            self._client = SchemaRegistryClient({"url": self._url, "timeout": self._timeout_s})
+            self._client = SchemaRegistryClient(
+                {"url": self._url, "timeout": self._timeout_s, "max.retries": self._max_retries}
+            )
         return self._client
 
 
