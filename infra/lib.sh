@@ -1,0 +1,121 @@
+# shellcheck shell=bash
+# Shared helpers for the infra/*/start.sh and stop.sh scripts and infra/stack.
+# Sourced, never executed: callers already run with `set -euo pipefail`.
+
+INFRA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$INFRA_DIR/.." && pwd)
+export INFRA_DIR REPO_ROOT
+
+# Runtime state (data, logs, pid files) lives outside the checkout so that a
+# `git clean` or a fresh worktree never loses or commits it.
+STACK_DIR=${TUNETON_STACK_DIR:-$HOME/.cache/tuneton/stack}
+# Downloads (jars, tarballs, extracted apps) are shared by every checkout.
+CACHE_DIR=${TUNETON_CACHE_DIR:-$HOME/.cache/tuneton}
+export STACK_DIR CACHE_DIR
+
+KAFKA_BOOTSTRAP=127.0.0.1:9092
+REGISTRY_PORT=8085
+REGISTRY_URL="http://127.0.0.1:${REGISTRY_PORT}/apis/ccompat/v7"
+PG_PORT=55432
+PG_DSN="postgresql://postgres@127.0.0.1:${PG_PORT}/tuneton"
+
+# The Kafka readiness probe needs confluent_kafka. Prefer an explicit $PYTHON,
+# then the checkout's own venv (where the app's deps live), then python3.
+if [[ -z ${PYTHON:-} ]]; then
+  if [[ -x $REPO_ROOT/.venv/bin/python ]]; then
+    PYTHON=$REPO_ROOT/.venv/bin/python
+  else
+    PYTHON=python3
+  fi
+fi
+export PYTHON
+
+log() { printf '[%s] %s\n' "${LOG_TAG:-infra}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Print the end of a service log so a failed start explains itself.
+tail_log() {
+  local file=$1 lines=${2:-40}
+  if [[ -f $file ]]; then
+    log "last $lines lines of $file:"
+    tail -n "$lines" "$file" >&2 || true
+  else
+    log "(no log at $file)"
+  fi
+}
+
+# pid_alive PIDFILE PATTERN: true when the pid file names a live process whose
+# command line contains PATTERN. The pattern guards against a recycled pid
+# belonging to some unrelated process that we must not signal.
+pid_alive() {
+  local pidfile=$1 pattern=$2 pid
+  [[ -f $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [[ -r /proc/$pid/cmdline ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pattern"
+}
+
+# stop_pid PIDFILE PATTERN NAME [GRACE_SECONDS]: SIGTERM, wait, then SIGKILL.
+stop_pid() {
+  local pidfile=$1 pattern=$2 name=$3 grace=${4:-30} pid i
+  if ! pid_alive "$pidfile" "$pattern"; then
+    rm -f "$pidfile"
+    log "$name: not running (no live pid file)"
+    return 0
+  fi
+  pid=$(<"$pidfile")
+  log "$name: stopping pid $pid"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 5; i++)); do
+    [[ -d /proc/$pid ]] || break
+    sleep 0.2
+  done
+  if [[ -d /proc/$pid ]]; then
+    log "$name: still alive after ${grace}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$pidfile"
+  log "$name: stopped"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.5 s until it succeeds.
+wait_until() {
+  local timeout=$1 i
+  shift
+  for ((i = 0; i < timeout * 2; i++)); do
+    if "$@"; then return 0; fi
+    sleep 0.5
+  done
+  return 1
+}
+
+# --- probes (also used by `infra/stack status`) -----------------------------
+
+# The broker must answer a metadata request, not merely accept TCP: during
+# KRaft start-up the port opens before the broker is usable.
+kafka_answers() {
+  "$PYTHON" - "$KAFKA_BOOTSTRAP" <<'PY' 2>/dev/null
+import sys
+from confluent_kafka.admin import AdminClient
+a = AdminClient({"bootstrap.servers": sys.argv[1]})
+md = a.list_topics(timeout=2)
+sys.exit(0 if md.brokers else 1)
+PY
+}
+
+registry_answers() {
+  curl -fsS --max-time 2 -o /dev/null "$REGISTRY_URL/subjects"
+}
+
+# "Answers" means the tuneton database accepts a query, not just the port.
+pg_answers() {
+  PGCONNECT_TIMEOUT=2 psql -X -q -tA "$PG_DSN" -c 'select 1' >/dev/null 2>&1
+}
+
+# The server is up (any database), used before the tuneton db exists.
+pg_server_answers() {
+  PGCONNECT_TIMEOUT=2 psql -X -q -tA "postgresql://postgres@127.0.0.1:${PG_PORT}/postgres" \
+    -c 'select 1' >/dev/null 2>&1
+}
