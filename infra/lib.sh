@@ -106,7 +106,7 @@ PY
 }
 
 registry_answers() {
-  curl -fsS --max-time 2 -o /dev/null "$REGISTRY_URL/subjects"
+  curl -fs --max-time 2 -o /dev/null "$REGISTRY_URL/subjects" 2>/dev/null
 }
 
 # "Answers" means the tuneton database accepts a query, not just the port.
