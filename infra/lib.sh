@@ -13,14 +13,22 @@ STACK_DIR=${TUNETON_STACK_DIR:-$HOME/.cache/tuneton/stack}
 CACHE_DIR=${TUNETON_CACHE_DIR:-$HOME/.cache/tuneton}
 export STACK_DIR CACHE_DIR
 
-KAFKA_BOOTSTRAP=127.0.0.1:9092
-REGISTRY_PORT=8085
+# Fixed, well-known ports. The overrides exist only so that two checkouts on
+# one machine can each run a stack (use a different TUNETON_STACK_DIR too).
+KAFKA_PORT=${TUNETON_KAFKA_PORT:-9092}
+# shellcheck disable=SC2034 # used by kafka/start.sh
+KAFKA_CONTROLLER_PORT=${TUNETON_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
+KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+REGISTRY_PORT=${TUNETON_REGISTRY_PORT:-8085}
+# shellcheck disable=SC2034 # used by registry/start.sh
+REGISTRY_MGMT_PORT=${TUNETON_REGISTRY_MGMT_PORT:-$((REGISTRY_PORT + 1))}
 REGISTRY_URL="http://127.0.0.1:${REGISTRY_PORT}/apis/ccompat/v7"
-PG_PORT=55432
+PG_PORT=${TUNETON_PG_PORT:-55432}
 PG_DSN="postgresql://postgres@127.0.0.1:${PG_PORT}/tuneton"
 
-# The Kafka readiness probe needs confluent_kafka. Prefer an explicit $PYTHON,
-# then the checkout's own venv (where the app's deps live), then python3.
+# Interpreter for the Kafka readiness probe, preferably one with
+# confluent_kafka: an explicit $PYTHON, else the checkout's own venv (where
+# the app's deps live), else python3 (the probe then falls back to stdlib).
 if [[ -z ${PYTHON:-} ]]; then
   if [[ -x $REPO_ROOT/.venv/bin/python ]]; then
     PYTHON=$REPO_ROOT/.venv/bin/python
@@ -56,28 +64,28 @@ pid_alive() {
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pattern"
 }
 
-# stop_pid PIDFILE PATTERN NAME [GRACE_SECONDS]: SIGTERM, wait, then SIGKILL.
+# stop_pid PIDFILE PATTERN [GRACE_SECONDS]: SIGTERM, wait, then SIGKILL.
 stop_pid() {
-  local pidfile=$1 pattern=$2 name=$3 grace=${4:-30} pid i
+  local pidfile=$1 pattern=$2 grace=${3:-30} pid i
   if ! pid_alive "$pidfile" "$pattern"; then
     rm -f "$pidfile"
-    log "$name: not running (no live pid file)"
+    log "not running (no live pid file)"
     return 0
   fi
   pid=$(<"$pidfile")
-  log "$name: stopping pid $pid"
+  log "stopping pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < grace * 5; i++)); do
     [[ -d /proc/$pid ]] || break
     sleep 0.2
   done
   if [[ -d /proc/$pid ]]; then
-    log "$name: still alive after ${grace}s, sending SIGKILL"
+    log "still alive after ${grace}s, sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
     sleep 0.5
   fi
   rm -f "$pidfile"
-  log "$name: stopped"
+  log "stopped"
 }
 
 # wait_until SECONDS CMD...: poll CMD every 0.5 s until it succeeds.
@@ -94,13 +102,35 @@ wait_until() {
 # --- probes (also used by `infra/stack status`) -----------------------------
 
 # The broker must answer a metadata request, not merely accept TCP: during
-# KRaft start-up the port opens before the broker is usable.
+# KRaft start-up the port opens before the broker is usable. With
+# confluent_kafka available ($PYTHON) use its AdminClient; otherwise send a
+# raw Metadata v4 request with the stdlib (v4 is accepted by 3.x and by 4.x,
+# which dropped v0-v3), so `status` also works from a shell without the venv.
 kafka_answers() {
   "$PYTHON" - "$KAFKA_BOOTSTRAP" <<'PY' 2>/dev/null
 import sys
-from confluent_kafka.admin import AdminClient
-a = AdminClient({"bootstrap.servers": sys.argv[1]})
-md = a.list_topics(timeout=2)
+host, port = sys.argv[1].rsplit(":", 1)
+try:
+    from confluent_kafka.admin import AdminClient
+except ImportError:
+    import socket, struct
+    client = b"tuneton-probe"
+    # header: api_key=3 (Metadata), version=4, correlation id, client id;
+    # body: topics=null (-1 = all), allow_auto_topic_creation=false
+    req = struct.pack(">hhih", 3, 4, 7, len(client)) + client + struct.pack(">ib", -1, 0)
+    with socket.create_connection((host, int(port)), timeout=2) as s:
+        s.settimeout(2)
+        s.sendall(struct.pack(">i", len(req)) + req)
+        buf = b""
+        while len(buf) < 16:
+            chunk = s.recv(4096)
+            if not chunk:
+                sys.exit(1)
+            buf += chunk
+    # size, correlation id, throttle_time_ms, brokers array length
+    _, corr, _, n_brokers = struct.unpack(">iiii", buf[:16])
+    sys.exit(0 if corr == 7 and n_brokers > 0 else 1)
+md = AdminClient({"bootstrap.servers": sys.argv[1]}).list_topics(timeout=2)
 sys.exit(0 if md.brokers else 1)
 PY
 }

@@ -3,7 +3,8 @@
 # detached, with its data, log and pid file under $TUNETON_STACK_DIR/kafka.
 #   KAFKA_PROFILE=kafka39 (default, Kafka 3.9.1) | kafka4 (Kafka 4.1.1)
 #   PYTHON=...  interpreter with confluent_kafka, used for the readiness probe
-# Idempotent: if a broker already answers on 9092 it is left alone.
+#   TUNETON_KAFKA_PORT / TUNETON_KAFKA_CONTROLLER_PORT  override 9092 / 9093
+# Idempotent: if a broker already answers on the port it is left alone.
 set -euo pipefail
 LOG_TAG=kafka
 # shellcheck source=../lib.sh
@@ -26,7 +27,7 @@ CONF="$STATE/server.properties"
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-120}
 
 "$PYTHON" -c 'import confluent_kafka' 2>/dev/null ||
-  die "PYTHON=$PYTHON cannot import confluent_kafka (needed for the readiness probe); set PYTHON=/path/to/venv/bin/python"
+  log "note: $PYTHON has no confluent_kafka; readiness uses the stdlib Metadata probe (set PYTHON=.venv/bin/python to use AdminClient)"
 
 running_version() { cat "$STATE/version" 2>/dev/null || echo unknown; }
 
@@ -50,7 +51,7 @@ if pid_alive "$PIDFILE" "$CONF"; then
 else
   # A port held by something that is not an answering broker would make the
   # JVM die with a bind error after a slow start; fail fast instead.
-  for port in 9092 9093; do
+  for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       die "port $port is in use by something that is not a working broker"
     fi
@@ -70,7 +71,8 @@ else
     mv "$tmp" "$LIBS"
   fi
 
-  sed "s#@DATA@#$DATA#" "$K/server.properties" >"$CONF"
+  sed -e "s#@DATA@#$DATA#" -e "s#127.0.0.1:9092#127.0.0.1:$KAFKA_PORT#g" \
+    -e "s#127.0.0.1:9093#127.0.0.1:$KAFKA_CONTROLLER_PORT#g" "$K/server.properties" >"$CONF"
   if [[ $PROFILE == kafka39 ]]; then
     LOG_OPT="-Dlog4j.configuration=file:$K/log4j.properties"
   else

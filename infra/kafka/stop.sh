@@ -8,4 +8,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 STATE="$STACK_DIR/kafka"
 # Controlled shutdown of a single KRaft node normally takes a few seconds.
-stop_pid "$STATE/kafka.pid" "$STATE/server.properties" kafka 60
+stop_pid "$STATE/kafka.pid" "$STATE/server.properties" 60

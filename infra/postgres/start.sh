@@ -2,7 +2,8 @@
 # Start PostgreSQL 15 on 127.0.0.1:55432 (socket in the state dir) without
 # systemd, with its cluster under $TUNETON_STACK_DIR/postgres, and make sure
 # the `tuneton` database exists. Installs postgresql-15 from apt if missing.
-# Idempotent: a server that already answers is left alone.
+# TUNETON_PG_PORT overrides the port. Idempotent: a server that already
+# answers is left alone.
 set -euo pipefail
 LOG_TAG=postgres
 # shellcheck source=../lib.sh

@@ -4,6 +4,8 @@
 # its Confluent-compatible API at http://127.0.0.1:8085/apis/ccompat/v7.
 #   APICURIO_JAVA=...                   java to use (needs 21+; auto-detected)
 #   TUNETON_REGISTRY_COMPATIBILITY=...  default global rule (BACKWARD)
+#   TUNETON_REGISTRY_PORT / _MGMT_PORT  override 8085 / 8086 (the Quarkus
+#                                       management interface, health+metrics)
 # Idempotent: if the ccompat API already answers it is left alone.
 set -euo pipefail
 LOG_TAG=registry
@@ -16,7 +18,6 @@ APP_DIR="$CACHE_DIR/apicurio-$VERSION"
 STATE="$STACK_DIR/registry"
 PIDFILE="$STATE/registry.pid"
 LOGFILE="$STATE/registry.log"
-MGMT_PORT=8086 # Quarkus management interface (health, metrics); default 9000
 START_TIMEOUT=${REGISTRY_START_TIMEOUT:-120}
 # Apicurio's own default global compatibility is NONE (anything registers);
 # Confluent's is BACKWARD. Match Confluent so compatibility bugs show up here.
@@ -80,7 +81,7 @@ else
   JAVA_OPTS=(-Xms128m -Xmx384m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
     # Bind both Quarkus listeners to loopback (management defaults to 0.0.0.0:9000).
     -Dquarkus.http.host=127.0.0.1 "-Dquarkus.http.port=$REGISTRY_PORT"
-    -Dquarkus.management.host=127.0.0.1 "-Dquarkus.management.port=$MGMT_PORT"
+    -Dquarkus.management.host=127.0.0.1 "-Dquarkus.management.port=$REGISTRY_MGMT_PORT"
     # In-memory H2 (also Apicurio's default, stated so it can't drift):
     # schemas vanish on restart, which is what tests want.
     -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2

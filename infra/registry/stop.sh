@@ -7,4 +7,4 @@ LOG_TAG=registry
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 STATE="$STACK_DIR/registry"
-stop_pid "$STATE/registry.pid" "$CACHE_DIR/apicurio-3.3.3/quarkus-run.jar" registry 30
+stop_pid "$STATE/registry.pid" "$CACHE_DIR/apicurio-3.3.3/quarkus-run.jar" 30
