@@ -7,8 +7,9 @@ Run with the app's venv python (needs confluent-kafka[avro], aiokafka, psycopg):
 Checks (each prints one line, exit status 1 if any fails):
   kafka     - a transactional confluent_kafka producer can init/begin/produce/commit
               (proves the transaction coordinator and __transaction_state work),
-              a read_committed consumer sees the record, and an aiokafka
-              producer/consumer round-trip works.
+              a read_committed consumer sees the record, an aiokafka
+              producer/consumer round-trip works, and so does an aiokafka
+              transactional producer (what faust's exactly-once mode uses).
   registry  - confluent_kafka SchemaRegistryClient against Apicurio's ccompat API:
               register an Avro schema, fetch it by id, register a backward-compatible
               v2, reject an incompatible v3 once BACKWARD is configured.
@@ -138,6 +139,46 @@ async def _aiokafka_roundtrip(topic: str) -> str:
     return "aiokafka idempotent produce + group consume + commit ok"
 
 
+async def _aiokafka_transaction(topic: str) -> str:
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, transactional_id=f"smoke-aio-{uuid.uuid4().hex[:8]}")
+    await producer.start()
+    try:
+        async with producer.transaction():
+            await producer.send_and_wait(topic, b"aio-committed", key=b"k")
+        await producer.begin_transaction()
+        await producer.send_and_wait(topic, b"aio-aborted", key=b"k")
+        await producer.abort_transaction()
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=BOOTSTRAP,
+        group_id=f"smoke-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        batch = await consumer.getmany(timeout_ms=5000)
+        values = [m.value for msgs in batch.values() for m in msgs]
+    finally:
+        await consumer.stop()
+    if values != [b"aio-committed"]:
+        raise AssertionError(f"aiokafka read_committed saw {values!r}")
+    return "aiokafka transactional producer commit+abort, read_committed consumer ok"
+
+
+def check_kafka_aiokafka_transactions() -> str:
+    topic = f"smoke.aiotx.{uuid.uuid4().hex[:8]}"
+    _create_topic(topic)
+    try:
+        return asyncio.run(_aiokafka_transaction(topic))
+    finally:
+        _delete_topic(topic)
+
+
 def check_kafka_aiokafka() -> str:
     topic = f"smoke.aio.{uuid.uuid4().hex[:8]}"
     _create_topic(topic)
@@ -215,7 +256,11 @@ def check_postgres() -> str:
 
 
 CHECKS = {
-    "kafka": [("kafka transactions", check_kafka_transactions), ("kafka aiokafka", check_kafka_aiokafka)],
+    "kafka": [
+        ("kafka transactions", check_kafka_transactions),
+        ("kafka aiokafka", check_kafka_aiokafka),
+        ("kafka aiokafka transactions", check_kafka_aiokafka_transactions),
+    ],
     "registry": [("registry ccompat", check_registry)],
     "postgres": [("postgres", check_postgres)],
 }

@@ -63,7 +63,7 @@ else
   if [[ ! -f $LIBS/kafka_2.13-$VERSION.jar ]]; then
     log "fetching Kafka $VERSION jars with mvn (profile $PROFILE) into $LIBS"
     tmp=$(mktemp -d "$CACHE_DIR/.kafka-libs.XXXXXX")
-    mvn -q -B -f "$K/pom.xml" -P "$PROFILE" dependency:copy-dependencies \
+    mvn -q -B -Dstyle.color=never -f "$K/pom.xml" -P "$PROFILE" dependency:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$tmp" ||
       { rm -rf "$tmp"; die "mvn failed to fetch Kafka $VERSION"; }
     mkdir -p "$(dirname "$LIBS")"

@@ -64,7 +64,7 @@ else
   if [[ ! -f $TARBALL ]]; then
     log "fetching apicurio-registry-app $VERSION (tar.gz:all) with mvn"
     mkdir -p "$CACHE_DIR/dl"
-    mvn -q -B dependency:copy \
+    mvn -q -B -Dstyle.color=never dependency:copy \
       -Dartifact="io.apicurio:apicurio-registry-app:$VERSION:tar.gz:all" \
       -DoutputDirectory="$CACHE_DIR/dl" || die "mvn failed to fetch Apicurio $VERSION"
   fi
