@@ -1,9 +1,14 @@
 """The faust-streaming host: the same decider and projector steps as the embedded runner, on Kafka.
 
 * Decider: one agent over ``tuneton.commands``; aggregate snapshots live in a changelog-backed Faust
-  table; events, outcomes and dead letters are sent from inside the agent. With
-  ``processing_guarantee="exactly_once"`` Faust wraps the sends, the changelog writes and the source
-  offset of each partition in one Kafka transaction per commit interval.
+  table. Faust's ``exactly_once`` mode was tried first and crashed on rebalance after a SIGKILL
+  (``ConsistencyError`` in changelog recovery, transactions stuck ``IN_TRANSACTION``; see
+  docs/kafka.md), so the worker runs ``at_least_once`` with an ordering that makes redelivery
+  harmless: (1) events and the outcome are sent and *acknowledged*, (2) the snapshot is written to
+  the table and its changelog is flushed, (3) only then is the command acked for the offset commit.
+  A crash between (1) and (2) redelivers the command against the old snapshot, which decides
+  byte-identical events (ids derived from the command id, versions from the snapshot): consumers
+  see a duplicate with the same ``(aggregate_id, version)`` and skip it.
 * Projectors: one agent per projection, batching events into one PostgreSQL transaction that also
   stores the applied offsets and versions (the read store is the source of truth for positions, so
   a redelivered batch after a crash is skipped, not applied twice).
@@ -39,8 +44,12 @@ def create_app(settings: Settings) -> faust.App:
         APP_ID,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
-        processing_guarantee="exactly_once",
+        key_serializer="raw",  # every payload is ours (Avro / JSON snapshots): Faust moves bytes only
+        value_serializer="raw",
+        processing_guarantee="at_least_once",
         broker_commit_interval=settings.faust_commit_interval_s,
+        broker_session_timeout=10,  # a SIGKILLed worker's partitions move on within ~10 s, not 60
+        broker_heartbeat_interval=2,
         topic_partitions=6,
         topic_replication_factor=1,
         consumer_auto_offset_reset="earliest",
@@ -52,12 +61,16 @@ def create_app(settings: Settings) -> faust.App:
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
-    raw_schema = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-    snapshots = app.Table(STATE_STORE, default=None, partitions=6, schema=raw_schema)
+    snapshots = app.Table(STATE_STORE, default=None, partitions=6, key_type=bytes, value_type=bytes)
 
     async def send(records: list[OutgoingRecord]) -> None:
-        for out in records:
-            await outputs[out.topic].send(key=out.key, value=out.value, headers=list(out.headers))
+        """Send now (not attached to the offset commit) and wait until the broker has them all."""
+        pending = [
+            await outputs[out.topic].send(key=out.key, value=out.value, headers=list(out.headers), force=True)
+            for out in records
+        ]
+        for delivery in pending:
+            await delivery
 
     @app.agent(outputs[topics.COMMANDS], name="decider")
     async def decide(stream: faust.StreamT[bytes]) -> None:
@@ -72,9 +85,10 @@ def create_app(settings: Settings) -> faust.App:
                 await send([dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error)])
                 metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
                 continue
+            await send(result.outputs)
             if result.snapshot is not None:
                 snapshots[key] = result.snapshot
-            await send(result.outputs)
+                await app.producer.flush()  # the changelog must be durable before the offset moves on
             metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc()
 
     for projection in PROJECTIONS.values():

@@ -103,9 +103,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple | list):
-        if value and dataclasses.is_dataclass(value[0]):
+        first: Any = value[0] if value else None
+        if first is not None and dataclasses.is_dataclass(first):
             # Rows of a collection (playlist items) go positional: a 10,000-item snapshot stays small.
-            row = operator.attrgetter(*_field_names(type(value[0])))
+            row = operator.attrgetter(*_field_names(type(first)))
             return [[v if isinstance(v, _SCALARS) else _plain(v) for v in row(item)] for item in value]
         return [_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -128,6 +128,14 @@ class Subscription(abc.ABC):
         """Return the next records (possibly none after ``wait_s`` seconds)."""
 
     @abc.abstractmethod
+    async def positions(self) -> dict[tuple[str, int], int]:
+        """The next offset this consumer will fetch per (topic, partition).
+
+        Unlike "last record + 1" it moves past Kafka transaction markers, so it tells when a reader
+        has caught up with the end offsets.
+        """
+
+    @abc.abstractmethod
     async def seek(self, topic: str, partition: int, offset: int) -> None:
         """Continue fetching ``topic``/``partition`` at ``offset`` (e.g. a projection's checkpoint)."""
 

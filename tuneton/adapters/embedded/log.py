@@ -293,6 +293,10 @@ class EmbeddedSubscription(Subscription):
                 batch.extend(records)
         return batch
 
+    async def positions(self) -> dict[tuple[str, int], int]:
+        """Next fetch offsets."""
+        return dict(self._positions)
+
     async def seek(self, topic: str, partition: int, offset: int) -> None:
         """Move the fetch position (e.g. to a projection's stored checkpoint)."""
         self._positions[(topic, partition)] = offset

@@ -138,6 +138,10 @@ class KafkaSubscription(Subscription):
             for r in batches[tp]
         ]
 
+    async def positions(self) -> dict[tuple[str, int], int]:
+        """Fetch positions of every assigned partition (past control records)."""
+        return {(tp.topic, tp.partition): await self._kafka.position(tp) for tp in self._kafka.assignment()}
+
     async def seek(self, topic: str, partition: int, offset: int) -> None:
         """Fetch ``topic``/``partition`` from ``offset`` on; buffered records of it are dropped."""
         self._kafka.seek(TopicPartition(topic, partition), offset)
