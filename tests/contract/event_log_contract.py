@@ -200,6 +200,16 @@ class EventLogContract(abc.ABC):
         assert sorted(r.key or b"" for r in got) == sorted(k for k in KEYS[:4])
         assert await _eventually(lambda: first_offset(log, source, group), 2) == 2
 
+    async def test_transact_commits_for_a_group_with_a_live_member(self, log: EventLog) -> None:
+        """The decider's loop: read as a group member, then commit through the transaction."""
+        source, sink, group = await new_topic(log), await new_topic(log), f"g-{uuid.uuid4().hex}"
+        await log.append([record(source, b"k", str(i).encode()) for i in range(3)])
+        sub = await log.subscribe([source], group=group)
+        got = await read(sub, 3)
+        await log.transact([record(sink, b"k", b"out")], group=group, positions=[got[1].next_position])
+        await sub.close()
+        assert await _eventually(lambda: first_offset(log, source, group), 2) == 2
+
     async def test_transact_with_offsets_only(self, log: EventLog) -> None:
         source, group = await new_topic(log), f"g-{uuid.uuid4().hex}"
         await log.append([record(source, b"k", str(i).encode()) for i in range(3)])
