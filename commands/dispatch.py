@@ -26,7 +26,8 @@ _STATUS = {
 
 REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Rejection, "description": f"Rejected by the decider ({kind})."} for kind, code in _STATUS.items()
-} | {504: {"description": "No verdict in time; retry with the same Idempotency-Key."}}
+}
+REJECTION_RESPONSES[504] = {"description": "No verdict in time; retry with the same Idempotency-Key."}
 
 
 async def dispatch(

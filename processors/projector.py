@@ -1,24 +1,52 @@
-"""The projector step: an event record becomes row operations plus the checkpoint that guards them."""
+"""The projector step: event records become row operations plus the checkpoints that guard them."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from processors.dlq import dead_letter
 from projections.registry import Projection
 from tuneton.domain.readmodel import EventMeta
 from tuneton.events.codec import AvroCodec
-from tuneton.ports import Checkpoint, LogRecord, RowOp
+from tuneton.ports import Checkpoint, LogRecord, OutgoingRecord, RowOp
 
+log = logging.getLogger(__name__)
 Entry = tuple[list[RowOp], Checkpoint]
 
 
+@dataclass(kw_only=True)
+class Prepared:
+    """A batch ready to persist: read-store entries and dead letters for the poison in it."""
+
+    entries: list[Entry] = field(default_factory=list)
+    dead_letters: list[OutgoingRecord] = field(default_factory=list)
+
+
 class ProjectorStep:
-    """Decodes an event and asks the pure projection for its rows; owns no I/O."""
+    """Decodes events and asks the pure projection for their rows; owns no I/O."""
 
     def __init__(self, codec: AvroCodec, projection: Projection) -> None:
         self._codec = codec
         self.projection = projection
 
+    async def prepare(self, records: Sequence[LogRecord]) -> Prepared:
+        """Entries for a batch; a record that fails to decode or project becomes a dead letter."""
+        prepared = Prepared()
+        for record in records:
+            try:
+                prepared.entries.append(await self.entry(record))
+            except Exception as error:  # noqa: BLE001 - any step failure is this record's fault
+                log.warning("dead-lettering %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
+                prepared.dead_letters.append(
+                    dead_letter(self._codec, record, processor=self.projection.group, error=error)
+                )
+                prepared.entries.append(([], self.checkpoint(record)))
+        return prepared
+
     async def entry(self, record: LogRecord) -> Entry:
-        """Rows and checkpoint for one record (raises ``EventContractError`` for poison)."""
+        """Rows and checkpoint for one record (raises for poison)."""
         envelope = await self._codec.decode_event(record.topic, record.value)
         meta = EventMeta(
             aggregate_id=envelope.aggregate_id,

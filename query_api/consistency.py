@@ -12,7 +12,7 @@ from tuneton.ports import ReadStore
 PROJECTION_OF = {"playlist": "playlists", "user": "users"}
 
 
-class ReadModelBehind(Exception):  # noqa: N818 - reads as a condition, like TimeoutError
+class ReadModelBehind(Exception):
     """The read model did not reach the token's version within the wait budget."""
 
 

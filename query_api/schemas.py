@@ -31,7 +31,9 @@ class PlaylistSummary(BaseModel):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> PlaylistSummary:
         """Map a reader row."""
-        return cls(**{**row, "created_at": from_millis(row["created_at"]), "updated_at": from_millis(row["updated_at"])})
+        return cls(
+            **{**row, "created_at": from_millis(row["created_at"]), "updated_at": from_millis(row["updated_at"])}
+        )
 
 
 class PlaylistsPublic(BaseModel):

@@ -58,19 +58,26 @@ class Runtime:
         await self.codec.start()
         await self.read_store.start()
 
+    async def start_for_worker(self) -> None:
+        """What a Faust worker needs: the codec's schemas and the read store (Faust owns Kafka I/O)."""
+        await self.codec.start()
+        await self.read_store.start()
+
     def start_processors(self) -> None:
         """Run the decider and every projector as tasks (embedded runtime only)."""
         if not self.embedded or self.state is None:
             raise RuntimeError("in the distributed runtime processors run as faust workers")
-        runners = [DeciderRunner(self.event_log, self.state, self.codec), *self.projector_runners()]
+        runners: list[DeciderRunner | ProjectorRunner] = [
+            DeciderRunner(self.event_log, self.state, self.codec),
+            *self.projector_runners(),
+        ]
         for runner in runners:
             self._tasks.append(asyncio.create_task(_supervise(runner, self._stop), name=type(runner).__name__))
 
     def projector_runners(self) -> list[ProjectorRunner]:
         """One projector per registered projection."""
         return [
-            ProjectorRunner(self.event_log, self.read_store, ProjectorStep(self.codec, p), self.codec)
-            for p in PROJECTIONS.values()
+            ProjectorRunner(self.event_log, self.read_store, ProjectorStep(self.codec, p)) for p in PROJECTIONS.values()
         ]
 
     def processors_alive(self) -> bool:
@@ -110,8 +117,12 @@ def build_runtime(settings: Settings) -> Runtime:
         registry: SchemaRegistry = EmbeddedSchemaRegistry(event_log)
         store: ReadStore = SqliteReadStore(data / "readmodels.db", ddl=ddl, synchronous=settings.embedded_synchronous)
         return Runtime(
-            settings=settings, event_log=event_log, registry=registry, codec=AvroCodec(registry),
-            read_store=store, state=event_log,
+            settings=settings,
+            event_log=event_log,
+            registry=registry,
+            codec=AvroCodec(registry),
+            read_store=store,
+            state=event_log,
         )
     from tuneton.adapters.kafka.log import KafkaEventLog
     from tuneton.adapters.kafka.registry import ConfluentSchemaRegistry

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import sys
 from datetime import datetime
@@ -85,8 +86,16 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
             runner = next(r for r in rt.projector_runners() if r.group == projection.group)
             count, seconds = await rebuild(rt.event_log, rt.read_store, runner, projection)
             rate = count / seconds if seconds else 0.0
-            print(json.dumps({"projection": projection.name, "records": count, "seconds": round(seconds, 3),
-                              "records_per_s": round(rate)}))
+            print(
+                json.dumps(
+                    {
+                        "projection": projection.name,
+                        "records": count,
+                        "seconds": round(seconds, 3),
+                        "records_per_s": round(rate),
+                    }
+                )
+            )
         finally:
             await rt.close()
 
@@ -101,31 +110,36 @@ def _tail(settings: Settings, args: argparse.Namespace) -> int:
         rt = build_runtime(settings)
         await rt.start()
         try:
+            ends = await rt.event_log.end_offsets(args.topic) if args.from_beginning else {}
             subscription = await rt.event_log.subscribe([args.topic], group=None, from_beginning=args.from_beginning)
-            printed = 0
+            printed, seen = 0, dict.fromkeys(ends, 0)
             while args.limit is None or printed < args.limit:
                 records = await subscription.poll(max_records=500, wait_s=0.5)
-                for record in records:
-                    print(json.dumps(await _describe(rt, record), default=_json_default, ensure_ascii=False), flush=True)
+                for record in records[: None if args.limit is None else args.limit - printed]:
+                    print(
+                        json.dumps(await _describe(rt, record), default=_json_default, ensure_ascii=False), flush=True
+                    )
                     printed += 1
-                    if args.limit is not None and printed >= args.limit:
-                        break
-                if args.no_follow and not records:
+                    seen[record.partition] = record.offset + 1
+                # --no-follow: stop once every partition reached the end offsets seen at start
+                if args.no_follow and not records and all(seen.get(p, 0) >= end for p, end in ends.items()):
                     break
             await subscription.close()
         finally:
             await rt.close()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a follower stops
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
 async def _describe(rt: Any, record: Any) -> dict[str, Any]:
-    base = {"topic": record.topic, "partition": record.partition, "offset": record.offset,
-            "key": record.key.decode("utf-8", "replace") if record.key else None}
+    base = {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": record.key.decode("utf-8", "replace") if record.key else None,
+    }
     try:
         base["value"] = await rt.codec.decode(record.topic, record.value)
     except Exception as error:  # noqa: BLE001 - an analyst wants to see poison too

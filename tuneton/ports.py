@@ -91,9 +91,7 @@ class EventLog(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def subscribe(
-        self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
-    ) -> Subscription:
+    async def subscribe(self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True) -> Subscription:
         """Read all partitions of ``topics``; with a group, resume at its committed offsets.
 
         Partitions without a committed offset start at the beginning or, with ``from_beginning=False``,
@@ -152,8 +150,6 @@ class SchemaRegistry(abc.ABC):
     @abc.abstractmethod
     async def schema_by_id(self, schema_id: int) -> str:
         """Return the schema text registered under ``schema_id``."""
-
-
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     schema_registry_url: str = "http://127.0.0.1:8085/apis/ccompat/v7"
     postgres_dsn: str = "postgresql://postgres@127.0.0.1:55432/tuneton"
 
+    faust_commit_interval_s: float = Field(
+        default=0.05, gt=0, description="Faust EOS transaction commit interval: bounds command latency"
+    )
     command_timeout_s: float = Field(default=10.0, gt=0)
     consistency_wait_s: float = Field(default=3.0, ge=0)
     dev_auth: bool = Field(default=True, description="trust the X-Tuneton-User header (until Telegram auth)")

@@ -82,9 +82,7 @@ async def add_track(
     command = c.AddTrack(
         playlist_id=playlist_id, item_id=item_id, track_id=body.track_id, after_item_id=body.after_item_id
     )
-    return await dispatch(
-        bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id, item_id=item_id
-    )
+    return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id, item_id=item_id)
 
 
 @router.delete("/{playlist_id}/items/{item_id}", response_model=CommandAccepted)

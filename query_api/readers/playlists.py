@@ -27,7 +27,9 @@ async def count_of(store: ReadStore, owner_id: str) -> int:
 
 async def public_playlists(store: ReadStore, *, limit: int, offset: int) -> list[dict[str, Any]]:
     """Publicly listed playlists, most recently changed first (unlisted ones are not listed)."""
-    sql = _SUMMARY + "WHERE p.visibility = 'public' ORDER BY p.updated_at DESC, p.playlist_id LIMIT :limit OFFSET :offset"
+    sql = (
+        _SUMMARY + "WHERE p.visibility = 'public' ORDER BY p.updated_at DESC, p.playlist_id LIMIT :limit OFFSET :offset"
+    )
     return await store.fetch_all(sql, {"limit": limit, "offset": offset})
 
 

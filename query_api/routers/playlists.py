@@ -17,7 +17,9 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "descript
 
 
 @router.get("/v1/me/playlists", response_model=PlaylistsPublic)
-async def my_playlists(store: ReadStoreDep, user: RequiredUser, limit: Limit = 50, offset: Offset = 0) -> PlaylistsPublic:
+async def my_playlists(
+    store: ReadStoreDep, user: RequiredUser, limit: Limit = 50, offset: Offset = 0
+) -> PlaylistsPublic:
     """The caller's playlists, most recently changed first."""
     rows = await reader.playlists_of(store, user, limit=limit, offset=offset)
     return PlaylistsPublic(data=[PlaylistSummary.from_row(r) for r in rows], count=await reader.count_of(store, user))
@@ -25,7 +27,11 @@ async def my_playlists(store: ReadStoreDep, user: RequiredUser, limit: Limit = 5
 
 @router.get("/v1/playlists/{playlist_id}", response_model=PlaylistPublic, responses=_NOT_FOUND)
 async def get_playlist(
-    playlist_id: PlaylistId, store: ReadStoreDep, user: OptionalUser, items_limit: ItemsLimit = 1000, items_offset: Offset = 0
+    playlist_id: PlaylistId,
+    store: ReadStoreDep,
+    user: OptionalUser,
+    items_limit: ItemsLimit = 1000,
+    items_offset: Offset = 0,
 ) -> PlaylistPublic:
     """One playlist with its items in order. Private playlists exist only for their owner."""
     return await _readable(store, playlist_id, user, items_limit, items_offset)

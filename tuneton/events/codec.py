@@ -11,6 +11,7 @@ import io
 import json
 import struct
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,9 @@ class AvroCodec:
         """Serialise an Avro dict for ``topic`` with the registered schema id in front."""
         if topic not in self._readers:
             raise UnknownTopic(f"topic {topic} has no registered schema")
+        naive = [name for name, value in record.items() if isinstance(value, datetime) and value.tzinfo is None]
+        if naive:  # fastavro would read a naive datetime as local time, shifting it by the host's offset
+            raise ValueError(f"timestamps must be timezone-aware: {', '.join(naive)}")
         out = io.BytesIO()
         out.write(_HEADER.pack(_MAGIC, self._ids[topic]))
         fastavro.schemaless_writer(out, self._readers[topic], record)
@@ -79,7 +83,7 @@ class AvroCodec:
             decoded = fastavro.schemaless_reader(
                 io.BytesIO(data[_HEADER.size :]), writer, self._readers[topic], return_record_name=True
             )
-        except Exception as exc:  # fastavro raises a zoo of types on corrupt bodies
+        except Exception as exc:  # noqa: BLE001 - fastavro raises a zoo of types on corrupt bodies
             raise UndecodableRecord(f"corrupt Avro body: {exc!r}") from None
         if not isinstance(decoded, dict):
             raise UndecodableRecord("Avro body is not a record")
@@ -90,7 +94,7 @@ class AvroCodec:
             try:
                 text = await self._registry.schema_by_id(schema_id)
                 self._writers[schema_id] = fastavro.parse_schema(json.loads(text))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any registry failure makes the record undecodable here
                 raise UndecodableRecord(f"unknown schema id {schema_id}: {exc}") from None
         return self._writers[schema_id]
 

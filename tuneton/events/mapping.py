@@ -52,6 +52,10 @@ def _by_name(types: tuple[type[Any], ...]) -> dict[str, type[Any]]:
     return {t.__name__: t for t in types}
 
 
-@cache
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
 def _hints(cls: type[Any]) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]

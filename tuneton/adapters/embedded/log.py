@@ -57,7 +57,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         self._conn: sqlite3.Connection | None = None
         self._partitions: dict[str, int] = {}
         self._round_robin = itertools.count()
-        self._appended = asyncio.Event()
+        self._waiters: set[asyncio.Future[None]] = set()
 
     @property
     def poll_interval_s(self) -> float:
@@ -155,13 +155,18 @@ class EmbeddedEventLog(EventLog, StateStore):
             self.conn.execute("DELETE FROM group_offsets WHERE group_id = ?", (group,))
 
     async def wait_for_append(self, timeout_s: float) -> None:
-        """Sleep until something is appended in this process, or ``timeout_s`` passes."""
-        self._appended.clear()
+        """Sleep until something is appended in this process, or ``timeout_s`` passes.
+
+        Each waiter has its own future, so one consumer waking up never swallows another's wake-up.
+        """
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.add(waiter)
         try:
-            async with asyncio.timeout(timeout_s):
-                await self._appended.wait()
+            await asyncio.wait_for(waiter, timeout_s)
         except TimeoutError:
             pass
+        finally:
+            self._waiters.discard(waiter)
 
     def read(self, topic: str, partition: int, offset: int, limit: int) -> list[LogRecord]:
         """Records of one partition from ``offset`` on."""
@@ -172,8 +177,13 @@ class EmbeddedEventLog(EventLog, StateStore):
         ).fetchall()
         return [
             LogRecord(
-                topic=topic, partition=partition, offset=int(o), key=_b(k), value=_b(v),
-                timestamp_ms=int(ts), headers=_decode_headers(h),
+                topic=topic,
+                partition=partition,
+                offset=int(o),
+                key=_b(k),
+                value=_b(v),
+                timestamp_ms=int(ts),
+                headers=_decode_headers(h),
             )
             for o, k, v, h, ts in rows
         ]
@@ -189,9 +199,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         ends: dict[tuple[str, int], int] = {}
         for record in records:
             count = self._require(record.topic)
-            partition = (
-                partition_for(record.key, count) if record.key is not None else next(self._round_robin) % count
-            )
+            partition = partition_for(record.key, count) if record.key is not None else next(self._round_robin) % count
             offset = ends.get((record.topic, partition))
             if offset is None:
                 offset = self._max_offset(record.topic, partition) + 1
@@ -236,7 +244,9 @@ class EmbeddedEventLog(EventLog, StateStore):
         self._partitions = {n: int(p) for n, p in self.conn.execute("SELECT name, partitions FROM topics")}
 
     def _wake(self) -> None:
-        self._appended.set()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class EmbeddedSubscription(Subscription):

@@ -42,7 +42,7 @@ class PostgresReadStore(ReadStore):
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
             for script in (BOOKKEEPING_DDL, *self._ddl):
                 for sql in split_script(script):
-                    await conn.execute(sql)  # type: ignore[arg-type]
+                    await conn.execute(sql)
 
     async def close(self) -> None:
         """Close the pool."""
@@ -75,7 +75,7 @@ class PostgresReadStore(ReadStore):
             plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
             async with conn.cursor() as cur:
                 for sql, params in plan.statements:
-                    await cur.execute(sql, params)  # type: ignore[arg-type]
+                    await cur.execute(sql, params)
                 await cur.executemany(
                     "INSERT INTO projection_positions VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
@@ -96,7 +96,7 @@ class PostgresReadStore(ReadStore):
     @staticmethod
     async def _positions(conn: AsyncConnection[Any], projection: str, *, lock: bool) -> dict[tuple[str, int], int]:
         sql = "SELECT topic, partition, next_offset FROM projection_positions WHERE projection = %s"
-        cursor = await conn.execute(sql + (" FOR UPDATE" if lock else ""), (projection,))  # type: ignore[arg-type]
+        cursor = await conn.execute(sql + (" FOR UPDATE" if lock else ""), (projection,))
         return {(str(t), int(p)): int(o) for t, p, o in await cursor.fetchall()}
 
     async def aggregate_version(self, projection: str, aggregate_id: str) -> int:
@@ -113,12 +113,12 @@ class PostgresReadStore(ReadStore):
         """Empty the projection's tables and bookkeeping in one transaction."""
         async with self._p.connection() as conn, conn.transaction():
             for table in tables:
-                await conn.execute(f"DELETE FROM {table}")  # type: ignore[arg-type]
+                await conn.execute(f"DELETE FROM {table}")
             await conn.execute("DELETE FROM projection_positions WHERE projection = %s", (projection,))
             await conn.execute("DELETE FROM projection_versions WHERE projection = %s", (projection,))
 
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Rows as dicts; ``:name`` placeholders are rewritten for psycopg."""
         async with self._p.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(POSTGRES.translate(sql), dict(params))  # type: ignore[arg-type]
+            await cur.execute(POSTGRES.translate(sql), dict(params))
             return list(await cur.fetchall())

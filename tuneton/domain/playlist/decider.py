@@ -6,9 +6,11 @@ decides no events: it is accepted and the stream version stays put.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, replace
 
 from tuneton.domain.context import CommandContext
+from tuneton.domain.errors import InvalidValue
 from tuneton.domain.playlist import commands as c
 from tuneton.domain.playlist import events as e
 from tuneton.domain.playlist.errors import (
@@ -71,7 +73,7 @@ def decide(state: Playlist | None, command: c.PlaylistCommand, ctx: CommandConte
         case c.MoveItem():
             return _move(playlist, command)
         case c.SetVisibility():
-            visibility = c.Visibility(command.visibility)
+            visibility = _visibility(command.visibility)
             return [] if visibility == playlist.visibility else [e.VisibilityChanged(visibility=visibility)]
 
 
@@ -92,12 +94,15 @@ def evolve(state: Playlist | None, event: e.PlaylistEvent) -> Playlist:
             return replace(state, deleted=True, items=())
         case e.TrackAdded():
             item = Item(item_id=event.item_id, track_id=event.track_id, rank=event.rank)
-            return replace(state, items=_sorted((*state.items, item)))
+            return replace(state, items=_inserted(state.items, item))
         case e.ItemRemoved():
             return replace(state, items=tuple(i for i in state.items if i.item_id != event.item_id))
         case e.ItemMoved():
-            moved = [replace(i, rank=event.rank) if i.item_id == event.item_id else i for i in state.items]
-            return replace(state, items=_sorted(moved))
+            moving = next((i for i in state.items if i.item_id == event.item_id), None)
+            if moving is None:
+                return state
+            others = tuple(i for i in state.items if i.item_id != event.item_id)
+            return replace(state, items=_inserted(others, replace(moving, rank=event.rank)))
         case e.VisibilityChanged():
             return replace(state, visibility=event.visibility)
         case _:
@@ -115,7 +120,7 @@ def _create(state: Playlist | None, command: c.CreatePlaylist, ctx: CommandConte
             description=clean_text(
                 command.description, field="description", max_length=MAX_DESCRIPTION, allow_empty=True
             ),
-            visibility=c.Visibility(command.visibility),
+            visibility=_visibility(command.visibility),
         )
     ]
 
@@ -172,5 +177,14 @@ def _index_of(playlist: Playlist, item_id: str) -> int:
     raise ItemNotFound("no such item in this playlist", item_id=item_id)
 
 
-def _sorted(items: tuple[Item, ...] | list[Item]) -> tuple[Item, ...]:
-    return tuple(sorted(items, key=lambda i: (i.rank, i.item_id)))
+def _visibility(value: str) -> c.Visibility:
+    try:
+        return c.Visibility(value)
+    except ValueError:
+        raise InvalidValue(f"visibility must be one of {[v.value for v in c.Visibility]}", field="visibility") from None
+
+
+def _inserted(items: tuple[Item, ...], item: Item) -> tuple[Item, ...]:
+    """``items`` with ``item`` placed by (rank, item_id): a binary search, not a re-sort of the list."""
+    at = bisect.bisect_left(items, (item.rank, item.item_id), key=lambda i: (i.rank, i.item_id))
+    return (*items[:at], item, *items[at:])

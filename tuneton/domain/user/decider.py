@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from tuneton.domain.context import CommandContext
@@ -13,6 +14,7 @@ from tuneton.domain.user.events import ProfileUpdated, UserEvent, UserRegistered
 
 MAX_NAME = 128
 MAX_USERNAME = 64
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")  # BCP 47 shape, ASCII only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,9 +41,7 @@ def evolve(state: User | None, event: UserEvent) -> User:
     """Fold one event into the state."""
     match event:
         case UserRegistered() | ProfileUpdated():
-            return User(
-                display_name=event.display_name, username=event.username, language_code=event.language_code
-            )
+            return User(display_name=event.display_name, username=event.username, language_code=event.language_code)
         case _:
             raise TypeError(f"unknown user event {type(event).__name__}")
 
@@ -81,6 +81,6 @@ def _clean_language(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     code = value.strip()
-    if len(code) > 16 or not all(ch.isalnum() or ch == "-" for ch in code):
+    if len(code) > 16 or not _LANGUAGE_TAG.fullmatch(code):
         raise InvalidValue("language_code must be an IETF language tag", field="language_code")
     return code

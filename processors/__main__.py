@@ -1,0 +1,22 @@
+"""``python -m processors worker``: run the faust-streaming worker for the distributed runtime."""
+
+from __future__ import annotations
+
+import sys
+
+from processors.faust_app import create_app
+from tuneton.observability.logs import configure
+from tuneton.settings import Settings
+
+
+def main(argv: list[str]) -> None:
+    """Build the app from settings and hand the command line to Faust's worker CLI."""
+    settings = Settings(runtime="distributed")
+    configure(settings.log_level, json_lines=settings.log_json)
+    app = create_app(settings)
+    sys.argv = ["processors", *(argv or ["worker", "--loglevel", "warning"])]
+    app.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

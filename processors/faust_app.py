@@ -1,0 +1,135 @@
+"""The faust-streaming host: the same decider and projector steps as the embedded runner, on Kafka.
+
+* Decider: one agent over ``tuneton.commands``; aggregate snapshots live in a changelog-backed Faust
+  table; events, outcomes and dead letters are sent from inside the agent. With
+  ``processing_guarantee="exactly_once"`` Faust wraps the sends, the changelog writes and the source
+  offset of each partition in one Kafka transaction per commit interval.
+* Projectors: one agent per projection, batching events into one PostgreSQL transaction that also
+  stores the applied offsets and versions (the read store is the source of truth for positions, so
+  a redelivered batch after a crash is skipped, not applied twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import faust
+
+from processors.decider import STATE_STORE, DeciderStep, state_key
+from processors.dlq import dead_letter
+from processors.projector import ProjectorStep
+from projections.registry import PROJECTIONS, Projection
+from tuneton.bootstrap import Runtime, build_runtime
+from tuneton.events import topics
+from tuneton.observability import metrics
+from tuneton.ports import LogRecord, OutgoingRecord
+from tuneton.settings import Settings
+
+APP_ID = "tuneton-processors"
+DECIDER_GROUP = APP_ID
+
+
+def create_app(settings: Settings) -> faust.App:
+    """Build the Faust app and its agents; adapters connect when the worker starts."""
+    app = faust.App(
+        APP_ID,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        processing_guarantee="exactly_once",
+        broker_commit_interval=settings.faust_commit_interval_s,
+        topic_partitions=6,
+        topic_replication_factor=1,
+        topic_allow_declare=False,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+        autodiscover=False,
+    )
+    runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
+    ready = _Readiness(runtime)
+    outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
+    snapshots = app.Table(STATE_STORE, default=None, partitions=6, key_serializer="raw", value_serializer="raw")
+
+    async def send(records: list[OutgoingRecord]) -> None:
+        for out in records:
+            await outputs[out.topic].send(key=out.key, value=out.value, headers=list(out.headers))
+
+    @app.agent(outputs[topics.COMMANDS], name="decider")
+    async def decide(stream: faust.StreamT[bytes]) -> None:
+        step = DeciderStep(await ready.codec())
+        async for event in stream.events():
+            record = _log_record(event)
+            try:
+                command = await step.decode(record)
+                key = state_key(command.aggregate_type, command.aggregate_id)
+                result = step.handle(command, snapshots[key])
+            except Exception as error:  # noqa: BLE001 - poison: park it, keep going
+                await send([dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error)])
+                metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
+                continue
+            if result.snapshot is not None:
+                snapshots[result.key] = result.snapshot
+            await send(result.outputs)
+            metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc()
+
+    for projection in PROJECTIONS.values():
+        _projector_agent(app, projection, ready, send)
+    return app
+
+
+def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, send: Any) -> None:
+    source = [_raw_topic(app, t) for t in projection.topics]
+
+    @app.agent(*source, name=f"projector-{projection.name}")
+    async def project(stream: faust.StreamT[bytes]) -> None:
+        step = ProjectorStep(await ready.codec(), projection)
+        store = await ready.read_store()
+        async for events in stream.take_events(500, within=0.02):  # type: ignore[attr-defined]
+            prepared = await step.prepare([_log_record(e) for e in events])
+            if prepared.dead_letters:
+                await send(prepared.dead_letters)
+                metrics.DEAD_LETTERS.labels(projection.group).inc(len(prepared.dead_letters))
+            await store.apply(prepared.entries)
+            metrics.EVENTS_PROCESSED.labels(projection.group).inc(len(events))
+
+
+class _Readiness:
+    """Starts the shared adapters once, on first use inside the worker's event loop."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._lock: asyncio.Lock | None = None
+        self._started = False
+
+    async def _start(self) -> None:
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:
+            if not self._started:
+                await self._runtime.start_for_worker()
+                self._started = True
+
+    async def codec(self) -> Any:
+        await self._start()
+        return self._runtime.codec
+
+    async def read_store(self) -> Any:
+        await self._start()
+        return self._runtime.read_store
+
+
+def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
+    """A topic whose keys and values stay bytes: the Avro codec is ours, not Faust's."""
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+
+def _log_record(event: Any) -> LogRecord:
+    message = event.message
+    return LogRecord(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        timestamp_ms=int((message.timestamp or 0) * 1000),
+        headers=tuple(message.headers or ()),
+    )

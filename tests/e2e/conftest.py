@@ -1,0 +1,76 @@
+"""The product under test, on each runtime: a base URL plus the processes behind it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.e2e.servers import Process, product_env, serve, worker
+
+
+@dataclass
+class Product:
+    """A running tuneTON: where to call it and which processes to crash."""
+
+    runtime: str
+    base: str
+    server: Process
+    processing: Process  # the process that runs the processors (the server itself when embedded)
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def e2e_database(postgres_dsn: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for this session's Kafka-runtime read models."""
+    name = f"tuneton_e2e_{uuid.uuid4().hex[:10]}"
+    admin = postgres_dsn.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def embedded_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    """``tuneton serve`` with nothing configured but a fresh data dir."""
+    data = tmp_path_factory.mktemp("embedded")
+    env = product_env({"TUNETON_DATA_DIR": str(data / "data")})
+    server, base = serve(env, data / "serve.log")
+    yield Product("embedded", base, server, server, env)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def kafka_product(
+    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str, schema_registry_url: str, e2e_database: str
+) -> Iterator[Product]:
+    """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
+    logs: Path = tmp_path_factory.mktemp("kafka")
+    env = product_env(
+        {
+            "TUNETON_RUNTIME": "distributed",
+            "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "TUNETON_SCHEMA_REGISTRY_URL": schema_registry_url,
+            "TUNETON_POSTGRES_DSN": e2e_database,
+            "TUNETON_COMMAND_TIMEOUT_S": "30",
+            "TUNETON_CONSISTENCY_WAIT_S": "20",
+        }
+    )
+    processing = worker(env, logs / "worker.log")
+    server, base = serve(env, logs / "serve.log")
+    yield Product("kafka", base, server, processing, env)
+    server.stop()
+    processing.stop()
+
+
+@pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])
+def product(request: pytest.FixtureRequest) -> Product:
+    """Each end-to-end test runs on both runtimes."""
+    fixture: Product = request.getfixturevalue(f"{request.param}_product")
+    return fixture

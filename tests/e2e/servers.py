@@ -1,0 +1,100 @@
+"""Start the real product processes for end-to-end tests: ``tuneton serve`` and the Faust worker.
+
+Each is a subprocess on a free loopback port, so the tests go through real HTTP, real processes and
+(on the Kafka runtime) real servers — and can kill a process with SIGKILL mid-stream.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A currently free loopback TCP port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Process:
+    """A product process with its log file."""
+
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    popen: subprocess.Popen[bytes] | None = field(default=None)
+
+    def start(self) -> Process:
+        """Launch (again) with the same arguments and environment."""
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flush — the crash we must survive."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGKILL)
+            self.popen.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tail(self, lines: int = 40) -> str:
+        """The end of the process log, for failure messages."""
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def product_env(extra: dict[str, str]) -> dict[str, str]:
+    """The current environment plus tuneTON settings; no config file leaks in from the user."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNETON_")}
+    env.update({"TUNETON_CONFIG": "/nonexistent/tuneton.toml", "TUNETON_LOG_LEVEL": "WARNING", **extra})
+    return env
+
+
+def serve(env: dict[str, str], log_path: Path) -> tuple[Process, str]:
+    """Start ``tuneton serve`` on a free port and wait until /readyz says ready."""
+    port = free_port()
+    process = Process([sys.executable, "-m", "tuneton.cli", "serve", "--port", str(port)], env, log_path).start()
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, process)
+    return process, base
+
+
+def worker(env: dict[str, str], log_path: Path) -> Process:
+    """Start the Faust worker (distributed runtime)."""
+    return Process([sys.executable, "-m", "processors", "worker", "--loglevel", "warning"], env, log_path).start()
+
+
+def wait_ready(base: str, process: Process, timeout_s: float = 60) -> None:
+    """Poll /readyz until 200, failing with the process log if it dies or never gets ready."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.popen is not None and process.popen.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{process.tail()}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server not ready in {timeout_s}s:\n{process.tail()}")

@@ -1,0 +1,141 @@
+"""SIGKILL the process that runs the processors mid-stream: the read model must end up exactly as if
+nothing happened — every command applied once, in the order the log holds, nothing duplicated."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests.e2e.conftest import Product
+from tests.e2e.servers import ROOT, wait_ready
+from tuneton.domain.playlist import decider
+from tuneton.domain.playlist import events as e
+from tuneton.domain.playlist.commands import Visibility
+
+COMMANDS = 60
+
+
+class _Progress:
+    """Counts accepted commands so the crash lands mid-stream, not before or after it."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.at_crash: int | None = None
+        self.lock = threading.Lock()
+        self.reached = threading.Event()
+
+    def accept(self) -> None:
+        with self.lock:
+            self.accepted += 1
+            if self.accepted >= COMMANDS // 4:
+                self.reached.set()
+
+
+def _add_until_accepted(base: str, user: str, playlist_id: str, track: str, progress: _Progress) -> int:
+    """Retry with the same Idempotency-Key through crashes and timeouts until the verdict arrives."""
+    key = f"crash-{playlist_id}-{track}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.post(
+                f"{base}/v1/playlists/{playlist_id}/items",
+                json={"track_id": track},
+                headers={"X-Tuneton-User": user, "Idempotency-Key": key},
+                timeout=40,
+            )
+            if response.status_code == 201:
+                progress.accept()
+                return int(response.json()["version"])
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{track} never accepted")
+
+
+def _crash_and_restart(product: Product, progress: _Progress) -> None:
+    progress.reached.wait(120)
+    with progress.lock:
+        progress.at_crash = progress.accepted
+    product.processing.kill()
+    product.processing.start()
+    if product.processing is product.server:
+        wait_ready(product.base, product.server)
+
+
+def _events_of(product: Product, playlist_id: str) -> list[dict[str, object]]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tuneton.cli",
+            "events",
+            "tail",
+            "tuneton.playlist.events",
+            "--from-beginning",
+            "--no-follow",
+        ],
+        env=product.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    return [r["value"] for r in rows if r.get("key") == playlist_id]
+
+
+def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> None:
+    user = f"k-{uuid.uuid4().hex[:8]}"
+    created = httpx.post(
+        f"{product.base}/v1/playlists", json={"name": "Crash"}, headers={"X-Tuneton-User": user}, timeout=30
+    )
+    assert created.status_code == 201, created.text
+    playlist_id = created.json()["aggregate_id"]
+
+    progress = _Progress()
+    crash = threading.Thread(target=_crash_and_restart, args=(product, progress))
+    crash.start()
+    tracks = [f"track-{n:03d}" for n in range(COMMANDS)]
+    with ThreadPoolExecutor(4) as pool:
+        versions = list(pool.map(lambda t: _add_until_accepted(product.base, user, playlist_id, t, progress), tracks))
+    crash.join()
+    assert progress.at_crash is not None
+    assert progress.at_crash < COMMANDS, "the crash happened mid-stream"
+
+    assert sorted(versions) == list(range(2, COMMANDS + 2)), "each command got its own version, none twice"
+
+    events = _events_of(product, playlist_id)
+    assert [ev["aggregate_version"] for ev in events] == list(range(1, COMMANDS + 2)), "no gap, no duplicate"
+    state = None
+    for ev in events:
+        name, payload = ev["payload"]
+        cls = getattr(e, str(name).rsplit(".", 1)[-1])
+        if "visibility" in payload:
+            payload = {**payload, "visibility": Visibility(payload["visibility"])}
+        state = decider.evolve(state, cls(**payload))
+    assert state is not None
+    expected = [item.track_id for item in state.items]
+    assert sorted(expected) == sorted(tracks)
+
+    token = httpx.put(  # a no-op rename is accepted without events and returns the current version
+        f"{product.base}/v1/playlists/{playlist_id}/name",
+        json={"name": "Crash"},
+        headers={"X-Tuneton-User": user},
+        timeout=40,
+    )
+    body = httpx.get(
+        f"{product.base}/v1/playlists/{playlist_id}",
+        params={"consistency": token.json()["consistency_token"]},
+        headers={"X-Tuneton-User": user},
+        timeout=40,
+    ).json()
+    assert body["version"] == COMMANDS + 1
+    assert [i["track_id"] for i in body["items"]] == expected
