@@ -86,9 +86,7 @@ class EventLogContract(abc.ABC):
         with pytest.raises(LookupError):
             await log.subscribe([f"missing.{uuid.uuid4().hex}"], group=None)
 
-    async def test_offsets_increase_per_partition_and_a_key_sticks_to_one_partition(
-        self, log: EventLog
-    ) -> None:
+    async def test_offsets_increase_per_partition_and_a_key_sticks_to_one_partition(self, log: EventLog) -> None:
         topic = await new_topic(log, partitions=6)
         keys = KEYS[:10] * 3
         appended = await log.append([record(topic, k, str(i).encode()) for i, k in enumerate(keys)])
@@ -122,9 +120,7 @@ class EventLogContract(abc.ABC):
         assert [r.offset for r in got] == [0, 1, 2]
         assert all(abs(r.timestamp_ms - time.time() * 1000) < 60_000 for r in got)
 
-    async def test_subscribe_without_group_from_beginning_reads_everything_in_order(
-        self, log: EventLog
-    ) -> None:
+    async def test_subscribe_without_group_from_beginning_reads_everything_in_order(self, log: EventLog) -> None:
         topic = await new_topic(log)
         await log.append([record(topic, b"k", str(i).encode()) for i in range(5)])
         sub = await log.subscribe([topic], group=None, from_beginning=True)
@@ -132,9 +128,7 @@ class EventLogContract(abc.ABC):
         await sub.close()
         assert [r.value for r in got] == [str(i).encode() for i in range(5)]
 
-    async def test_subscribe_from_end_never_misses_a_record_appended_after_it_returns(
-        self, log: EventLog
-    ) -> None:
+    async def test_subscribe_from_end_never_misses_a_record_appended_after_it_returns(self, log: EventLog) -> None:
         topic = await new_topic(log, partitions=3)
         await log.append([record(topic, k) for k in KEYS[:6]])
         sub = await log.subscribe([topic], group=None, from_beginning=False)

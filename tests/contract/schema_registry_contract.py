@@ -61,9 +61,7 @@ class SchemaRegistryContract(abc.ABC):
     def require_compatibility_check(self) -> None:
         """Skip while the adapter's compatibility check is a placeholder (embedded only)."""
         if self.checks_compatibility_locally and local_compatibility_missing():
-            pytest.skip(
-                "tuneton.events.compatibility.backward_problems raises NotImplementedError (in progress)"
-            )
+            pytest.skip("tuneton.events.compatibility.backward_problems raises NotImplementedError (in progress)")
 
     async def test_register_is_idempotent(self, registry: SchemaRegistry) -> None:
         name = subject()
@@ -85,9 +83,7 @@ class SchemaRegistryContract(abc.ABC):
         assert json.loads(await registry.schema_by_id(v2)) == V2
         assert await registry.register(name, json.dumps(V1)) == v1  # an old version keeps its id
 
-    async def test_the_same_schema_under_another_subject_resolves_to_it(
-        self, registry: SchemaRegistry
-    ) -> None:
+    async def test_the_same_schema_under_another_subject_resolves_to_it(self, registry: SchemaRegistry) -> None:
         ids = [await registry.register(subject(), json.dumps(V1)) for _ in range(2)]
         # Confluent and Apicurio share one id per content; the embedded registry numbers per subject.
         assert [json.loads(await registry.schema_by_id(i)) for i in ids] == [V1, V1]

@@ -55,9 +55,7 @@ class TestKafkaEventLog(EventLogContract):
 
     async def test_aborted_records_take_offsets(self, log: KafkaEventLog, kafka_bootstrap: str) -> None:
         sink = await new_topic(log)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=kafka_bootstrap, transactional_id=f"abort-{uuid.uuid4()}"
-        )
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, transactional_id=f"abort-{uuid.uuid4()}")
         await producer.start()
         try:
             await producer.begin_transaction()
@@ -74,9 +72,7 @@ class TestKafkaEventLog(EventLogContract):
 
     async def test_a_commit_marker_takes_an_offset(self, log: KafkaEventLog) -> None:
         sink = await new_topic(log)
-        appended = await log.transact(
-            [record(sink, b"k", b"1"), record(sink, b"k", b"2")], group="g", positions=[]
-        )
+        appended = await log.transact([record(sink, b"k", b"1"), record(sink, b"k", b"2")], group="g", positions=[])
         assert [a.offset for a in appended] == [0, 1]
         ends = await _settled_end(log, sink)
         assert ends == 3  # records 0, 1 and the COMMIT control record at 2
@@ -89,9 +85,7 @@ class TestKafkaEventLog(EventLogContract):
         self, log: KafkaEventLog, kafka_bootstrap: str
     ) -> None:
         sink = await new_topic(log)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=kafka_bootstrap, transactional_id=f"open-{uuid.uuid4()}"
-        )
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, transactional_id=f"open-{uuid.uuid4()}")
         await producer.start()
         try:
             await producer.begin_transaction()

@@ -36,9 +36,7 @@ def database(postgres_dsn: str) -> Iterator[str]:
     with psycopg.connect(postgres_dsn, autocommit=True) as admin:
         try:
             admin.execute(
-                sql.SQL(
-                    "CREATE DATABASE {} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
-                ).format(ident)
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'").format(ident)
             )
         except psycopg.errors.FeatureNotSupported:  # a server built without ICU: default collation
             admin.execute(sql.SQL("CREATE DATABASE {}").format(ident))
@@ -69,8 +67,7 @@ async def _waiting_on_locks(conn: psycopg.AsyncConnection[Any], count: int, time
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
         cursor = await conn.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         row = await cursor.fetchone()
         if row is not None and row[0] >= count:

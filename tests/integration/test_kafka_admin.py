@@ -43,9 +43,7 @@ def write_spec(path: Path, events: str, outcomes: str, *, retention: int, partit
     return path
 
 
-def test_init_is_idempotent_and_aligns_configs(
-    kafka_bootstrap: str, names: tuple[str, str], tmp_path: Path
-) -> None:
+def test_init_is_idempotent_and_aligns_configs(kafka_bootstrap: str, names: tuple[str, str], tmp_path: Path) -> None:
     events, outcomes = names
     spec = write_spec(tmp_path / "topics.yaml", events, outcomes, retention=86_400_000)
     assert list(create_topics_from_spec(kafka_bootstrap, spec)) == [

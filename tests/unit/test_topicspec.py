@@ -47,9 +47,7 @@ def test_list_and_mapping_shapes_mean_the_same(data: Any) -> None:
 
 
 def test_values_take_kafkas_string_form() -> None:
-    [spec] = parse_spec(
-        [{"name": "a", "partitions": 1, "config": {"x": True, "y": ["compact", "delete"], "z": 1.5}}]
-    )
+    [spec] = parse_spec([{"name": "a", "partitions": 1, "config": {"x": True, "y": ["compact", "delete"], "z": 1.5}}])
     assert spec.config == {"x": "true", "y": "compact,delete", "z": "1.5"}
 
 

@@ -71,9 +71,7 @@ def _create(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set
         for s in specs
     ]
     created: set[str] = set()
-    for name, future in admin.create_topics(
-        new, operation_timeout=timeout_s, request_timeout=timeout_s
-    ).items():
+    for name, future in admin.create_topics(new, operation_timeout=timeout_s, request_timeout=timeout_s).items():
         try:
             future.result()
         except KafkaException as error:
@@ -90,9 +88,7 @@ def _align_config(admin: AdminClient, spec: TopicSpec, timeout_s: float) -> Iter
         return
     resource = ConfigResource(ResourceType.TOPIC, spec.name)
     try:
-        current: Mapping[str, ConfigEntry] = admin.describe_configs([resource])[resource].result(
-            timeout=timeout_s
-        )
+        current: Mapping[str, ConfigEntry] = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
     except KafkaException as error:
         raise KafkaAdapterError(f"cannot describe configs of {spec.name}: {error}") from error
     changes = {k: v for k, v in spec.config.items() if k not in current or current[k].value != v}

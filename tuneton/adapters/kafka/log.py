@@ -240,9 +240,7 @@ async def _queue(
     """Hand ``records`` to the producer in order, collecting one delivery future per record."""
     for record in records:
         futures.append(
-            await producer.send(
-                record.topic, value=record.value, key=record.key, headers=list(record.headers) or None
-            )
+            await producer.send(record.topic, value=record.value, key=record.key, headers=list(record.headers) or None)
         )
 
 

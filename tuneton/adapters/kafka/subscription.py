@@ -22,9 +22,7 @@ from tuneton.ports import LogRecord, Subscription
 ASSIGNMENT_TIMEOUT_S = 30.0
 
 
-def consumer(
-    bootstrap: str, *, group: str | None, from_beginning: bool = True, **config: Any
-) -> AIOKafkaConsumer:
+def consumer(bootstrap: str, *, group: str | None, from_beginning: bool = True, **config: Any) -> AIOKafkaConsumer:
     """A consumer configured the one way tuneTON reads: explicit commits, committed reads only."""
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
