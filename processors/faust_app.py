@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import faust
@@ -26,6 +27,7 @@ from tuneton.observability import metrics
 from tuneton.ports import LogRecord, OutgoingRecord
 from tuneton.settings import Settings
 
+log = logging.getLogger(__name__)
 APP_ID = "tuneton-processors"
 DECIDER_GROUP = APP_ID
 
@@ -43,12 +45,14 @@ def create_app(settings: Settings) -> faust.App:
         topic_allow_declare=False,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
+        web_host="127.0.0.1",
         autodiscover=False,
     )
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
-    snapshots = app.Table(STATE_STORE, default=None, partitions=6, key_serializer="raw", value_serializer="raw")
+    raw_schema = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    snapshots = app.Table(STATE_STORE, default=None, partitions=6, schema=raw_schema)
 
     async def send(records: list[OutgoingRecord]) -> None:
         for out in records:
@@ -61,14 +65,14 @@ def create_app(settings: Settings) -> faust.App:
             record = _log_record(event)
             try:
                 command = await step.decode(record)
-                key = state_key(command.aggregate_type, command.aggregate_id)
+                key = state_key(command.aggregate_type, command.aggregate_id).encode()
                 result = step.handle(command, snapshots[key])
             except Exception as error:  # noqa: BLE001 - poison: park it, keep going
                 await send([dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error)])
                 metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
                 continue
             if result.snapshot is not None:
-                snapshots[result.key] = result.snapshot
+                snapshots[key] = result.snapshot
             await send(result.outputs)
             metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc()
 
@@ -104,9 +108,15 @@ class _Readiness:
     async def _start(self) -> None:
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:
-            if not self._started:
-                await self._runtime.start_for_worker()
-                self._started = True
+            delay = 0.5
+            while not self._started:
+                try:
+                    await self._runtime.start_for_worker()
+                    self._started = True
+                except Exception as error:  # noqa: BLE001 - registry or database not up yet: wait, don't crash
+                    log.warning("adapters not ready (%r); retrying in %.1fs", error, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10)
 
     async def codec(self) -> Any:
         await self._start()
