@@ -34,6 +34,7 @@ DECIDER_GROUP = APP_ID
 
 def create_app(settings: Settings) -> faust.App:
     """Build the Faust app and its agents; adapters connect when the worker starts."""
+    (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     app = faust.App(
         APP_ID,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -42,11 +43,11 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=settings.faust_commit_interval_s,
         topic_partitions=6,
         topic_replication_factor=1,
-        topic_allow_declare=False,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         web_host="127.0.0.1",
         autodiscover=False,
+        datadir=str(settings.data_dir / "faust"),
     )
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
@@ -66,7 +67,7 @@ def create_app(settings: Settings) -> faust.App:
             try:
                 command = await step.decode(record)
                 key = state_key(command.aggregate_type, command.aggregate_id).encode()
-                result = step.handle(command, snapshots[key])
+                result = step.handle(command, snapshots.get(key))
             except Exception as error:  # noqa: BLE001 - poison: park it, keep going
                 await send([dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error)])
                 metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
