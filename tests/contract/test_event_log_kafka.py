@@ -101,6 +101,15 @@ class TestKafkaEventLog(EventLogContract):
             await producer.stop()
         assert [r.value for r in got] == [b"in-txn", b"plain"]
 
+    async def test_closing_the_log_closes_its_subscriptions(self, log: KafkaEventLog) -> None:
+        topic = await new_topic(log)
+        forgotten = await log.subscribe([topic], group=f"g-{uuid.uuid4().hex}")
+        closed = await log.subscribe([topic], group=None)
+        await closed.close()
+        await log.close()
+        with pytest.raises(KafkaAdapterError):
+            await forgotten.poll(wait_s=0.1)
+
     async def test_unique_transactional_ids_per_log(self, kafka_bootstrap: str) -> None:
         first, second = KafkaEventLog(kafka_bootstrap), KafkaEventLog(kafka_bootstrap)
         assert first.transactional_id != second.transactional_id
