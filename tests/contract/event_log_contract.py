@@ -23,9 +23,13 @@ FailingRecord = Callable[[str], tuple[OutgoingRecord, type[BaseException]]]
 KEYS = [f"playlist-{i}".encode() for i in range(40)] + [b"", b"a", b"\x00\xff", "ключ".encode()]
 
 
+CREATED_TOPICS: list[str] = []  # every name new_topic made in this process, so a fixture can delete them
+
+
 async def new_topic(log: EventLog, partitions: int = 1) -> str:
     """Create a uniquely named topic."""
     name = f"contract.{uuid.uuid4().hex[:12]}"
+    CREATED_TOPICS.append(name)
     await log.ensure_topics({name: partitions})
     return name
 

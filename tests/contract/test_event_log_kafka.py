@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from confluent_kafka.admin import AdminClient
 
 from tests.contract.event_log_contract import (
+    CREATED_TOPICS,
     EventLogContract,
     FailingRecord,
     new_topic,
@@ -34,10 +36,16 @@ TOO_LARGE = 2 * 1024 * 1024  # above the producer's max_request_size (1 MiB): re
 class TestKafkaEventLog(EventLogContract):
     @pytest.fixture
     async def log(self, kafka_bootstrap: str) -> AsyncIterator[EventLog]:
+        first = len(CREATED_TOPICS)
         event_log = KafkaEventLog(kafka_bootstrap, client_id="tuneton-contract")
         await event_log.start()
         yield event_log
         await event_log.close()
+        # Leave the shared broker as found: delete exactly the uuid-named topics this test created.
+        if created := CREATED_TOPICS[first:]:
+            admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+            for future in admin.delete_topics(created).values():
+                future.result()
 
     @pytest.fixture
     def failing_record(self) -> FailingRecord:
