@@ -23,9 +23,13 @@ FailingRecord = Callable[[str], tuple[OutgoingRecord, type[BaseException]]]
 KEYS = [f"playlist-{i}".encode() for i in range(40)] + [b"", b"a", b"\x00\xff", "ключ".encode()]
 
 
+CREATED_TOPICS: list[str] = []  # every name new_topic made in this process, so a fixture can delete them
+
+
 async def new_topic(log: EventLog, partitions: int = 1) -> str:
     """Create a uniquely named topic."""
     name = f"contract.{uuid.uuid4().hex[:12]}"
+    CREATED_TOPICS.append(name)
     await log.ensure_topics({name: partitions})
     return name
 
@@ -86,9 +90,7 @@ class EventLogContract(abc.ABC):
         with pytest.raises(LookupError):
             await log.subscribe([f"missing.{uuid.uuid4().hex}"], group=None)
 
-    async def test_offsets_increase_per_partition_and_a_key_sticks_to_one_partition(
-        self, log: EventLog
-    ) -> None:
+    async def test_offsets_increase_per_partition_and_a_key_sticks_to_one_partition(self, log: EventLog) -> None:
         topic = await new_topic(log, partitions=6)
         keys = KEYS[:10] * 3
         appended = await log.append([record(topic, k, str(i).encode()) for i, k in enumerate(keys)])
@@ -122,9 +124,7 @@ class EventLogContract(abc.ABC):
         assert [r.offset for r in got] == [0, 1, 2]
         assert all(abs(r.timestamp_ms - time.time() * 1000) < 60_000 for r in got)
 
-    async def test_subscribe_without_group_from_beginning_reads_everything_in_order(
-        self, log: EventLog
-    ) -> None:
+    async def test_subscribe_without_group_from_beginning_reads_everything_in_order(self, log: EventLog) -> None:
         topic = await new_topic(log)
         await log.append([record(topic, b"k", str(i).encode()) for i in range(5)])
         sub = await log.subscribe([topic], group=None, from_beginning=True)
@@ -132,9 +132,7 @@ class EventLogContract(abc.ABC):
         await sub.close()
         assert [r.value for r in got] == [str(i).encode() for i in range(5)]
 
-    async def test_subscribe_from_end_never_misses_a_record_appended_after_it_returns(
-        self, log: EventLog
-    ) -> None:
+    async def test_subscribe_from_end_never_misses_a_record_appended_after_it_returns(self, log: EventLog) -> None:
         topic = await new_topic(log, partitions=3)
         await log.append([record(topic, k) for k in KEYS[:6]])
         sub = await log.subscribe([topic], group=None, from_beginning=False)
@@ -198,6 +196,16 @@ class EventLogContract(abc.ABC):
         got = await read(sub, 4)
         await sub.close()
         assert sorted(r.key or b"" for r in got) == sorted(k for k in KEYS[:4])
+        assert await _eventually(lambda: first_offset(log, source, group), 2) == 2
+
+    async def test_transact_commits_for_a_group_with_a_live_member(self, log: EventLog) -> None:
+        """The decider's loop: read as a group member, then commit through the transaction."""
+        source, sink, group = await new_topic(log), await new_topic(log), f"g-{uuid.uuid4().hex}"
+        await log.append([record(source, b"k", str(i).encode()) for i in range(3)])
+        sub = await log.subscribe([source], group=group)
+        got = await read(sub, 3)
+        await log.transact([record(sink, b"k", b"out")], group=group, positions=[got[1].next_position])
+        await sub.close()
         assert await _eventually(lambda: first_offset(log, source, group), 2) == 2
 
     async def test_transact_with_offsets_only(self, log: EventLog) -> None:

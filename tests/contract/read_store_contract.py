@@ -103,9 +103,7 @@ class ReadStoreContract(abc.ABC):
     async def test_an_upsert_without_values_inserts_once(self, store: ReadStore, projection: str) -> None:
         tag = Upsert(table="contract_tags", key={"list_id": "L1", "tag": "jazz"})
         assert await store.apply([([tag], self.at(projection, 0)), ([tag], self.at(projection, 1))]) == 2
-        assert await store.fetch_all("SELECT list_id, tag FROM contract_tags", {}) == [
-            {"list_id": "L1", "tag": "jazz"}
-        ]
+        assert await store.fetch_all("SELECT list_id, tag FROM contract_tags", {}) == [{"list_id": "L1", "tag": "jazz"}]
 
     async def test_a_batch_is_one_transaction(self, store: ReadStore, projection: str) -> None:
         upsert = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": "kept", "size": 0})
@@ -143,9 +141,7 @@ class ReadStoreContract(abc.ABC):
         self, store: ReadStore, projection: str
     ) -> None:
         def title(offset: int, version: int, text: str) -> Entry:
-            op = Upsert(
-                table="contract_lists", key={"list_id": "L1"}, values={"title": text, "size": version}
-            )
+            op = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": text, "size": version})
             return [op], self.at(projection, offset, "L1", version)
 
         assert await store.apply([title(5, 2, "v2")]) == 1
@@ -155,13 +151,9 @@ class ReadStoreContract(abc.ABC):
         assert await store.positions(projection) == {(TOPIC, 0): 10}
         assert await store.aggregate_version(projection, "L1") == 3
 
-    async def test_records_without_effect_only_advance_positions(
-        self, store: ReadStore, projection: str
-    ) -> None:
+    async def test_records_without_effect_only_advance_positions(self, store: ReadStore, projection: str) -> None:
         assert (
-            await store.apply(
-                [([], self.at(projection, 0, None)), ([], self.at(projection, 4, None, partition=2))]
-            )
+            await store.apply([([], self.at(projection, 0, None)), ([], self.at(projection, 4, None, partition=2))])
             == 0
         )
         assert await store.positions(projection) == {(TOPIC, 0): 1, (TOPIC, 2): 5}
@@ -196,26 +188,19 @@ class ReadStoreContract(abc.ABC):
             for i, k in enumerate(shuffled)
         ]
         await store.apply([(ops, self.at(projection, 0))])
-        rows = await store.fetch_all(
-            "SELECT rank FROM contract_items WHERE list_id = :id ORDER BY rank", {"id": "L1"}
-        )
+        rows = await store.fetch_all("SELECT rank FROM contract_items WHERE list_id = :id ORDER BY rank", {"id": "L1"})
         assert [r["rank"] for r in rows] == sorted(keys, key=str.encode)
 
-    async def test_fetch_all_binds_named_parameters_and_keeps_literals(
-        self, store: ReadStore, projection: str
-    ) -> None:
+    async def test_fetch_all_binds_named_parameters_and_keeps_literals(self, store: ReadStore, projection: str) -> None:
         ops: list[RowOp] = [
             Upsert(table="contract_lists", key={"list_id": f"L{i}"}, values={"title": t, "size": i})
             for i, t in enumerate(["50% off", "half", "100%"])
         ]
         await store.apply([(ops, self.at(projection, 0))])
         rows = await store.fetch_all(
-            "SELECT list_id FROM contract_lists WHERE title LIKE '%\\%%' ESCAPE '\\' AND size >= :min "
-            "ORDER BY size",
+            "SELECT list_id FROM contract_lists WHERE title LIKE '%\\%%' ESCAPE '\\' AND size >= :min ORDER BY size",
             {"min": 0},
         )
         assert [r["list_id"] for r in rows] == ["L0", "L2"]
-        pattern = await store.fetch_all(
-            "SELECT list_id FROM contract_lists WHERE title LIKE :p", {"p": "ha%"}
-        )
+        pattern = await store.fetch_all("SELECT list_id FROM contract_lists WHERE title LIKE :p", {"p": "ha%"})
         assert pattern == [{"list_id": "L1"}]

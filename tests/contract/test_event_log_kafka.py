@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from confluent_kafka.admin import AdminClient
 
 from tests.contract.event_log_contract import (
+    CREATED_TOPICS,
     EventLogContract,
     FailingRecord,
     new_topic,
@@ -34,10 +36,16 @@ TOO_LARGE = 2 * 1024 * 1024  # above the producer's max_request_size (1 MiB): re
 class TestKafkaEventLog(EventLogContract):
     @pytest.fixture
     async def log(self, kafka_bootstrap: str) -> AsyncIterator[EventLog]:
+        first = len(CREATED_TOPICS)
         event_log = KafkaEventLog(kafka_bootstrap, client_id="tuneton-contract")
         await event_log.start()
         yield event_log
         await event_log.close()
+        # Leave the shared broker as found: delete exactly the uuid-named topics this test created.
+        if created := CREATED_TOPICS[first:]:
+            admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+            for future in admin.delete_topics(created).values():
+                future.result()
 
     @pytest.fixture
     def failing_record(self) -> FailingRecord:
@@ -55,9 +63,7 @@ class TestKafkaEventLog(EventLogContract):
 
     async def test_aborted_records_take_offsets(self, log: KafkaEventLog, kafka_bootstrap: str) -> None:
         sink = await new_topic(log)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=kafka_bootstrap, transactional_id=f"abort-{uuid.uuid4()}"
-        )
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, transactional_id=f"abort-{uuid.uuid4()}")
         await producer.start()
         try:
             await producer.begin_transaction()
@@ -74,9 +80,7 @@ class TestKafkaEventLog(EventLogContract):
 
     async def test_a_commit_marker_takes_an_offset(self, log: KafkaEventLog) -> None:
         sink = await new_topic(log)
-        appended = await log.transact(
-            [record(sink, b"k", b"1"), record(sink, b"k", b"2")], group="g", positions=[]
-        )
+        appended = await log.transact([record(sink, b"k", b"1"), record(sink, b"k", b"2")], group="g", positions=[])
         assert [a.offset for a in appended] == [0, 1]
         ends = await _settled_end(log, sink)
         assert ends == 3  # records 0, 1 and the COMMIT control record at 2
@@ -89,9 +93,7 @@ class TestKafkaEventLog(EventLogContract):
         self, log: KafkaEventLog, kafka_bootstrap: str
     ) -> None:
         sink = await new_topic(log)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=kafka_bootstrap, transactional_id=f"open-{uuid.uuid4()}"
-        )
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, transactional_id=f"open-{uuid.uuid4()}")
         await producer.start()
         try:
             await producer.begin_transaction()
@@ -106,6 +108,15 @@ class TestKafkaEventLog(EventLogContract):
         finally:
             await producer.stop()
         assert [r.value for r in got] == [b"in-txn", b"plain"]
+
+    async def test_closing_the_log_closes_its_subscriptions(self, log: KafkaEventLog) -> None:
+        topic = await new_topic(log)
+        forgotten = await log.subscribe([topic], group=f"g-{uuid.uuid4().hex}")
+        closed = await log.subscribe([topic], group=None)
+        await closed.close()
+        await log.close()
+        with pytest.raises(KafkaAdapterError):
+            await forgotten.poll(wait_s=0.1)
 
     async def test_unique_transactional_ids_per_log(self, kafka_bootstrap: str) -> None:
         first, second = KafkaEventLog(kafka_bootstrap), KafkaEventLog(kafka_bootstrap)

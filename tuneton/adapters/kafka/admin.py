@@ -29,19 +29,17 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
 from tuneton.adapters.kafka.errors import KafkaAdapterError
 from tuneton.adapters.kafka.topicspec import TopicSpec, load_spec
 
-TIMEOUT_S = 30.0
 
-
-def create_topics_from_spec(bootstrap: str, spec_path: Path) -> Iterator[str]:
+def create_topics_from_spec(bootstrap: str, spec_path: Path, *, timeout_s: float = 30.0) -> Iterator[str]:
     """Create missing topics, align configs of existing ones; yield one printable line per action."""
     specs = load_spec(spec_path)
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": int(TIMEOUT_S * 1000)})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": int(timeout_s * 1000)})
     try:
-        existing = admin.list_topics(timeout=TIMEOUT_S).topics
+        existing = admin.list_topics(timeout=timeout_s).topics
     except KafkaException as error:
         raise KafkaAdapterError(f"cannot reach Kafka at {bootstrap}: {error}") from error
     missing = [s for s in specs if s.name not in existing]
-    created = _create(admin, missing)
+    created = _create(admin, missing, timeout_s)
     yield from (f"created {s.name} ({s.partitions} partitions)" for s in missing if s.name in created)
     for spec in specs:
         if spec.name in created:
@@ -56,10 +54,10 @@ def create_topics_from_spec(bootstrap: str, spec_path: Path) -> Iterator[str]:
                 )
         else:
             yield f"exists {spec.name} (created concurrently)"
-        yield from _align_config(admin, spec)
+        yield from _align_config(admin, spec, timeout_s)
 
 
-def _create(admin: AdminClient, specs: list[TopicSpec]) -> set[str]:
+def _create(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set[str]:
     """Create ``specs``; a topic someone else created meanwhile is not an error."""
     if not specs:
         return set()
@@ -73,9 +71,7 @@ def _create(admin: AdminClient, specs: list[TopicSpec]) -> set[str]:
         for s in specs
     ]
     created: set[str] = set()
-    for name, future in admin.create_topics(
-        new, operation_timeout=TIMEOUT_S, request_timeout=TIMEOUT_S
-    ).items():
+    for name, future in admin.create_topics(new, operation_timeout=timeout_s, request_timeout=timeout_s).items():
         try:
             future.result()
         except KafkaException as error:
@@ -86,15 +82,13 @@ def _create(admin: AdminClient, specs: list[TopicSpec]) -> set[str]:
     return created
 
 
-def _align_config(admin: AdminClient, spec: TopicSpec) -> Iterator[str]:
+def _align_config(admin: AdminClient, spec: TopicSpec, timeout_s: float) -> Iterator[str]:
     """SET each spec'd key whose current value differs; other overrides stay as they are."""
     if not spec.config:
         return
     resource = ConfigResource(ResourceType.TOPIC, spec.name)
     try:
-        current: Mapping[str, ConfigEntry] = admin.describe_configs([resource])[resource].result(
-            timeout=TIMEOUT_S
-        )
+        current: Mapping[str, ConfigEntry] = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
     except KafkaException as error:
         raise KafkaAdapterError(f"cannot describe configs of {spec.name}: {error}") from error
     changes = {k: v for k, v in spec.config.items() if k not in current or current[k].value != v}
@@ -103,7 +97,7 @@ def _align_config(admin: AdminClient, spec: TopicSpec) -> Iterator[str]:
     entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in changes.items()]
     target = ConfigResource(ResourceType.TOPIC, spec.name, incremental_configs=entries)
     try:
-        admin.incremental_alter_configs([target])[target].result(timeout=TIMEOUT_S)
+        admin.incremental_alter_configs([target])[target].result(timeout=timeout_s)
     except KafkaException as error:
         yield f"drift {spec.name}: cannot set {sorted(changes)}: {error}"
         return

@@ -56,6 +56,7 @@ class KafkaEventLog(EventLog):
         self._txn_producer: AIOKafkaProducer | None = None
         self._meta: AIOKafkaConsumer | None = None
         self._txn_lock = asyncio.Lock()  # a producer runs one transaction at a time
+        self._subscriptions: set[KafkaSubscription] = set()  # closed with the log, as embedded ones die with it
 
     @property
     def transactional_id(self) -> str:
@@ -77,7 +78,10 @@ class KafkaEventLog(EventLog):
         self._producer = producer
 
     async def close(self) -> None:
-        """Stop producers and the metadata consumer; idempotent."""
+        """Close subscriptions still open, then stop producers and the metadata consumer; idempotent."""
+        for subscription in list(self._subscriptions):
+            with contextlib.suppress(KafkaError):
+                await subscription.close()
         for client in (self._producer, self._txn_producer, self._meta):
             if client is not None:
                 with contextlib.suppress(KafkaError):
@@ -170,9 +174,12 @@ class KafkaEventLog(EventLog):
         self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
     ) -> KafkaSubscription:
         """A read_committed consumer whose positions are resolved before this returns."""
-        return await open_subscription(
+        subscription = await open_subscription(
             self._bootstrap, topics, group=group, from_beginning=from_beginning, client_id=self._client_id
         )
+        self._subscriptions.add(subscription)
+        subscription.on_close(self._subscriptions.discard)
+        return subscription
 
     async def end_offsets(self, topic: str) -> dict[int, int]:
         """Last stable offset per partition: the end a read_committed consumer can reach.
@@ -240,9 +247,7 @@ async def _queue(
     """Hand ``records`` to the producer in order, collecting one delivery future per record."""
     for record in records:
         futures.append(
-            await producer.send(
-                record.topic, value=record.value, key=record.key, headers=list(record.headers) or None
-            )
+            await producer.send(record.topic, value=record.value, key=record.key, headers=list(record.headers) or None)
         )
 
 

@@ -10,11 +10,11 @@ and relies on seeing the outcome however fast it is written.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import ConsumerStoppedError, KafkaError
 
 from tuneton.adapters.kafka.errors import KafkaAdapterError, KafkaUnknownTopicError
 from tuneton.ports import LogRecord, Subscription
@@ -22,9 +22,7 @@ from tuneton.ports import LogRecord, Subscription
 ASSIGNMENT_TIMEOUT_S = 30.0
 
 
-def consumer(
-    bootstrap: str, *, group: str | None, from_beginning: bool = True, **config: Any
-) -> AIOKafkaConsumer:
+def consumer(bootstrap: str, *, group: str | None, from_beginning: bool = True, **config: Any) -> AIOKafkaConsumer:
     """A consumer configured the one way tuneTON reads: explicit commits, committed reads only."""
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -117,11 +115,18 @@ class KafkaSubscription(Subscription):
     def __init__(self, kafka: AIOKafkaConsumer, *, group: str | None) -> None:
         self._kafka = kafka
         self._group = group
+        self._on_close: list[Callable[[KafkaSubscription], None]] = []
+
+    def on_close(self, callback: Callable[[KafkaSubscription], None]) -> None:
+        """Call ``callback`` once this subscription closes (the log forgets it then)."""
+        self._on_close.append(callback)
 
     async def poll(self, *, max_records: int = 500, wait_s: float = 1.0) -> list[LogRecord]:
         """Next committed records, partition by partition; waits up to ``wait_s`` when none are buffered."""
         try:
             batches = await self._kafka.getmany(timeout_ms=int(wait_s * 1000), max_records=max_records)
+        except ConsumerStoppedError:
+            raise KafkaAdapterError("poll on a closed subscription") from None
         except KafkaError as error:
             raise KafkaAdapterError(f"poll failed: {error!r}") from error
         return [
@@ -158,3 +163,6 @@ class KafkaSubscription(Subscription):
     async def close(self) -> None:
         """Leave the group (if any) and stop fetching; idempotent."""
         await self._kafka.stop()
+        callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback(self)

@@ -67,9 +67,7 @@ def _topic(entry: Any, defaults: Mapping[str, Any]) -> TopicSpec:
     partitions = entry.get("partitions", defaults.get("partitions"))
     if not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1:
         raise TopicSpecError(f"{name}: partitions must be a positive integer, got {partitions!r}")
-    replication = entry.get(
-        "replication_factor", entry.get("replicas", defaults.get("replication_factor", -1))
-    )
+    replication = entry.get("replication_factor", entry.get("replicas", defaults.get("replication_factor", -1)))
     if not isinstance(replication, int) or isinstance(replication, bool):
         raise TopicSpecError(f"{name}: replication_factor must be an integer, got {replication!r}")
     config = {**(defaults.get("config") or {}), **(entry.get("config") or {})}
