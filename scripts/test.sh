@@ -13,6 +13,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+echo "== system packages"
+bash scripts/install-system.sh
 echo "== install"
 bash scripts/install.sh
 echo "== stack"
