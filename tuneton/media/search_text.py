@@ -118,7 +118,12 @@ def compounds(text: str) -> list[str]:
 
     Indexed next to the parts so "acdc" and "jayz" find "AC/DC" and "Jay-Z" as well as "ac dc" does.
     """
-    glued: list[str] = []
+    return [word.parts[0] for word in compound_words(text)]
+
+
+def compound_words(text: str) -> list[Word]:
+    """The glued words of :func:`compounds` with their spans in ``text``."""
+    glued: list[Word] = []
     group: list[Word] = []
     for word in [*words(text), None]:
         joined = word is not None and bool(group) and _glued(text, group[-1].end, word.start)
@@ -126,7 +131,8 @@ def compounds(text: str) -> list[str]:
             group.append(word)
             continue
         if len(group) > 1:
-            glued.append("".join(part for member in group for part in member.parts)[:MAX_TOKEN])
+            parts = "".join(part for member in group for part in member.parts)[:MAX_TOKEN]
+            glued.append(Word(group[0].start, group[-1].end, (parts,)))
         group = [word] if word is not None else []
     return glued
 
@@ -198,3 +204,44 @@ def _parts(normalised: str) -> list[str]:
             current += ch
     parts.append(current)
     return [part[:MAX_TOKEN] for part in parts]
+
+
+def filter_key(value: str) -> str:
+    """What artist/album/genre filters compare: the value's terms, so "ac/dc" filters "AC/DC"."""
+    return " ".join(tokens(value))
+
+
+@dataclass(frozen=True)
+class AnalysedFields:
+    """Everything an index stores to match and filter one track, identical for every engine."""
+
+    title_terms: list[str]
+    title_prefixes: list[str]
+    artist_terms: list[str]
+    artist_prefixes: list[str]
+    album_terms: list[str]
+    album_prefixes: list[str]
+    artist_keys: list[str]
+    album_key: str | None
+    genre_key: str | None
+    sort_key: str
+
+
+def analyse(*, title: str, artists: Iterable[str], album: str | None, genre: str | None) -> AnalysedFields:
+    """Analyse a track's display fields for indexing."""
+    artist_list = list(artists)
+    title_terms, title_prefixes = index_terms([title])
+    artist_terms, artist_prefixes = index_terms(artist_list)
+    album_terms, album_prefixes = index_terms([album] if album else [])
+    return AnalysedFields(
+        title_terms=title_terms,
+        title_prefixes=title_prefixes,
+        artist_terms=artist_terms,
+        artist_prefixes=artist_prefixes,
+        album_terms=album_terms,
+        album_prefixes=album_prefixes,
+        artist_keys=sorted({filter_key(artist) for artist in artist_list} - {""}),
+        album_key=filter_key(album) or None if album else None,
+        genre_key=filter_key(genre) or None if genre else None,
+        sort_key=sort_key(title),
+    )
