@@ -33,7 +33,7 @@ as_es() {
 }
 
 if es_answers; then
-  if pid_alive "$PIDFILE" "$STATE/config"; then
+  if pid_alive "$PIDFILE" "$STATE/tmp"; then
     log "already running on $URL (pid $(<"$PIDFILE"))"
   else
     log "an Elasticsearch not started by this script already answers on $URL; leaving it"
@@ -52,7 +52,7 @@ find_java() {
   return 1
 }
 
-if pid_alive "$PIDFILE" "$STATE/config"; then
+if pid_alive "$PIDFILE" "$STATE/tmp"; then
   log "pid $(<"$PIDFILE") is starting; waiting for it"
 else
   for port in "$PORT" "$TRANSPORT_PORT"; do
@@ -105,7 +105,7 @@ for ((i = 0; i < START_TIMEOUT; i++)); do
     log "ready on $URL (pid $(<"$PIDFILE"))"
     exit 0
   fi
-  if [[ -f $PIDFILE ]] && ! pid_alive "$PIDFILE" "$STATE/config"; then
+  if [[ -f $PIDFILE ]] && ! pid_alive "$PIDFILE" "$STATE/tmp"; then
     tail_log "$STATE/logs/tuneton.log"
     die "Elasticsearch exited during start-up"
   fi

@@ -7,4 +7,4 @@ LOG_TAG=s3
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 STATE="$STACK_DIR/s3"
-stop_pid "$STATE/s3.pid" "$STATE/data" s3 10
+stop_pid "$STATE/s3.pid" "$STATE/data" 10
