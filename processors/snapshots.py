@@ -106,7 +106,7 @@ def _plain(value: Any) -> Any:
         first: Any = value[0] if value else None
         if first is not None and dataclasses.is_dataclass(first):
             # Rows of a collection (playlist items) go positional: a 10,000-item snapshot stays small.
-            row = operator.attrgetter(*_field_names(type(first)))
+            row = operator.attrgetter(*_field_names(first.__class__))
             return [[v if isinstance(v, _SCALARS) else _plain(v) for v in row(item)] for item in value]
         return [_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
