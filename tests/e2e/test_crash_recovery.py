@@ -114,7 +114,14 @@ def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> Non
     assert sorted(versions) == list(range(2, COMMANDS + 2)), "each command got its own version, none twice"
 
     events = _events_of(product, playlist_id)
-    assert [ev["aggregate_version"] for ev in events] == list(range(1, COMMANDS + 2)), "no gap, no duplicate"
+    by_version: dict[object, dict[str, object]] = {}
+    for ev in events:
+        # At-least-once delivery may repeat an event after a crash; it must be the very same event.
+        assert by_version.setdefault(ev["aggregate_version"], ev) == ev, "a redelivered event differs"
+    assert sorted(by_version) == list(range(1, COMMANDS + 2)), "no gap, no conflicting version"
+    if product.runtime == "embedded":  # one SQLite transaction per batch: not even an identical repeat
+        assert len(events) == len(by_version)
+    events = [by_version[v] for v in sorted(by_version)]  # type: ignore[index]
     state = None
     for ev in events:
         name, payload = ev["payload"]
