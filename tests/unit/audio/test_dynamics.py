@@ -14,7 +14,8 @@ CEILING = 10 ** (DEFAULT_CEILING_DB / 20)
 def run(y: np.ndarray, sizes: list[int] | None = None) -> np.ndarray:
     limiter = Limiter(sr=SR, channels=y.shape[0])
     sizes = sizes or [y.shape[1]]
-    parts, at = [], 0
+    parts: list[np.ndarray] = []
+    at = 0
     while at < y.shape[1]:
         size = sizes[len(parts) % len(sizes)]
         parts.append(limiter.process(y[:, at : at + size]))
