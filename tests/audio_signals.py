@@ -41,6 +41,7 @@ def click_track(seconds: float, *, bpm: float = 120.0, sr: int = SR, pad_f0: flo
     for beat in beats:
         i = round(beat * sr)
         y[:, i : i + burst] += 0.6 * rng.standard_normal(burst) * shape
+    y *= 0.9 / max(0.9, float(np.abs(y).max()))  # keep it below full scale
     return y.astype(np.float32), beats
 
 
