@@ -102,16 +102,19 @@ class Joiner:
         self._pos = 0  # output frames emitted so far
 
     def add(self, piece: Piece) -> np.ndarray:
-        """Take the next piece; return the frames before its crossfade ends."""
-        if self._current is None:
-            self._current = piece
-            return np.zeros((piece.audio.shape[0], 0), np.float32)
-        lo, hi = piece.start - self._half, piece.start + self._half
-        head = _read(self._current, self._pos, lo)
-        mixed = spectral_crossfade(_read(self._current, lo - N_FFT, hi + N_FFT), _read(piece, lo - N_FFT, hi + N_FFT),
-                                   pad=N_FFT)
-        self._current, self._pos = piece, hi
-        return np.concatenate([head, mixed], axis=1)
+        """Take the next piece; return the output that is now final (up to where its own join will start)."""
+        parts = []
+        if self._current is not None:
+            lo, hi = piece.start - self._half, piece.start + self._half
+            parts.append(_read(self._current, self._pos, lo))
+            parts.append(spectral_crossfade(_read(self._current, lo - N_FFT, hi + N_FFT),
+                                            _read(piece, lo - N_FFT, hi + N_FFT), pad=N_FFT))
+            self._pos = hi
+        self._current = piece
+        until = max(self._pos, piece.stop - self._half)  # the next join may start there: hold the rest back
+        parts.append(_read(piece, self._pos, until))
+        self._pos = until
+        return np.concatenate(parts, axis=1)
 
     def finish(self) -> np.ndarray:
         """The rest of the last piece, up to its ``stop``."""
