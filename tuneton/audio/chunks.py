@@ -55,7 +55,6 @@ def plan_boundaries(y: np.ndarray, *, sr: int, lengths_s: list[float]) -> list[i
         boundary moves to the quietest ``QUIET_WINDOW_S`` window within ``SEARCH_S`` of its nominal place.
     """
     frames = y.shape[1]
-    energy = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64).sum(axis=0))])
     win, search = max(1, round(QUIET_WINDOW_S * sr)), round(SEARCH_S * sr)
     min_len = round(2 * (SEARCH_S + CROSSFADE_S) * sr)
     bounds, nominal, i = [0], 0.0, 0
@@ -68,8 +67,10 @@ def plan_boundaries(y: np.ndarray, *, sr: int, lengths_s: list[float]) -> list[i
         hi = min(frames - min_len // 2, round(nominal) + search)
         if hi - lo <= win:
             continue
-        starts = np.arange(lo, hi - win)
-        quiet = int(starts[np.argmin(energy[starts + win] - energy[starts])]) + win // 2
+        # energy of every window starting in [lo, hi - win), from a running sum over this stretch only
+        power = np.square(y[:, lo:hi], dtype=np.float64).sum(axis=0)
+        running = np.concatenate([[0.0], np.cumsum(power)])
+        quiet = lo + int(np.argmin(running[win:] - running[:-win])) + win // 2
         bounds.append(quiet)
     bounds.append(frames)
     return bounds
