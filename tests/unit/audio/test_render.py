@@ -147,3 +147,11 @@ class TestParallel:
 def test_parallel_rejects_bad_worker_counts(workers: object) -> None:
     with pytest.raises(ParameterError, match=r"^workers="):
         render_parallel(harmonic_tone(220.0, 1.0), sr=SR, params=PARAMS, workers=workers)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("seconds", "workers"), [(1.0, 2), (4.0, 1)])
+def test_parallel_without_joins_equals_render(seconds: float, workers: int) -> None:
+    y = harmonic_tone(220.0, seconds)  # too short to split, or one worker: a single chunk, no context
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        out = render_parallel(y, sr=SR, params=PARAMS, workers=workers, executor=pool)
+    np.testing.assert_array_equal(out, render(y, sr=SR, params=PARAMS))
