@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tuneton.audio.errors import ParameterError
+
 QUIET_WINDOW_S = 0.02
 SEARCH_S = 0.5
 CONTEXT_S = 1.0
@@ -54,6 +56,8 @@ def plan_boundaries(y: np.ndarray, *, sr: int, lengths_s: list[float]) -> list[i
         Nominal chunk lengths in input seconds; the last one repeats until the track ends. Each
         boundary moves to the quietest ``QUIET_WINDOW_S`` window within ``SEARCH_S`` of its nominal place.
     """
+    if not lengths_s or min(lengths_s) <= 0:
+        raise ParameterError("lengths_s", lengths_s, "one or more positive durations in seconds")
     frames = y.shape[1]
     win, search = max(1, round(QUIET_WINDOW_S * sr)), round(SEARCH_S * sr)
     min_len = round(2 * (SEARCH_S + CROSSFADE_S) * sr)

@@ -133,7 +133,7 @@ def render_parallel(y: np.ndarray, *, sr: int, params: RenderParams, engine: Eng
     workers : int >= 1
         Number of chunks and (when no ``executor`` is given) processes.
     executor : concurrent.futures.Executor, optional
-        A long-lived pool to reuse (saves ~0.5 s of process start-up per render).
+        A long-lived pool to reuse: spawning and importing in fresh workers costs seconds per render.
 
     Returns
     -------

@@ -7,7 +7,7 @@ import pytest
 from scipy.signal import hilbert
 
 from tests.audio_signals import SR, harmonic_tone, max_step
-from tuneton.audio import chunks
+from tuneton.audio import ParameterError, chunks
 
 
 def sine(hz: float, seconds: float, phase: float = 0.0) -> np.ndarray:
@@ -65,3 +65,9 @@ def test_plan_counts(seconds: float, lengths: list[float], count: int) -> None:
     bounds = chunks.plan_boundaries(harmonic_tone(220.0, seconds), sr=SR, lengths_s=lengths)
     assert len(bounds) - 1 == count
     assert np.all(np.diff(bounds) > chunks.CROSSFADE_S * SR + 2 * chunks.N_FFT)  # room for every join
+
+
+@pytest.mark.parametrize("lengths", [[], [0.0], [5.0, -1.0]])
+def test_plan_rejects_non_positive_lengths(lengths: list[float]) -> None:
+    with pytest.raises(ParameterError, match=r"^lengths_s="):
+        chunks.plan_boundaries(harmonic_tone(220.0, 5.0), sr=SR, lengths_s=lengths)
