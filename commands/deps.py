@@ -10,13 +10,13 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from commands.bus import CommandBus
 
 
-def get_bus(request: Request) -> CommandBus:
+async def get_bus(request: Request) -> CommandBus:
     """The process's command bus (created by the composition root)."""
     bus: CommandBus = request.app.state.command_bus
     return bus
 
 
-def current_user(
+async def current_user(
     request: Request,
     x_tuneton_user: Annotated[str | None, Header(description="Trusted user id (development auth).")] = None,
 ) -> str:
@@ -28,7 +28,7 @@ def current_user(
     return x_tuneton_user
 
 
-def command_id(
+async def command_id(
     idempotency_key: Annotated[
         str | None, Header(description="Client-chosen id; a retry with the same key gets the same outcome.")
     ] = None,

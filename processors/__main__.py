@@ -14,7 +14,10 @@ def main(argv: list[str]) -> None:
     settings = Settings(runtime="distributed")
     configure(settings.log_level, json_lines=settings.log_json)
     app = create_app(settings)
-    sys.argv = ["processors", *(argv or ["worker", "--loglevel", "warning"])]
+    args = argv or ["worker", "--loglevel", "warn"]
+    if args[0] == "worker" and "--without-web" not in args:
+        args = [*args, "--without-web"]  # no HTTP side door: metrics and health come from the API process
+    sys.argv = ["processors", *args]
     app.main()
 
 

@@ -27,11 +27,15 @@ GROUP = "tuneton-decider"
 
 @dataclass(frozen=True, kw_only=True)
 class DeciderResult:
-    """What to persist for one command: records to append and the snapshot to store (None: unchanged)."""
+    """What to persist for one command: records to append and the snapshot to store (None: unchanged).
+
+    ``record`` is the aggregate after the command, for hosts that cache decoded snapshots.
+    """
 
     key: str
     outputs: list[OutgoingRecord]
     snapshot: bytes | None
+    record: AggregateRecord
 
 
 def state_key(aggregate_type: str, aggregate_id: str) -> str:
@@ -49,23 +53,24 @@ class DeciderStep:
         """Decode a command record (raises ``UndecodableRecord`` for poison)."""
         return await self._codec.decode_command(record.value)
 
-    def handle(self, command: CommandEnvelope, stored: bytes | None) -> DeciderResult:
-        """Decide ``command`` against the stored snapshot."""
+    def handle(self, command: CommandEnvelope, stored: bytes | AggregateRecord | None) -> DeciderResult:
+        """Decide ``command`` against the stored snapshot (bytes, or an already decoded record)."""
         aggregate = topics.AGGREGATES[command.aggregate_type]
-        record = snapshots.load(stored, aggregate)
+        decoded = isinstance(stored, AggregateRecord)
+        record = snapshots.copy(stored) if decoded else snapshots.load(stored, aggregate)  # type: ignore[arg-type]
         key = state_key(command.aggregate_type, command.aggregate_id)
         remembered = record.recent.get(command.command_id)
         if remembered is not None:
-            return DeciderResult(key=key, outputs=[self._outcome_record(command, remembered)], snapshot=None)
+            outputs = [self._outcome_record(command, remembered)]
+            return DeciderResult(key=key, outputs=outputs, snapshot=None, record=record)
         ctx = CommandContext(actor_id=command.actor_id, issued_at=command.issued_at)
         try:
             events = aggregate.decide(record.state, command.command, ctx)
         except DomainError as rejection:
             remembered = _rejected(record, rejection)
             record.remember(command.command_id, remembered)
-            return DeciderResult(
-                key=key, outputs=[self._outcome_record(command, remembered)], snapshot=snapshots.dump(record)
-            )
+            outputs = [self._outcome_record(command, remembered)]
+            return DeciderResult(key=key, outputs=outputs, snapshot=snapshots.dump(record), record=record)
         outputs = []
         for index, event in enumerate(events):
             record.state = aggregate.evolve(record.state, event)
@@ -76,7 +81,7 @@ class DeciderStep:
         )
         record.remember(command.command_id, remembered)
         outputs.append(self._outcome_record(command, remembered))
-        return DeciderResult(key=key, outputs=outputs, snapshot=snapshots.dump(record))
+        return DeciderResult(key=key, outputs=outputs, snapshot=snapshots.dump(record), record=record)
 
     def _event_record(self, command: CommandEnvelope, event: object, version: int, index: int) -> OutgoingRecord:
         envelope = EventEnvelope(

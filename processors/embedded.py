@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from processors.decider import GROUP as DECIDER_GROUP
 from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
+from processors.snapshots import AggregateRecord
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.observability import metrics
@@ -33,12 +35,17 @@ def _last_positions(records: Sequence[LogRecord]) -> list[tuple[str, int, int]]:
 class DeciderRunner:
     """Consumes ``tuneton.commands``; each batch commits events, outcomes, snapshots and offsets at once."""
 
-    def __init__(self, log_: EventLog, state: StateStore, codec: AvroCodec, *, batch: int = 200) -> None:
+    def __init__(
+        self, log_: EventLog, state: StateStore, codec: AvroCodec, *, batch: int = 200, cache_size: int = 10_000
+    ) -> None:
         self._log = log_
         self._state = state
         self._codec = codec
         self._step = DeciderStep(codec)
         self._batch = batch
+        # Decoded snapshots of recently used aggregates, updated only after their transaction commits.
+        self._cache: OrderedDict[str, AggregateRecord] = OrderedDict()
+        self._cache_size = cache_size
 
     async def run(self, stop: asyncio.Event) -> None:
         """Process until ``stop`` is set."""
@@ -55,11 +62,12 @@ class DeciderRunner:
         """Decide a batch; snapshots written earlier in the batch are seen by later commands."""
         outputs: list[OutgoingRecord] = []
         snapshots: dict[str, bytes] = {}
+        decided: dict[str, AggregateRecord] = {}
         for record in records:
             try:
                 command = await self._step.decode(record)
                 key = state_key(command.aggregate_type, command.aggregate_id)
-                stored = snapshots.get(key) or await self._state.get_state(STATE_STORE, key)
+                stored = decided.get(key) or self._cache.get(key) or await self._state.get_state(STATE_STORE, key)
                 result = self._step.handle(command, stored)
             except Exception as error:  # noqa: BLE001 - any step failure is this record's fault: dead-letter it
                 log.warning("dead-lettering command %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
@@ -67,11 +75,20 @@ class DeciderRunner:
                 metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
                 continue
             outputs.extend(result.outputs)
+            decided[result.key] = result.record
             if result.snapshot is not None:
                 snapshots[result.key] = result.snapshot
         writes = [StateWrite(store=STATE_STORE, key=k, value=v) for k, v in snapshots.items()]
         await self._log.transact(outputs, group=DECIDER_GROUP, positions=_last_positions(records), state=writes)
+        self._remember(decided)
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(records))
+
+    def _remember(self, decided: dict[str, AggregateRecord]) -> None:
+        for key, record in decided.items():
+            self._cache[key] = record
+            self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
 
 class ProjectorRunner:

@@ -1,9 +1,14 @@
 """The faust-streaming host: the same decider and projector steps as the embedded runner, on Kafka.
 
 * Decider: one agent over ``tuneton.commands``; aggregate snapshots live in a changelog-backed Faust
-  table; events, outcomes and dead letters are sent from inside the agent. With
-  ``processing_guarantee="exactly_once"`` Faust wraps the sends, the changelog writes and the source
-  offset of each partition in one Kafka transaction per commit interval.
+  table. Faust's ``exactly_once`` mode was tried first and crashed on rebalance after a SIGKILL
+  (``ConsistencyError`` in changelog recovery, transactions stuck ``IN_TRANSACTION``; see
+  docs/kafka.md), so the worker runs ``at_least_once`` with an ordering that makes redelivery
+  harmless: (1) events and the outcome are sent and *acknowledged*, (2) the snapshot is written to
+  the table and its changelog is flushed, (3) only then is the command acked for the offset commit.
+  A crash between (1) and (2) redelivers the command against the old snapshot, which decides
+  byte-identical events (ids derived from the command id, versions from the snapshot): consumers
+  see a duplicate with the same ``(aggregate_id, version)`` and skip it.
 * Projectors: one agent per projection, batching events into one PostgreSQL transaction that also
   stores the applied offsets and versions (the read store is the source of truth for positions, so
   a redelivered batch after a crash is skipped, not applied twice).
@@ -12,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import faust
@@ -26,33 +32,45 @@ from tuneton.observability import metrics
 from tuneton.ports import LogRecord, OutgoingRecord
 from tuneton.settings import Settings
 
+log = logging.getLogger(__name__)
 APP_ID = "tuneton-processors"
 DECIDER_GROUP = APP_ID
 
 
 def create_app(settings: Settings) -> faust.App:
     """Build the Faust app and its agents; adapters connect when the worker starts."""
+    (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     app = faust.App(
         APP_ID,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
-        processing_guarantee="exactly_once",
+        key_serializer="raw",  # every payload is ours (Avro / JSON snapshots): Faust moves bytes only
+        value_serializer="raw",
+        processing_guarantee="at_least_once",
         broker_commit_interval=settings.faust_commit_interval_s,
+        broker_session_timeout=10,  # a SIGKILLed worker's partitions move on within ~10 s, not 60
+        broker_heartbeat_interval=2,
         topic_partitions=6,
         topic_replication_factor=1,
-        topic_allow_declare=False,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
+        web_host="127.0.0.1",
         autodiscover=False,
+        datadir=str(settings.data_dir / "faust"),
     )
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
-    snapshots = app.Table(STATE_STORE, default=None, partitions=6, key_serializer="raw", value_serializer="raw")
+    snapshots = app.Table(STATE_STORE, default=None, partitions=6, key_type=bytes, value_type=bytes)
 
     async def send(records: list[OutgoingRecord]) -> None:
-        for out in records:
-            await outputs[out.topic].send(key=out.key, value=out.value, headers=list(out.headers))
+        """Send now (not attached to the offset commit) and wait until the broker has them all."""
+        pending = [
+            await outputs[out.topic].send(key=out.key, value=out.value, headers=list(out.headers), force=True)
+            for out in records
+        ]
+        for delivery in pending:
+            await delivery
 
     @app.agent(outputs[topics.COMMANDS], name="decider")
     async def decide(stream: faust.StreamT[bytes]) -> None:
@@ -61,15 +79,16 @@ def create_app(settings: Settings) -> faust.App:
             record = _log_record(event)
             try:
                 command = await step.decode(record)
-                key = state_key(command.aggregate_type, command.aggregate_id)
-                result = step.handle(command, snapshots[key])
+                key = state_key(command.aggregate_type, command.aggregate_id).encode()
+                result = step.handle(command, snapshots.get(key))
             except Exception as error:  # noqa: BLE001 - poison: park it, keep going
                 await send([dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error)])
                 metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
                 continue
-            if result.snapshot is not None:
-                snapshots[result.key] = result.snapshot
             await send(result.outputs)
+            if result.snapshot is not None:
+                snapshots[key] = result.snapshot
+                await app.producer.flush()  # the changelog must be durable before the offset moves on
             metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc()
 
     for projection in PROJECTIONS.values():
@@ -104,9 +123,15 @@ class _Readiness:
     async def _start(self) -> None:
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:
-            if not self._started:
-                await self._runtime.start_for_worker()
-                self._started = True
+            delay = 0.5
+            while not self._started:
+                try:
+                    await self._runtime.start_for_worker()
+                    self._started = True
+                except Exception as error:  # noqa: BLE001 - registry or database not up yet: wait, don't crash
+                    log.warning("adapters not ready (%r); retrying in %.1fs", error, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10)
 
     async def codec(self) -> Any:
         await self._start()

@@ -39,9 +39,8 @@ async def rebuild(
                 seen += len(records)
                 if progress is not None:
                     progress(seen)
-            for r in records:
-                if r.offset + 1 >= targets[(r.topic, r.partition)]:
-                    remaining.discard((r.topic, r.partition))
+            at = await subscription.positions()  # positions pass Kafka transaction markers; offsets don't
+            remaining = {tp for tp in remaining if at.get(tp, 0) < targets[tp]}
     finally:
         await subscription.close()
     return seen, time.perf_counter() - started

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
+import operator
 import types
 import typing
 from dataclasses import dataclass, field
@@ -47,12 +49,25 @@ class AggregateRecord:
             del self.recent[next(iter(self.recent))]
 
 
+_OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(RememberedOutcome))
+
+
+def _outcome_row(outcome: RememberedOutcome) -> list[Any]:
+    """An outcome as a positional list: 256 of them ride in every snapshot, so keep them compact."""
+    return [getattr(outcome, name) for name in _OUTCOME_FIELDS]
+
+
+def copy(record: AggregateRecord) -> AggregateRecord:
+    """A copy the decider may mutate without touching a cached original (state is immutable)."""
+    return AggregateRecord(version=record.version, state=record.state, recent=dict(record.recent))
+
+
 def dump(record: AggregateRecord) -> bytes:
     """Serialise a record to compact JSON bytes."""
     body = {
         "version": record.version,
         "state": None if record.state is None else _plain(record.state),
-        "recent": {k: dataclasses.asdict(v) for k, v in record.recent.items()},
+        "recent": {k: _outcome_row(v) for k, v in record.recent.items()},
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -62,19 +77,40 @@ def load(data: bytes | None, aggregate: AggregateType) -> AggregateRecord:
     if data is None:
         return AggregateRecord()
     body = json.loads(data)
-    state_type = typing.get_type_hints(aggregate.evolve)["return"]
+    state_type = _hints(aggregate.evolve)["return"]
     state = None if body["state"] is None else _typed(state_type, body["state"])
-    recent = {k: RememberedOutcome(**v) for k, v in body["recent"].items()}
+    recent = {k: RememberedOutcome(**dict(zip(_OUTCOME_FIELDS, v, strict=True))) for k, v in body["recent"].items()}
     return AggregateRecord(version=body["version"], state=state, recent=recent)
 
 
+@functools.cache
+def _hints(obj: Any) -> dict[str, Any]:
+    """Resolved type hints, cached: resolving them is far slower than the conversion itself."""
+    return typing.get_type_hints(obj)
+
+
+@functools.cache
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _SCALARS):  # the common case first: snapshots are mostly strings
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple | list):
+        first: Any = value[0] if value else None
+        if first is not None and dataclasses.is_dataclass(first):
+            # Rows of a collection (playlist items) go positional: a 10,000-item snapshot stays small.
+            row = operator.attrgetter(*_field_names(type(first)))
+            return [[v if isinstance(v, _SCALARS) else _plain(v) for v in row(item)] for item in value]
         return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     return value
 
 
@@ -86,9 +122,13 @@ def _typed(hint: Any, value: Any) -> Any:
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
         return _typed(inner[0], value)
     if origin is tuple:
-        return tuple(_typed(typing.get_args(hint)[0], v) for v in value)
+        row_type = typing.get_args(hint)[0]
+        if isinstance(row_type, type) and dataclasses.is_dataclass(row_type):
+            names, hints = _field_names(row_type), _hints(row_type)
+            return tuple(row_type(**{n: _typed(hints[n], v) for n, v in zip(names, row, strict=True)}) for row in value)
+        return tuple(_typed(row_type, v) for v in value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
+        hints = _hints(hint)
         return hint(**{k: _typed(hints[k], v) for k, v in value.items()})
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)

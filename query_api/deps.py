@@ -11,18 +11,18 @@ from tuneton.events.consistency import BadConsistencyToken, ConsistencyToken
 from tuneton.ports import ReadStore
 
 
-def get_read_store(request: Request) -> ReadStore:
+async def get_read_store(request: Request) -> ReadStore:
     """The process's read store (created by the composition root)."""
     store: ReadStore = request.app.state.read_store
     return store
 
 
-def optional_user(x_tuneton_user: Annotated[str | None, Header()] = None) -> str | None:
+async def optional_user(x_tuneton_user: Annotated[str | None, Header()] = None) -> str | None:
     """The caller's user id when the (development) auth header is present."""
     return x_tuneton_user or None
 
 
-def required_user(user: Annotated[str | None, Depends(optional_user)]) -> str:
+async def required_user(user: Annotated[str | None, Depends(optional_user)]) -> str:
     """The caller's user id; 401 without one."""
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-Tuneton-User header")

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# System packages the audio code needs: ffmpeg (decode any upload; encode AAC/HLS and MP3).
-# Idempotent: installs only what is missing, and runs apt-get update only then.
+# Install the Debian packages tuneTON needs at run time, only those that are missing.
+# `apt-get update` runs only when something has to be installed, so a ready machine pays nothing.
+# Add a package by adding a line to PACKAGES (with a comment saying who needs it).
 set -euo pipefail
+
+PACKAGES=(
+  ffmpeg # tuneton.media: ffprobe sniffs and probes uploads; ffmpeg decodes and transcodes them;
+         # tuneton.audio: decodes sources, encodes renders (AAC/fMP4 HLS, MP3)
+)
+
+installed() {
+  [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
 missing=()
-command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "install-system: need root to install: ${missing[*]}" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-echo "install-system: ffmpeg $(ffmpeg -version | head -1 | cut -d' ' -f3)"
+for package in "${PACKAGES[@]}"; do
+  installed "$package" || missing+=("$package")
+done
+((${#missing[@]} == 0)) && exit 0
+
+SUDO=()
+[[ $(id -u) == 0 ]] || SUDO=(sudo)
+echo "[install-system] installing: ${missing[*]}" >&2
+"${SUDO[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

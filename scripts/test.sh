@@ -6,19 +6,36 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 started=0
+catalog_started=()
 cleanup() {
   if [ "$started" = 1 ] && [ "${TUNETON_KEEP_STACK:-0}" != 1 ]; then
     infra/stack down || true
   fi
+  if [ "${TUNETON_KEEP_STACK:-0}" != 1 ]; then
+    for svc in "${catalog_started[@]}"; do infra/"$svc"/stop.sh || true; done
+  fi
 }
 trap cleanup EXIT
 
+echo "== system packages"
+bash scripts/install-system.sh
 echo "== install"
 bash scripts/install.sh
 echo "== stack"
 if ! infra/stack status >/dev/null 2>&1; then
   started=1
   PYTHON="$PWD/$VENV/bin/python" infra/stack up
+fi
+# The catalog's servers (until infra/stack knows them). Started here rather than by the test fixtures:
+# a cold machine downloads Elasticsearch and builds versitygw first, longer than one test may take.
+echo "== catalog servers"
+if ! curl -fs --max-time 3 -o /dev/null "http://127.0.0.1:9200/_cluster/health"; then
+  catalog_started+=(elasticsearch)
+  infra/elasticsearch/start.sh
+fi
+if ! curl -s --max-time 3 -o /dev/null "http://127.0.0.1:9000/"; then
+  catalog_started+=(s3)
+  infra/s3/start.sh
 fi
 echo "== lint"
 bash scripts/lint.sh

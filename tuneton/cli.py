@@ -112,7 +112,7 @@ def _tail(settings: Settings, args: argparse.Namespace) -> int:
         try:
             ends = await rt.event_log.end_offsets(args.topic) if args.from_beginning else {}
             subscription = await rt.event_log.subscribe([args.topic], group=None, from_beginning=args.from_beginning)
-            printed, seen = 0, dict.fromkeys(ends, 0)
+            printed = 0
             while args.limit is None or printed < args.limit:
                 records = await subscription.poll(max_records=500, wait_s=0.5)
                 for record in records[: None if args.limit is None else args.limit - printed]:
@@ -120,10 +120,11 @@ def _tail(settings: Settings, args: argparse.Namespace) -> int:
                         json.dumps(await _describe(rt, record), default=_json_default, ensure_ascii=False), flush=True
                     )
                     printed += 1
-                    seen[record.partition] = record.offset + 1
                 # --no-follow: stop once every partition reached the end offsets seen at start
-                if args.no_follow and not records and all(seen.get(p, 0) >= end for p, end in ends.items()):
-                    break
+                if args.no_follow and not records:
+                    at = await subscription.positions()
+                    if all(at.get((args.topic, p), 0) >= end for p, end in ends.items()):
+                        break
             await subscription.close()
         finally:
             await rt.close()

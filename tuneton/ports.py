@@ -128,6 +128,14 @@ class Subscription(abc.ABC):
         """Return the next records (possibly none after ``wait_s`` seconds)."""
 
     @abc.abstractmethod
+    async def positions(self) -> dict[tuple[str, int], int]:
+        """The next offset this consumer will fetch per (topic, partition).
+
+        Unlike "last record + 1" it moves past Kafka transaction markers, so it tells when a reader
+        has caught up with the end offsets.
+        """
+
+    @abc.abstractmethod
     async def seek(self, topic: str, partition: int, offset: int) -> None:
         """Continue fetching ``topic``/``partition`` at ``offset`` (e.g. a projection's checkpoint)."""
 
@@ -199,3 +207,124 @@ class ReadStore(abc.ABC):
     @abc.abstractmethod
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a read-only query with ``:name`` parameters and return rows as dicts."""
+
+
+# --- Catalog: blob storage and track search (issue 3) --------------------------------------------
+# Written by ingest and projectors, read by the query API. Values and errors: tuneton/catalog_values.py.
+# Contract suites: tests/contract/blob_store_contract.py, tests/contract/search_index_contract.py.
+# This section's imports sit here, not at the top, so it merges cleanly with the rest of the file.
+from collections.abc import AsyncIterable, AsyncIterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from tuneton.catalog_values import (  # noqa: E402
+    BlobInfo,
+    BlobRead,
+    IndexChange,
+    SearchDocument,
+    SearchPage,
+    SearchQuery,
+    SearchRemoval,
+)
+
+
+class BlobStore(abc.ABC):
+    """Immutable named blobs (originals, renditions, covers): files under a data dir, or S3."""
+
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Create the directory or bucket if missing; idempotent."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections; idempotent."""
+
+    @abc.abstractmethod
+    async def put_file(self, key: str, path: Path, *, content_type: str) -> BlobInfo:
+        """Store a local file under ``key``: readers see the old blob or the whole new one, never a part."""
+
+    @abc.abstractmethod
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str) -> BlobInfo:
+        """Store a byte stream under ``key``, atomically; if the stream fails, nothing is stored."""
+
+    @abc.abstractmethod
+    async def get(self, key: str, *, offset: int = 0, length: int | None = None) -> BlobRead:
+        """Open ``length`` bytes (default: to the end) from ``offset``; a slice past the end is cut short.
+
+        ``offset == size`` gives an empty read; ``offset > size`` raises :class:`InvalidRange`. Raises
+        :class:`BlobNotFound` before any byte is served, so an HTTP handler can still answer 404/416.
+        """
+
+    @abc.abstractmethod
+    async def stat(self, key: str) -> BlobInfo:
+        """Size and content type; raises :class:`BlobNotFound`."""
+
+    @abc.abstractmethod
+    async def exists(self, key: str) -> bool:
+        """Whether a blob is stored under ``key``."""
+
+    @abc.abstractmethod
+    async def delete(self, key: str) -> None:
+        """Remove the blob; deleting a missing key is not an error (retries are harmless)."""
+
+    @abc.abstractmethod
+    async def url(self, key: str, *, expires_s: int = 3600) -> str | None:
+        """A time-limited URL a client can fetch directly (S3 presigned), or None: serve it yourself."""
+
+    async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> BlobInfo:
+        """Store a small in-memory blob (a cover rendition)."""
+
+        async def one_chunk() -> AsyncIterator[bytes]:
+            yield data
+
+        return await self.put_stream(key, one_chunk(), content_type=content_type)
+
+    async def read_bytes(self, key: str, *, offset: int = 0, length: int | None = None) -> bytes:
+        """Read a (small) blob or slice into memory."""
+        return await (await self.get(key, offset=offset, length=length)).read_all()
+
+
+class SearchIndex(abc.ABC):
+    """The track search read model: Elasticsearch, or SQLite FTS5 when embedded.
+
+    Ranking is part of the contract: score (see :mod:`tuneton.media.search_text`) descending, then
+    the normalised title, then the track id — so both engines return the same order.
+    """
+
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Connect and create the index if missing; idempotent."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections; idempotent."""
+
+    @abc.abstractmethod
+    async def write(self, changes: Sequence[IndexChange]) -> list[bool]:
+        """Apply upserts and removals in order; per change, True when applied, False when stale.
+
+        A change is stale when the stored version of its track (live or removed) is not lower.
+        """
+
+    @abc.abstractmethod
+    async def get(self, track_id: str) -> SearchDocument | None:
+        """The live document of a track, None when absent or removed."""
+
+    @abc.abstractmethod
+    async def search(self, query: SearchQuery) -> SearchPage:
+        """Matching live documents visible to the viewer, ranked, one page."""
+
+    @abc.abstractmethod
+    async def refresh(self) -> None:
+        """Make every acknowledged write visible to search (Elasticsearch is near-real-time)."""
+
+    @abc.abstractmethod
+    async def reset(self) -> None:
+        """Forget every document and version (projection rebuild)."""
+
+    async def upsert(self, document: SearchDocument) -> bool:
+        """Index one document; False when its version is stale."""
+        return (await self.write([document]))[0]
+
+    async def delete(self, track_id: str, version: int) -> bool:
+        """Remove a track as of ``version``; False when stale."""
+        return (await self.write([SearchRemoval(track_id=track_id, version=version)]))[0]

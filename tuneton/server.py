@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commands.bus import CommandBus
 from commands.main import router as command_router
@@ -53,7 +54,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.settings = settings
     app.include_router(command_router)
     app.include_router(query_router)
-    app.middleware("http")(_observe)
+    app.add_middleware(_ObserveLatency)
     _health_routes(app)
     return app
 
@@ -107,13 +108,32 @@ async def _update_lag(rt: Runtime) -> None:
             metrics.CONSUMER_LAG.labels(projection.group, topic).set(lag)
 
 
-async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Request latency by route template (not raw path: ids would explode the label set)."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    matched = request.scope.get("route")
-    route = getattr(matched, "path", "unmatched")
-    metrics.HTTP_LATENCY.labels(request.method, route, f"{response.status_code // 100}xx").observe(
-        time.perf_counter() - started
-    )
-    return response
+class _ObserveLatency:
+    """Request latency by route template (raw paths would explode the label set).
+
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self._app(scope, receive, capture)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics.HTTP_LATENCY.labels(scope["method"], route, f"{status // 100}xx").observe(
+                time.perf_counter() - started
+            )

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     postgres_dsn: str = "postgresql://postgres@127.0.0.1:55432/tuneton"
 
     faust_commit_interval_s: float = Field(
-        default=0.05, gt=0, description="Faust EOS transaction commit interval: bounds command latency"
+        default=1.0, gt=0, description="how often the Faust worker commits consumer offsets (redelivery window)"
     )
     command_timeout_s: float = Field(default=10.0, gt=0)
     consistency_wait_s: float = Field(default=3.0, ge=0)

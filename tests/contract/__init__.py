@@ -1,0 +1,1 @@
+"""One contract suite per port, subclassed once per adapter (STYLE habit 13)."""

@@ -10,7 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.e2e.servers import Process, product_env, serve, worker
+from tests.e2e.servers import ROOT, Process, product_env, serve, wait_processing, worker
+from tuneton.adapters.kafka.admin import create_topics_from_spec
 
 
 @dataclass
@@ -52,9 +53,12 @@ def kafka_product(
 ) -> Iterator[Product]:
     """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
     logs: Path = tmp_path_factory.mktemp("kafka")
+    for line in create_topics_from_spec(kafka_bootstrap, ROOT / "infra" / "kafka" / "topics.yaml"):
+        print(line)  # noqa: T201 - visible with -s; topics must exist before the worker subscribes
     env = product_env(
         {
             "TUNETON_RUNTIME": "distributed",
+        "TUNETON_DATA_DIR": str(logs / "data"),
             "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap,
             "TUNETON_SCHEMA_REGISTRY_URL": schema_registry_url,
             "TUNETON_POSTGRES_DSN": e2e_database,
@@ -64,6 +68,7 @@ def kafka_product(
     )
     processing = worker(env, logs / "worker.log")
     server, base = serve(env, logs / "serve.log")
+    wait_processing(base)
     yield Product("kafka", base, server, processing, env)
     server.stop()
     processing.stop()

@@ -82,7 +82,7 @@ def serve(env: dict[str, str], log_path: Path) -> tuple[Process, str]:
 
 def worker(env: dict[str, str], log_path: Path) -> Process:
     """Start the Faust worker (distributed runtime)."""
-    return Process([sys.executable, "-m", "processors", "worker", "--loglevel", "warning"], env, log_path).start()
+    return Process([sys.executable, "-m", "processors", "worker", "--loglevel", "warn"], env, log_path).start()
 
 
 def wait_ready(base: str, process: Process, timeout_s: float = 60) -> None:
@@ -98,3 +98,23 @@ def wait_ready(base: str, process: Process, timeout_s: float = 60) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"server not ready in {timeout_s}s:\n{process.tail()}")
+
+
+def wait_processing(base: str, timeout_s: float = 180) -> None:
+    """Retry one idempotent command until the processors answer it (Faust joins its group slowly)."""
+    user, key = f"probe-{time.time_ns()}", f"probe-{time.time_ns()}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.put(
+                f"{base}/v1/users/me",
+                json={"display_name": "probe"},
+                headers={"X-Tuneton-User": user, "Idempotency-Key": key},
+                timeout=30,
+            )
+            if response.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the processors never answered a command")

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.e2e.conftest import Product
-from tests.e2e.servers import ROOT, wait_ready
+from tests.e2e.servers import ROOT, wait_processing, wait_ready
 from tuneton.domain.playlist import decider
 from tuneton.domain.playlist import events as e
 from tuneton.domain.playlist.commands import Visibility
@@ -67,6 +67,7 @@ def _crash_and_restart(product: Product, progress: _Progress) -> None:
     product.processing.start()
     if product.processing is product.server:
         wait_ready(product.base, product.server)
+    wait_processing(product.base)
 
 
 def _events_of(product: Product, playlist_id: str) -> list[dict[str, object]]:

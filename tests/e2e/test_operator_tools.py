@@ -14,7 +14,7 @@ from tests.e2e.servers import ROOT, wait_ready
 
 
 def _cli(product: Product, *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+    done = subprocess.run(
         [sys.executable, "-m", "tuneton.cli", *args],
         env=product.env,
         cwd=ROOT,
@@ -54,7 +54,7 @@ def test_rebuild_replays_the_read_model_to_the_same_state(product: Product) -> N
 
 
 def test_unknown_projection_is_refused(product: Product) -> None:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-m", "tuneton.cli", "projections", "rebuild", "nope"],
         env=product.env,
         cwd=ROOT,

@@ -57,7 +57,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         self._conn: sqlite3.Connection | None = None
         self._partitions: dict[str, int] = {}
         self._round_robin = itertools.count()
-        self._appended = asyncio.Event()
+        self._waiters: set[asyncio.Future[None]] = set()
 
     @property
     def poll_interval_s(self) -> float:
@@ -155,13 +155,18 @@ class EmbeddedEventLog(EventLog, StateStore):
             self.conn.execute("DELETE FROM group_offsets WHERE group_id = ?", (group,))
 
     async def wait_for_append(self, timeout_s: float) -> None:
-        """Sleep until something is appended in this process, or ``timeout_s`` passes."""
-        self._appended.clear()
+        """Sleep until something is appended in this process, or ``timeout_s`` passes.
+
+        Each waiter has its own future, so one consumer waking up never swallows another's wake-up.
+        """
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.add(waiter)
         try:
-            async with asyncio.timeout(timeout_s):
-                await self._appended.wait()
+            await asyncio.wait_for(waiter, timeout_s)
         except TimeoutError:
             pass
+        finally:
+            self._waiters.discard(waiter)
 
     def read(self, topic: str, partition: int, offset: int, limit: int) -> list[LogRecord]:
         """Records of one partition from ``offset`` on."""
@@ -239,7 +244,9 @@ class EmbeddedEventLog(EventLog, StateStore):
         self._partitions = {n: int(p) for n, p in self.conn.execute("SELECT name, partitions FROM topics")}
 
     def _wake(self) -> None:
-        self._appended.set()
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class EmbeddedSubscription(Subscription):
@@ -285,6 +292,10 @@ class EmbeddedSubscription(Subscription):
                 self._positions[(topic, partition)] = records[-1].offset + 1
                 batch.extend(records)
         return batch
+
+    async def positions(self) -> dict[tuple[str, int], int]:
+        """Next fetch offsets."""
+        return dict(self._positions)
 
     async def seek(self, topic: str, partition: int, offset: int) -> None:
         """Move the fetch position (e.g. to a projection's stored checkpoint)."""

@@ -56,8 +56,15 @@ class PostgresReadStore(ReadStore):
             return 0
         projection = batch[0][1].projection
         ids = sorted({c.aggregate_id for _, c in batch if c.aggregate_id is not None})
+        partitions = sorted({(c.topic, c.partition) for _, c in batch})
         async with self._p.connection() as conn, conn.transaction():
-            # Row locks on the bookkeeping make two projector instances on one partition serialise.
+            # Two projector instances on one partition (a rebalance's zombie) must serialise. Row locks
+            # alone cannot do it for a partition's first batch, when no bookkeeping row exists yet, so
+            # take a transaction-scoped advisory lock per partition first (sorted: no deadlocks).
+            for topic, partition in partitions:
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (f"{projection}/{topic}", partition)
+                )
             positions = await self._positions(conn, projection, lock=True)
             cursor = await conn.execute(
                 "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s "

@@ -36,8 +36,12 @@ class Dialect:
         return f":{name}" if self.name == "sqlite" else f"%({name})s"
 
     def translate(self, sql: str) -> str:
-        """Rewrite ``:name`` placeholders into this dialect's."""
-        return sql if self.name == "sqlite" else _NAMED.sub(r"%(\1)s", sql)
+        """Rewrite ``:name`` placeholders into this dialect's.
+
+        For psycopg a literal ``%`` (``LIKE 'a%'``) is doubled first: with parameters, psycopg reads
+        every ``%`` as the start of a placeholder.
+        """
+        return sql if self.name == "sqlite" else _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
 SQLITE = Dialect("sqlite")

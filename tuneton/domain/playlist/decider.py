@@ -6,6 +6,7 @@ decides no events: it is accepted and the stream version stays put.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, replace
 
 from tuneton.domain.context import CommandContext
@@ -93,12 +94,15 @@ def evolve(state: Playlist | None, event: e.PlaylistEvent) -> Playlist:
             return replace(state, deleted=True, items=())
         case e.TrackAdded():
             item = Item(item_id=event.item_id, track_id=event.track_id, rank=event.rank)
-            return replace(state, items=_sorted((*state.items, item)))
+            return replace(state, items=_inserted(state.items, item))
         case e.ItemRemoved():
             return replace(state, items=tuple(i for i in state.items if i.item_id != event.item_id))
         case e.ItemMoved():
-            moved = [replace(i, rank=event.rank) if i.item_id == event.item_id else i for i in state.items]
-            return replace(state, items=_sorted(moved))
+            moving = next((i for i in state.items if i.item_id == event.item_id), None)
+            if moving is None:
+                return state
+            others = tuple(i for i in state.items if i.item_id != event.item_id)
+            return replace(state, items=_inserted(others, replace(moving, rank=event.rank)))
         case e.VisibilityChanged():
             return replace(state, visibility=event.visibility)
         case _:
@@ -180,5 +184,7 @@ def _visibility(value: str) -> c.Visibility:
         raise InvalidValue(f"visibility must be one of {[v.value for v in c.Visibility]}", field="visibility") from None
 
 
-def _sorted(items: tuple[Item, ...] | list[Item]) -> tuple[Item, ...]:
-    return tuple(sorted(items, key=lambda i: (i.rank, i.item_id)))
+def _inserted(items: tuple[Item, ...], item: Item) -> tuple[Item, ...]:
+    """``items`` with ``item`` placed by (rank, item_id): a binary search, not a re-sort of the list."""
+    at = bisect.bisect_left(items, (item.rank, item.item_id), key=lambda i: (i.rank, i.item_id))
+    return (*items[:at], item, *items[at:])

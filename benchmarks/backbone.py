@@ -1,0 +1,227 @@
+"""Backbone benchmark: commands through HTTP, command→visible latency, rebuild rate, memory.
+
+Usage:
+    python -m benchmarks.backbone --runtime embedded
+    python -m benchmarks.backbone --runtime kafka      # needs `infra/stack up`
+
+Prints one JSON object of figures per phase. Not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from tests.e2e.servers import ROOT, Process, product_env, serve, worker
+from tuneton.bootstrap import build_runtime
+from tuneton.domain.playlist import events as e
+from tuneton.domain.playlist.commands import Visibility
+from tuneton.domain.playlist.ordering import key_between
+from tuneton.events.envelope import EventEnvelope
+from tuneton.ports import OutgoingRecord
+from tuneton.settings import Settings
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident (VmRSS) or peak resident (VmHWM) memory of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+async def command_throughput(base: str, total: int, concurrency: int) -> dict[str, float]:
+    """``total`` add-track commands from ``concurrency`` clients, each on its own playlist."""
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=concurrency)) as api:
+        playlists = []
+        for n in range(concurrency):
+            created = await api.post("/v1/playlists", json={"name": f"bench {n}"}, headers={"X-Tuneton-User": f"b{n}"})
+            playlists.append((f"b{n}", created.json()["aggregate_id"]))
+        per_client = total // concurrency
+
+        async def client(user: str, playlist_id: str) -> None:
+            for n in range(per_client):
+                r = await api.post(
+                    f"/v1/playlists/{playlist_id}/items", json={"track_id": f"t{n}"}, headers={"X-Tuneton-User": user}
+                )
+                r.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(u, p) for u, p in playlists))
+        wall = time.perf_counter() - started
+    return {
+        "commands": per_client * concurrency,
+        "concurrency": concurrency,
+        "seconds": round(wall, 3),
+        "commands_per_s": round(per_client * concurrency / wall, 1),
+    }
+
+
+async def visible_latency(base: str, samples: int, concurrency: int) -> dict[str, float]:
+    """Time from sending a command to a query that reflects it (consistency token) returning."""
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+
+        async def client(n: int) -> None:
+            user = f"lat{n}-{uuid.uuid4().hex[:6]}"
+            h = {"X-Tuneton-User": user}
+            playlist_id = (await api.post("/v1/playlists", json={"name": "lat"}, headers=h)).json()["aggregate_id"]
+            for k in range(samples // concurrency):
+                t0 = time.perf_counter()
+                token = (
+                    await api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": f"t{k}"}, headers=h)
+                ).json()["consistency_token"]
+                read = await api.get(
+                    f"/v1/playlists/{playlist_id}", params={"consistency": token, "items_limit": 1}, headers=h
+                )
+                read.raise_for_status()
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        await asyncio.gather(*(client(n) for n in range(concurrency)))
+    return {
+        "samples": len(latencies),
+        "concurrency": concurrency,
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
+    }
+
+
+async def seed_events(settings: Settings, count: int) -> float:
+    """Append ``count`` playlist events (1 create + 99 adds per playlist) straight to the log."""
+    runtime = build_runtime(settings)
+    await runtime.event_log.start()
+    await runtime.codec.start()
+    started = time.perf_counter()
+    batch: list[OutgoingRecord] = []
+    now = datetime.now(UTC)
+    written = 0
+    while written < count:
+        playlist_id = str(uuid.uuid4())
+        rank = None
+        for version in range(1, 101):
+            if version == 1:
+                event: object = e.PlaylistCreated(
+                    owner_id="seed", name="seed", description="", visibility=Visibility.PUBLIC
+                )
+            else:
+                rank = key_between(rank, None)
+                event = e.TrackAdded(item_id=f"i{version}", track_id=f"t{version}", rank=rank)
+            envelope = EventEnvelope(
+                event_id=str(uuid.uuid4()),
+                aggregate_type="playlist",
+                aggregate_id=playlist_id,
+                aggregate_version=version,
+                occurred_at=now,
+                actor_id="seed",
+                correlation_id="seed",
+                causation_id="seed",
+                event=event,
+            )
+            batch.append(
+                OutgoingRecord(
+                    topic="tuneton.playlist.events",
+                    key=playlist_id.encode(),
+                    value=runtime.codec.encode_event(envelope),
+                )
+            )
+        written += 100
+        if len(batch) >= 5000:
+            await runtime.event_log.append(batch)
+            batch = []
+    if batch:
+        await runtime.event_log.append(batch)
+    await runtime.event_log.close()
+    return time.perf_counter() - started
+
+
+def rebuild(env: dict[str, str]) -> dict[str, float]:
+    """Run the rebuild CLI and report its own figures plus its peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(
+        [sys.executable, "-m", "tuneton.cli", "projections", "rebuild", "playlists"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    report["peak_rss_mb"] = round(max(peak, before) / 1024, 1)
+    return report
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    values = {
+        k.removeprefix("TUNETON_").lower(): v
+        for k, v in env.items()
+        if k.startswith("TUNETON_") and k != "TUNETON_CONFIG"
+    }
+    return Settings(**values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runtime", choices=["embedded", "kafka"], default="embedded")
+    parser.add_argument("--commands", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--latency-samples", type=int, default=800)
+    parser.add_argument("--rebuild-events", type=int, default=100_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="tuneton-bench-"))
+    extra = {"TUNETON_DATA_DIR": str(work / "data"), "TUNETON_LOG_LEVEL": "WARNING"}
+    database = None
+    if args.runtime == "kafka":
+        base_dsn = os.environ.get("TUNETON_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:55432/tuneton")
+        database = f"tuneton_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(base_dsn.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        extra |= {"TUNETON_RUNTIME": "distributed", "TUNETON_POSTGRES_DSN": base_dsn.rsplit("/", 1)[0] + f"/{database}"}
+    env = product_env(extra)
+    processes: list[Process] = []
+    if args.runtime == "kafka":
+        processes.append(worker(env, work / "worker.log"))
+    server, base = serve(env, work / "serve.log")
+    processes.append(server)
+    time.sleep(2)
+    figures: dict[str, object] = {
+        "runtime": args.runtime,
+        "cpus": os.cpu_count(),
+        "loadavg_at_start": os.getloadavg()[0],
+    }
+    figures["serve_idle_rss_mb"] = round(rss_mb(server.popen.pid), 1)
+    figures["throughput"] = asyncio.run(command_throughput(base, args.commands, args.concurrency))
+    figures["command_to_visible"] = asyncio.run(visible_latency(base, args.latency_samples, 8))
+    figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
+    if args.runtime == "kafka":
+        figures["worker_peak_rss_mb"] = round(rss_mb(processes[0].popen.pid, "VmHWM"), 1)
+    for process in processes:
+        process.stop()
+    seconds = asyncio.run(seed_events(settings_from(env), args.rebuild_events))
+    figures["seeded_events"] = {"events": args.rebuild_events, "seconds": round(seconds, 2)}
+    figures["rebuild"] = rebuild(env)
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Start PostgreSQL 15 on 127.0.0.1:55432 (socket in the state dir) without
+# systemd, with its cluster under $TUNETON_STACK_DIR/postgres, and make sure
+# the `tuneton` database exists. Installs postgresql-15 from apt if missing.
+# TUNETON_PG_PORT overrides the port. Idempotent: a server that already
+# answers is left alone.
+set -euo pipefail
+LOG_TAG=postgres
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+PGBIN=/usr/lib/postgresql/15/bin
+STATE="$STACK_DIR/postgres"
+DATA="$STATE/data"
+LOGFILE="$STATE/postgres.log"
+PG_USER=postgres # initdb and postgres refuse to run as root
+
+# Run as the postgres OS user when we are root (the usual CI case).
+as_pg() {
+  if [[ $(id -u) == 0 ]]; then
+    runuser -u "$PG_USER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+ensure_db() {
+  local exists
+  exists=$(psql -X -q -tA "postgresql://postgres@127.0.0.1:${PG_PORT}/postgres" \
+    -c "select 1 from pg_database where datname = 'tuneton'")
+  if [[ $exists != 1 ]]; then
+    log "creating database tuneton"
+    psql -X -q "postgresql://postgres@127.0.0.1:${PG_PORT}/postgres" -c 'create database tuneton' >/dev/null
+  fi
+}
+
+if pg_answers; then
+  log "already running on 127.0.0.1:$PG_PORT"
+  exit 0
+fi
+if pg_server_answers; then
+  # Up but without our database (first start interrupted, or dropped).
+  ensure_db
+  log "ready: $PG_DSN"
+  exit 0
+fi
+
+if [[ ! -x $PGBIN/postgres ]]; then
+  log "installing postgresql-15 from apt"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+fi
+id "$PG_USER" >/dev/null 2>&1 || die "OS user $PG_USER missing (it comes with the postgresql-common package)"
+
+mkdir -p "$STATE"
+chown "$PG_USER:" "$STATE"
+
+# The state dir defaults to root's $HOME (mode 700), which the postgres user
+# cannot enter. Grant it search (x) permission on each blocking ancestor only:
+# an ACL for that one user where setfacl exists, else o+x (enter, not list).
+if [[ $(id -u) == 0 ]] && ! runuser -u "$PG_USER" -- test -x "$STATE"; then
+  dir=$STATE
+  while [[ $dir != / ]]; do
+    dir=$(dirname "$dir")
+    if ! runuser -u "$PG_USER" -- test -x "$dir"; then
+      if command -v setfacl >/dev/null 2>&1; then
+        setfacl -m "u:$PG_USER:x" "$dir"
+        log "granted $PG_USER search permission on $dir (ACL)"
+      else
+        chmod o+x "$dir"
+        log "made $dir searchable by others (chmod o+x) so $PG_USER can reach $STATE"
+      fi
+    fi
+  done
+  runuser -u "$PG_USER" -- test -x "$STATE" || die "$PG_USER still cannot reach $STATE"
+fi
+
+if [[ ! -f $DATA/PG_VERSION ]]; then
+  log "initdb $DATA"
+  # trust auth: loopback-only throwaway cluster, no password to manage.
+  as_pg "$PGBIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+    >"$STATE/initdb.log" 2>&1 || { tail_log "$STATE/initdb.log"; die "initdb failed"; }
+  # Settings live in the cluster's own config so a manual `pg_ctl start`
+  # behaves the same. fsync & co. off: dev/CI data is disposable, speed wins.
+  cat >>"$DATA/postgresql.conf" <<CONF
+
+# --- tuneton infra/postgres/start.sh ---
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$STATE'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+fi
+
+log "starting PostgreSQL 15 (log: $LOGFILE)"
+# pg_ctl detaches the postmaster itself (own session, stdin from /dev/null)
+# and -w waits until it accepts connections.
+if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 start >/dev/null; then
+  tail_log "$LOGFILE"
+  die "pg_ctl start failed"
+fi
+head -n 1 "$DATA/postmaster.pid" >"$STATE/postgres.pid"
+ensure_db
+log "ready: $PG_DSN"

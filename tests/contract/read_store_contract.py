@@ -1,0 +1,206 @@
+"""The ReadStore contract: exactly-once effect of projector batches, for SQLite and PostgreSQL.
+
+Subclasses provide ``store`` (started with ``DDL``) and ``db_error``, the driver's base error. Each test
+uses its own projection name and empties the tables through ``reset``, so a PostgreSQL database can
+be shared by a whole module.
+"""
+
+from __future__ import annotations
+
+import abc
+import random
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import ClassVar
+
+import pytest
+
+from tuneton.domain.playlist.ordering import DIGITS, key_between
+from tuneton.ports import Checkpoint, Delete, ReadStore, RowOp, Update, Upsert
+
+DDL = """
+CREATE TABLE IF NOT EXISTS contract_lists (
+    list_id TEXT PRIMARY KEY, title TEXT NOT NULL, size BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS contract_items (
+    list_id TEXT NOT NULL, item_id TEXT NOT NULL, rank TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (list_id, item_id));
+CREATE TABLE IF NOT EXISTS contract_tags (
+    list_id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (list_id, tag));
+"""
+TABLES = ("contract_lists", "contract_items", "contract_tags")
+TOPIC = "tuneton.playlist-events"
+
+Entry = tuple[Sequence[RowOp], Checkpoint]
+
+
+def ranks() -> list[str]:
+    """Order keys mixing digits, upper and lower case, as the playlist decider produces them."""
+    keys = ["a0"]
+    for _ in range(70):  # appends walk a0..a9, aA..aZ, aa..az, then b00...
+        keys.append(key_between(keys[-1], None))
+    rng = random.Random(3)
+    for _ in range(30):  # inserts between neighbours add fractions
+        keys.sort()
+        i = rng.randrange(len(keys) - 1)
+        keys.append(key_between(keys[i], keys[i + 1]))
+    return keys
+
+
+class ReadStoreContract(abc.ABC):
+    """Inherit and implement ``store`` and ``db_error``."""
+
+    db_error: ClassVar[type[Exception]]
+
+    @pytest.fixture
+    @abc.abstractmethod
+    async def store(self) -> AsyncIterator[ReadStore]:
+        """A started store with ``DDL`` applied."""
+        yield  # type: ignore[misc]
+
+    @pytest.fixture
+    async def projection(self, store: ReadStore) -> str:
+        """A projection name of this test only; the contract tables start empty."""
+        name = f"contract-{uuid.uuid4().hex[:8]}"
+        await store.reset(name, TABLES)
+        return name
+
+    @staticmethod
+    def at(
+        projection: str, offset: int, aggregate: str | None = "L1", version: int = 0, *, partition: int = 0
+    ) -> Checkpoint:
+        """A checkpoint; version defaults to offset + 1 (one event per version)."""
+        return Checkpoint(
+            projection=projection,
+            topic=TOPIC,
+            partition=partition,
+            offset=offset,
+            aggregate_id=aggregate,
+            aggregate_version=version or offset + 1,
+        )
+
+    async def lists(self, store: ReadStore) -> list[dict[str, object]]:
+        return await store.fetch_all("SELECT list_id, title, size FROM contract_lists ORDER BY list_id", {})
+
+    async def test_upsert_update_and_delete(self, store: ReadStore, projection: str) -> None:
+        item = {"list_id": "L1", "item_id": "i1"}
+        applied = await store.apply([
+            ([Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": "a", "size": 0})],
+             self.at(projection, 0)),
+            ([Update(table="contract_lists", key={"list_id": "L1"}, values={"title": "b", "size": 2}),
+              Upsert(table="contract_items", key=item, values={"rank": "a0"}),
+              Upsert(table="contract_items", key={"list_id": "L1", "item_id": "i2"}, values={"rank": "a1"})],
+             self.at(projection, 1)),
+            ([Delete(table="contract_items", key=item),
+              Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": "c", "size": 1}),
+              Update(table="contract_lists", key={"list_id": "nobody"}, values={"title": "x"})],
+             self.at(projection, 2)),
+        ])  # fmt: skip
+        assert applied == 3
+        assert await self.lists(store) == [{"list_id": "L1", "title": "c", "size": 1}]
+        items = await store.fetch_all("SELECT item_id FROM contract_items WHERE list_id = :id", {"id": "L1"})
+        assert items == [{"item_id": "i2"}]
+
+    async def test_an_upsert_without_values_inserts_once(self, store: ReadStore, projection: str) -> None:
+        tag = Upsert(table="contract_tags", key={"list_id": "L1", "tag": "jazz"})
+        assert await store.apply([([tag], self.at(projection, 0)), ([tag], self.at(projection, 1))]) == 2
+        assert await store.fetch_all("SELECT list_id, tag FROM contract_tags", {}) == [{"list_id": "L1", "tag": "jazz"}]
+
+    async def test_a_batch_is_one_transaction(self, store: ReadStore, projection: str) -> None:
+        upsert = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": "kept", "size": 0})
+        await store.apply([([upsert], self.at(projection, 0))])
+        broken = Update(table="contract_missing_table", key={"id": "x"}, values={"v": 1})
+        changed = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": "lost", "size": 9})
+        with pytest.raises(self.db_error):
+            await store.apply([
+                ([changed], self.at(projection, 1)),
+                ([Upsert(table="contract_lists", key={"list_id": "L2"}, values={"title": "lost", "size": 0})],
+                 self.at(projection, 2, "L2", 1)),
+                ([broken], self.at(projection, 3, "L3", 1, partition=1)),
+            ])  # fmt: skip
+        assert await self.lists(store) == [{"list_id": "L1", "title": "kept", "size": 0}]
+        assert await store.positions(projection) == {(TOPIC, 0): 1}
+        assert (
+            await store.aggregate_version(projection, "L1"),
+            await store.aggregate_version(projection, "L2"),
+        ) == (1, 0)
+        assert await store.apply([([changed], self.at(projection, 1))]) == 1  # and the store still works
+
+    async def test_redelivered_offsets_change_nothing_but_positions_move_on(
+        self, store: ReadStore, projection: str
+    ) -> None:
+        def title(offset: int, text: str) -> Entry:
+            op = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": text, "size": offset})
+            return [op], self.at(projection, offset)
+
+        assert await store.apply([title(0, "a"), title(1, "b"), title(2, "c")]) == 3
+        assert await store.apply([title(1, "again"), title(2, "again"), title(3, "d")]) == 1
+        assert await self.lists(store) == [{"list_id": "L1", "title": "d", "size": 3}]
+        assert await store.positions(projection) == {(TOPIC, 0): 4}
+
+    async def test_stale_aggregate_versions_are_skipped_and_positions_advance(
+        self, store: ReadStore, projection: str
+    ) -> None:
+        def title(offset: int, version: int, text: str) -> Entry:
+            op = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": text, "size": version})
+            return [op], self.at(projection, offset, "L1", version)
+
+        assert await store.apply([title(5, 2, "v2")]) == 1
+        assert await store.apply([title(6, 2, "duplicate"), title(7, 1, "older")]) == 0
+        assert await store.apply([title(8, 3, "v3"), title(9, 3, "duplicate")]) == 1
+        assert await self.lists(store) == [{"list_id": "L1", "title": "v3", "size": 3}]
+        assert await store.positions(projection) == {(TOPIC, 0): 10}
+        assert await store.aggregate_version(projection, "L1") == 3
+
+    async def test_records_without_effect_only_advance_positions(self, store: ReadStore, projection: str) -> None:
+        assert (
+            await store.apply([([], self.at(projection, 0, None)), ([], self.at(projection, 4, None, partition=2))])
+            == 0
+        )
+        assert await store.positions(projection) == {(TOPIC, 0): 1, (TOPIC, 2): 5}
+        assert await store.apply([]) == 0
+
+    async def test_positions_and_versions_are_per_projection(self, store: ReadStore, projection: str) -> None:
+        other = f"{projection}-other"
+        await store.apply([([], self.at(projection, 3, "L1", 7))])
+        assert await store.positions(other) == {}
+        assert await store.aggregate_version(other, "L1") == 0
+        assert await store.aggregate_version(projection, "L1") == 7
+        assert await store.aggregate_version(projection, "nobody") == 0
+
+    async def test_reset_empties_tables_and_bookkeeping(self, store: ReadStore, projection: str) -> None:
+        other = f"{projection}-other"
+        op = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": "a", "size": 0})
+        await store.apply([([op], self.at(projection, 0))])
+        await store.apply([([], self.at(other, 0))])
+        await store.reset(projection, TABLES)
+        assert await self.lists(store) == []
+        assert await store.positions(projection) == {}
+        assert await store.aggregate_version(projection, "L1") == 0
+        assert await store.positions(other) == {(TOPIC, 0): 1}
+
+    async def test_ranks_sort_byte_wise(self, store: ReadStore, projection: str) -> None:
+        keys = ranks()
+        second = {k[1] for k in keys}
+        assert all(second & set(digits) for digits in (DIGITS[:10], DIGITS[10:36], DIGITS[36:]))
+        shuffled = random.Random(5).sample(keys, len(keys))
+        ops: list[RowOp] = [
+            Upsert(table="contract_items", key={"list_id": "L1", "item_id": f"i{i}"}, values={"rank": k})
+            for i, k in enumerate(shuffled)
+        ]
+        await store.apply([(ops, self.at(projection, 0))])
+        rows = await store.fetch_all("SELECT rank FROM contract_items WHERE list_id = :id ORDER BY rank", {"id": "L1"})
+        assert [r["rank"] for r in rows] == sorted(keys, key=str.encode)
+
+    async def test_fetch_all_binds_named_parameters_and_keeps_literals(self, store: ReadStore, projection: str) -> None:
+        ops: list[RowOp] = [
+            Upsert(table="contract_lists", key={"list_id": f"L{i}"}, values={"title": t, "size": i})
+            for i, t in enumerate(["50% off", "half", "100%"])
+        ]
+        await store.apply([(ops, self.at(projection, 0))])
+        rows = await store.fetch_all(
+            "SELECT list_id FROM contract_lists WHERE title LIKE '%\\%%' ESCAPE '\\' AND size >= :min ORDER BY size",
+            {"min": 0},
+        )
+        assert [r["list_id"] for r in rows] == ["L0", "L2"]
+        pattern = await store.fetch_all("SELECT list_id FROM contract_lists WHERE title LIKE :p", {"p": "ha%"})
+        assert pattern == [{"list_id": "L1"}]

@@ -1,0 +1,35 @@
+"""The SearchIndex contract on SQLite FTS5 (the embedded runtime's search)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.contract.search_index_contract import SearchIndexContract
+from tuneton.adapters.sqlite.search import SqliteSearchIndex
+from tuneton.ports import SearchIndex
+
+
+class TestSqliteSearchIndex(SearchIndexContract):
+    @pytest.fixture
+    async def index(self, tmp_path: Path) -> AsyncIterator[SearchIndex]:
+        search = SqliteSearchIndex(tmp_path / "search.db")
+        await search.start()
+        yield search
+        await search.close()
+
+
+async def test_documents_survive_a_restart(tmp_path: Path) -> None:
+    from tuneton.catalog_values import SearchDocument, SearchQuery
+
+    first = SqliteSearchIndex(tmp_path / "search.db")
+    await first.start()
+    await first.upsert(SearchDocument(track_id="t", version=3, title="Кукушка"))
+    await first.close()
+    again = SqliteSearchIndex(tmp_path / "search.db")
+    await again.start()
+    assert [hit.document.track_id for hit in (await again.search(SearchQuery(text="кук"))).hits] == ["t"]
+    assert not await again.upsert(SearchDocument(track_id="t", version=3, title="replayed"))
+    await again.close()

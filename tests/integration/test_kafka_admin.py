@@ -1,0 +1,69 @@
+"""``tuneton kafka init`` against a real broker: create, re-run, align configs, report partition drift."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from confluent_kafka.admin import AdminClient
+
+from tuneton.adapters.kafka.admin import create_topics_from_spec
+from tuneton.adapters.kafka.errors import KafkaAdapterError
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def names(kafka_bootstrap: str) -> Iterator[tuple[str, str]]:
+    """Two topic names of this test only, deleted afterwards."""
+    suffix = uuid.uuid4().hex[:10]
+    pair = (f"admin.{suffix}.events", f"admin.{suffix}.outcomes")
+    yield pair
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})  # must outlive its futures
+    for future in admin.delete_topics(list(pair)).values():
+        future.result()
+
+
+def write_spec(path: Path, events: str, outcomes: str, *, retention: int, partitions: int = 3) -> Path:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "defaults": {"config": {"cleanup.policy": "delete"}},
+                "topics": [
+                    {"name": events, "partitions": partitions, "config": {"retention.ms": -1}},
+                    {"name": outcomes, "partitions": 1, "config": {"retention.ms": retention}},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_init_is_idempotent_and_aligns_configs(kafka_bootstrap: str, names: tuple[str, str], tmp_path: Path) -> None:
+    events, outcomes = names
+    spec = write_spec(tmp_path / "topics.yaml", events, outcomes, retention=86_400_000)
+    assert list(create_topics_from_spec(kafka_bootstrap, spec)) == [
+        f"created {events} (3 partitions)",
+        f"created {outcomes} (1 partitions)",
+    ]
+    assert list(create_topics_from_spec(kafka_bootstrap, spec)) == [f"exists {events}", f"exists {outcomes}"]
+
+    spec = write_spec(tmp_path / "topics.yaml", events, outcomes, retention=3_600_000, partitions=6)
+    assert list(create_topics_from_spec(kafka_bootstrap, spec)) == [
+        f"exists {events}",
+        f"drift {events}: 3 partitions, spec says 6 (left alone: changing it moves keys between partitions)",
+        f"exists {outcomes}",
+        f"altered {outcomes}: retention.ms 86400000 -> 3600000",
+    ]
+    metadata = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10)
+    assert len(metadata.topics[events].partitions) == 3
+
+
+def test_an_unreachable_cluster_is_an_adapter_error(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "topics.yaml", "a", "b", retention=1)
+    with pytest.raises(KafkaAdapterError, match="cannot reach Kafka"):
+        list(create_topics_from_spec("127.0.0.1:9", spec, timeout_s=2))

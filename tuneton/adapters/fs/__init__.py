@@ -1,0 +1,1 @@
+"""Filesystem adapters for the embedded default (blobs under the data dir)."""

@@ -1,0 +1,184 @@
+"""SearchIndex on SQLite FTS5 for the embedded runtime: same terms, same scores, same order as Elasticsearch.
+
+Documents and their versions live in ``search_docs`` (a removal keeps its row as a tombstone so a
+late, older upsert stays stale); the analysed terms in an FTS5 table keyed by the same row id.
+Typo tolerance mirrors Elasticsearch's fuzzy rewrite: the query term is compared with the column's
+vocabulary (``fts5vocab``) by optimal-string-alignment distance (rapidfuzz), and the best 50
+candidates join the ``MATCH``. The vocabulary is cached per column and reloaded only after a write.
+SQLite calls run in a worker thread under a lock, so a long query never stalls the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tuneton.adapters.embedded.database import connect
+from tuneton.adapters.sqlite.search_sql import DROP, FTS_COLUMNS, SCHEMA, ranked_query, term_clauses
+from tuneton.catalog_values import IndexChange, SearchDocument, SearchHit, SearchPage, SearchQuery
+from tuneton.media.search_match import document_highlights, fuzzy_expansions
+from tuneton.media.search_text import ANALYSIS_VERSION, QueryTerm, analyse, query_terms
+from tuneton.ports import SearchIndex
+
+T = TypeVar("T")
+
+
+class SqliteSearchIndex(SearchIndex):
+    """Tracks in ``<data_dir>/search.db``."""
+
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        self._path = path
+        self._synchronous = synchronous
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._vocabulary: dict[str, list[str]] | None = None
+
+    async def start(self) -> None:
+        """Open the file, create the schema, refuse an index built by other analysis rules."""
+        if self._conn is None:
+            self._conn = connect(self._path, synchronous=self._synchronous)
+            await self._run(self._create)
+
+    async def close(self) -> None:
+        """Close the file."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def write(self, changes: Sequence[IndexChange]) -> list[bool]:
+        """One transaction; a change whose version is not above the stored one is skipped as stale."""
+        return await self._run(self._write, changes)
+
+    async def get(self, track_id: str) -> SearchDocument | None:
+        """The live document, None when absent or removed."""
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT version, body FROM search_docs WHERE track_id = ? AND removed = 0", (track_id,)
+            ).fetchone()
+        )
+        return None if row is None else _document(track_id, row[0], row[1])
+
+    async def search(self, query: SearchQuery) -> SearchPage:
+        """Ranked page of matches; text that analyses to no term matches nothing."""
+        terms = query_terms(query.text)
+        if query.text.strip() and not terms:
+            return SearchPage(total=0, hits=())
+        return await self._run(self._search, query, terms)
+
+    async def refresh(self) -> None:
+        """Nothing to do: a committed write is searchable at once."""
+
+    async def reset(self) -> None:
+        """Drop and recreate every table."""
+
+        def drop(db: sqlite3.Connection) -> None:
+            for table in DROP:
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._create(db)
+
+        await self._run(drop)
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        if self._conn is None:
+            raise RuntimeError("search index not started")
+        conn = self._conn
+
+        def locked() -> T:
+            with self._lock:
+                return work(conn, *args)
+
+        return await asyncio.to_thread(locked)
+
+    def _create(self, db: sqlite3.Connection) -> None:
+        for statement in SCHEMA:
+            db.execute(statement)
+        db.execute("INSERT OR IGNORE INTO search_meta VALUES ('analysis_version', ?)", (str(ANALYSIS_VERSION),))
+        found = db.execute("SELECT value FROM search_meta WHERE key = 'analysis_version'").fetchone()[0]
+        if found != str(ANALYSIS_VERSION):
+            raise RuntimeError(f"{self._path} uses analysis version {found}, not {ANALYSIS_VERSION}: rebuild it")
+        self._vocabulary = None
+
+    def _write(self, db: sqlite3.Connection, changes: Sequence[IndexChange]) -> list[bool]:
+        applied: list[bool] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for change in changes:
+                applied.append(self._apply(db, change))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        if any(applied):
+            self._vocabulary = None
+        return applied
+
+    @staticmethod
+    def _apply(db: sqlite3.Connection, change: IndexChange) -> bool:
+        row = db.execute("SELECT id, version FROM search_docs WHERE track_id = ?", (change.track_id,)).fetchone()
+        if row is not None and row[1] >= change.version:
+            return False
+        if row is not None:
+            db.execute("DELETE FROM search_fts WHERE rowid = ?", (row[0],))
+            db.execute("DELETE FROM search_artist_keys WHERE doc = ?", (row[0],))
+            db.execute("DELETE FROM search_docs WHERE id = ?", (row[0],))
+        if not isinstance(change, SearchDocument):
+            tombstone = (change.track_id, change.version)
+            db.execute("INSERT INTO search_docs (track_id, version, removed) VALUES (?, ?, 1)", tombstone)
+            return True
+        fields = analyse(title=change.title, artists=change.artists, album=change.album, genre=change.genre)
+        doc_id = db.execute(
+            "INSERT INTO search_docs (track_id, version, removed, public, owner_id, body, year, album_key, genre_key,"
+            " sort_key) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+            (change.track_id, change.version, int(change.public), change.owner_id, _body(change), change.year,
+             fields.album_key, fields.genre_key, fields.sort_key),
+        ).lastrowid  # fmt: skip
+        columns = [" ".join(getattr(fields, column)) for column in FTS_COLUMNS]
+        db.execute(f"INSERT INTO search_fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (doc_id, *columns))  # fmt: skip
+        db.executemany("INSERT INTO search_artist_keys VALUES (?, ?)", [(key, doc_id) for key in fields.artist_keys])
+        return True
+
+    def _search(self, db: sqlite3.Connection, query: SearchQuery, terms: list[QueryTerm]) -> SearchPage:
+        vocabulary = self._vocab(db) if any(term.edits for term in terms) else {}
+        clauses = [
+            term_clauses(term, {column: fuzzy_expansions(term, words) for column, words in vocabulary.items()})
+            for term in terms
+        ]
+        sql, params = ranked_query(query, clauses)
+        rows = db.execute(sql, params).fetchall()
+        if not rows and query.offset:  # past the last page: still report the total
+            sql, params = ranked_query(SearchQuery(**{**vars(query), "offset": 0, "limit": 1}), clauses)
+            first = db.execute(sql, params).fetchone()
+            return SearchPage(total=0 if first is None else int(first[4]), hits=())
+        hits = []
+        for track_id, version, body, score, _ in rows:
+            document = _document(track_id, version, body)
+            hits.append(
+                SearchHit(document=document, score=float(score), highlights=document_highlights(document, terms))
+            )
+        return SearchPage(total=int(rows[0][4]) if rows else 0, hits=tuple(hits))
+
+    def _vocab(self, db: sqlite3.Connection) -> dict[str, list[str]]:
+        if self._vocabulary is None:
+            vocabulary: dict[str, list[str]] = {column: [] for column in FTS_COLUMNS if column.endswith("_terms")}
+            for term, column in db.execute("SELECT term, col FROM search_vocab WHERE col LIKE '%\\_terms' ESCAPE '\\'"):
+                vocabulary[column].append(term)
+            self._vocabulary = vocabulary
+        return self._vocabulary
+
+
+def _body(document: SearchDocument) -> str:
+    shown = {"title": document.title, "artists": list(document.artists), "album": document.album,
+             "genre": document.genre, "year": document.year, "owner_id": document.owner_id,
+             "public": document.public, "duration_ms": document.duration_ms}  # fmt: skip
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def _document(track_id: str, version: int, body: str) -> SearchDocument:
+    shown = json.loads(body)
+    return SearchDocument(track_id=track_id, version=version, **{**shown, "artists": tuple(shown["artists"])})
