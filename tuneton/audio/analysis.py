@@ -3,8 +3,9 @@
 Tempo: a spectral-flux onset envelope, autocorrelated, weighted by a log-normal prior around
 120 BPM (librosa's ``feature.tempo`` method, reimplemented on numpy/scipy: importing librosa compiles
 22 numba ufuncs, 25-40 s per fresh environment, for a few lines of maths). Key: a chromagram from a
-long-window STFT matched against the Krumhansl-Kessler key profiles (24 rotations, Pearson
-correlation). Integrated loudness (ITU-R BS.1770-4 / EBU R128, gated) from pyloudnorm.
+long-window STFT (semitone bands, frames normalised, like librosa's CQT/CENS chroma) matched against
+the Krumhansl-Kessler key profiles (24 rotations, Pearson correlation). Integrated loudness
+(ITU-R BS.1770-4 / EBU R128, gated) from pyloudnorm.
 
 A render at ``tempo`` and ``pitch_cents`` plays at ``bpm * tempo`` in the key shifted by the nearest
 whole semitones (the rest is reported in cents).
@@ -26,6 +27,7 @@ PITCH_CLASSES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 _SILENCE_RMS = 1e-4
+_LOWEST_NOTE, _HIGHEST_NOTE = 40, 100  # MIDI E2 (82 Hz) .. E7 (2.6 kHz): a semitone spans >= 1 bin at 44.1 kHz
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,16 +87,26 @@ def estimate_tempo(y: np.ndarray, *, sr: int) -> float:
 
 
 def estimate_key(y: np.ndarray, *, sr: int) -> Key:
-    """The best-matching of the 24 major and minor keys (Krumhansl-Kessler profiles on a chromagram)."""
+    """The best-matching of the 24 major and minor keys (Krumhansl-Kessler profiles on a chromagram).
+
+    The chromagram imitates librosa's CQT/CENS chroma on a plain STFT: power is averaged within each
+    semitone band (E2..E7), so every semitone counts once whatever its number of FFT bins, and each
+    frame is normalised before averaging, so loud passages do not outvote the rest.
+    """
     from scipy.signal import stft
 
     mono = _mono(y, sr=sr, what="key")
     freqs, _, spec = stft(mono, fs=sr, nperseg=8192, noverlap=8192 - 2048)
-    band = (freqs >= 80.0) & (freqs <= 4000.0)  # ~6 Hz bins: a semitone is wider than a bin above ~100 Hz
-    pitch_class = np.round(12 * np.log2(freqs[band] / 440.0)).astype(int) % 12  # 0 = A
-    energy = np.square(np.abs(spec[band])).sum(axis=1)  # power, like librosa's chroma_stft (magnitude and
-    # square-root weightings let the 3rd harmonics win: C major read as E minor on synthetic chords)
-    chroma = np.bincount((pitch_class + 9) % 12, weights=energy, minlength=12)  # re-based so 0 = C
+    with np.errstate(divide="ignore"):
+        notes = np.round(69 + 12 * np.log2(freqs / 440.0))
+    band = (notes >= _LOWEST_NOTE) & (notes < _HIGHEST_NOTE)
+    notes = notes[band].astype(int)
+    counts = np.bincount(notes - _LOWEST_NOTE)
+    weights = np.zeros((12, notes.size))
+    weights[notes % 12, np.arange(notes.size)] = 1.0 / counts[notes - _LOWEST_NOTE]
+    frames = weights @ np.square(np.abs(spec[band]))  # (12 pitch classes, frames), 0 = C
+    frames = frames / np.maximum(frames.sum(axis=0, keepdims=True), 1e-20)
+    chroma = frames.mean(axis=1)
     if not np.any(chroma > 0):
         raise AnalysisError("no pitched content to find a key in")
     best = max(
