@@ -5,7 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(
-  ffmpeg # tuneton.media: ffprobe sniffs and probes uploads; ffmpeg decodes and transcodes them
+  ffmpeg # tuneton.media: ffprobe sniffs and probes uploads; ffmpeg decodes and transcodes them;
+         # tuneton.audio: decodes sources, encodes renders (AAC/fMP4 HLS, MP3)
 )
 
 installed() {
