@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from prometheus_client import start_http_server
+
 from processors.faust_app import create_app
 from tuneton.observability.logs import configure
 from tuneton.settings import Settings
@@ -14,6 +16,8 @@ def main(argv: list[str]) -> None:
     settings = Settings(runtime="distributed")
     configure(settings.log_level, json_lines=settings.log_json)
     app = create_app(settings)
+    # The worker's own counters (records processed, dead letters) for Prometheus, loopback by default.
+    start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
     args = argv or ["worker", "--loglevel", "warn"]
     if args[0] == "worker" and "--without-web" not in args:
         args = [*args, "--without-web"]  # no HTTP side door: metrics and health come from the API process

@@ -11,8 +11,9 @@ from scipy.signal import butter, sosfilt, stft
 SR = 44100
 
 
-def harmonic_tone(f0: float, seconds: float, *, sr: int = SR, harmonics: int = 5, level: float = 0.3,
-                  channels: int = 2) -> np.ndarray:
+def harmonic_tone(
+    f0: float, seconds: float, *, sr: int = SR, harmonics: int = 5, level: float = 0.3, channels: int = 2
+) -> np.ndarray:
     """A steady tone with ``harmonics`` partials at 1/k amplitude; shape (channels, frames), float32."""
     t = np.arange(round(seconds * sr)) / sr
     mono = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, harmonics + 1))
@@ -20,8 +21,9 @@ def harmonic_tone(f0: float, seconds: float, *, sr: int = SR, harmonics: int = 5
     return np.tile(mono, (channels, 1)).astype(np.float32)
 
 
-def click_track(seconds: float, *, bpm: float = 120.0, sr: int = SR, pad_f0: float | None = 220.0,
-                channels: int = 2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def click_track(
+    seconds: float, *, bpm: float = 120.0, sr: int = SR, pad_f0: float | None = 220.0, channels: int = 2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Noise-burst clicks (5 ms, decaying) on every beat over an optional soft pad.
 
     Returns

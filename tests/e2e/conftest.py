@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.e2e.servers import ROOT, Process, product_env, serve, wait_processing, worker
+from tests.e2e.servers import ROOT, Process, free_port, product_env, serve, wait_processing, worker
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 
 
@@ -58,7 +58,8 @@ def kafka_product(
     env = product_env(
         {
             "TUNETON_RUNTIME": "distributed",
-        "TUNETON_DATA_DIR": str(logs / "data"),
+            "TUNETON_DATA_DIR": str(logs / "data"),
+            "TUNETON_WORKER_METRICS_PORT": str(free_port()),
             "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap,
             "TUNETON_SCHEMA_REGISTRY_URL": schema_registry_url,
             "TUNETON_POSTGRES_DSN": e2e_database,

@@ -81,3 +81,28 @@ def test_events_tail_prints_decoded_events_as_json_lines(product: Product) -> No
     assert value["aggregate_version"] == 1
     assert value["actor_id"] == user
     assert value["payload"][1]["name"] == "Tail"
+
+
+def test_health_readiness_and_metrics(product: Product) -> None:
+    user = f"m-{uuid.uuid4().hex[:8]}"
+    httpx.post(f"{product.base}/v1/playlists", json={"name": "Metrics"}, headers={"X-Tuneton-User": user}, timeout=60)
+    assert httpx.get(f"{product.base}/healthz", timeout=10).json() == {"status": "ok"}
+    ready = httpx.get(f"{product.base}/readyz", timeout=10).json()
+    assert ready["ready"] is True, ready
+    metrics = httpx.get(f"{product.base}/metrics", timeout=10).text
+    assert 'tuneton_http_request_seconds_count{method="POST",route="/v1/playlists",status="2xx"}' in metrics
+    assert (
+        'tuneton_consumer_lag_records{group="tuneton-projector-playlists",topic="tuneton.playlist.events"}' in metrics
+    )
+    if product.runtime == "kafka":  # the worker counts its records on its own port
+        port = product.env["TUNETON_WORKER_METRICS_PORT"]
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    assert "tuneton_records_processed_total" in metrics
+
+
+def test_openapi_documents_commands_and_queries(product: Product) -> None:
+    spec = httpx.get(f"{product.base}/openapi.json", timeout=10).json()
+    paths = spec["paths"]
+    assert "/v1/playlists/{playlist_id}/items/{item_id}/move" in paths
+    assert "409" in paths["/v1/playlists/{playlist_id}/items/{item_id}/move"]["post"]["responses"]
+    assert "/v1/me/playlists" in paths

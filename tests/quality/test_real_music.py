@@ -24,8 +24,10 @@ from tuneton.audio.render import render
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("immich_memories_music") is None,
-                       reason="pip install immich-memories-music (the dev extra) for real-music tests"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("immich_memories_music") is None,
+        reason="pip install immich-memories-music (the dev extra) for real-music tests",
+    ),
 ]
 SR = 44100
 

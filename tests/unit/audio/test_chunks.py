@@ -39,7 +39,7 @@ def test_out_of_phase_join_keeps_level(hz: float, phase: float) -> None:
     joined = join_two(a, b, 2 * SR)
     assert joined.shape == a.shape
     assert envelope_range_db(joined) > -0.5
-    np.testing.assert_allclose(joined[:, : SR], a[:, : SR], atol=1e-6)  # untouched outside the fade
+    np.testing.assert_allclose(joined[:, :SR], a[:, :SR], atol=1e-6)  # untouched outside the fade
     np.testing.assert_allclose(joined[:, -SR:], b[:, -SR:], atol=1e-6)
     # the phase glide raises the frequency a little while it turns: allow 10 %, far below any click
     assert max_step(joined) <= max_step(a) * 1.1

@@ -52,7 +52,7 @@ def test_transparent_below_ceiling() -> None:
 
 @pytest.mark.parametrize("sizes", [[1], [BLOCK - 1], [1000, 7, 4096], [44100]])
 def test_block_sizes_do_not_matter(sizes: list[int]) -> None:
-    y = hot_signal()[:, : SR]
+    y = hot_signal()[:, :SR]
     np.testing.assert_allclose(run(y, sizes), run(y), atol=1e-7)
 
 

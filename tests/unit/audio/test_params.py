@@ -32,8 +32,11 @@ def rejects(field: str) -> AbstractContextManager[object]:
         ({"tempo": 0.5}, RenderParams(tempo=0.5), ok),
         ({"tempo": 2}, RenderParams(tempo=2.0), ok),
         ({"tempo": 1.000000001}, RenderParams(tempo=1.0), ok),
-        ({"formant": True, "quality": "preview", "format": "mp3"},
-         RenderParams(formant=True, quality=Quality.PREVIEW, output_format=OutputFormat.MP3), ok),
+        (
+            {"formant": True, "quality": "preview", "format": "mp3"},
+            RenderParams(formant=True, quality=Quality.PREVIEW, output_format=OutputFormat.MP3),
+            ok,
+        ),
         ({"semitones": 12.01}, None, rejects("semitones")),
         ({"semitones": -12.5}, None, rejects("semitones")),
         ({"semitones": 0.005}, None, rejects("semitones")),
@@ -54,8 +57,9 @@ def rejects(field: str) -> AbstractContextManager[object]:
         ({"speed": 1.2}, None, rejects("speed")),
     ],
 )
-def test_parse_params(raw: dict[str, object], expect: RenderParams | None,
-                      outcome: AbstractContextManager[object]) -> None:
+def test_parse_params(
+    raw: dict[str, object], expect: RenderParams | None, outcome: AbstractContextManager[object]
+) -> None:
     with outcome:
         assert parse_params(raw) == expect
 
@@ -72,7 +76,7 @@ def test_error_names_field_and_range() -> None:
 def test_derived_ratios() -> None:
     p = RenderParams(pitch_cents=300, tempo=1.25)
     assert p.semitones == 3.0
-    assert p.pitch_scale == pytest.approx(2 ** 0.25)
+    assert p.pitch_scale == pytest.approx(2**0.25)
     assert p.time_ratio == pytest.approx(0.8)
 
 
@@ -107,8 +111,12 @@ PINNED_KEY = "ae20ffa6b733095d66e86681ecc7cf0a98a0cd86a2c4a2a9b3f6de9f49bcda08"
     ],
 )
 def test_asset_key_changes_with_every_input(change: dict[str, object]) -> None:
-    base: dict[str, object] = {"source_sha256": SHA, "params": RenderParams(), "engine_name": "rb",
-                               "engine_version": "1"}
+    base: dict[str, object] = {
+        "source_sha256": SHA,
+        "params": RenderParams(),
+        "engine_name": "rb",
+        "engine_version": "1",
+    }
     assert asset_key(**{**base, **change}) != asset_key(**base)  # type: ignore[arg-type]
 
 
@@ -128,8 +136,12 @@ def test_asset_key_ignores_float_noise() -> None:
     ],
 )
 def test_asset_key_rejects_bad_inputs(kwargs: dict[str, object], field: str) -> None:
-    base: dict[str, object] = {"source_sha256": SHA, "params": RenderParams(), "engine_name": "rb",
-                               "engine_version": "1"}
+    base: dict[str, object] = {
+        "source_sha256": SHA,
+        "params": RenderParams(),
+        "engine_name": "rb",
+        "engine_version": "1",
+    }
     with rejects(field):
         asset_key(**{**base, **kwargs})  # type: ignore[arg-type]
 

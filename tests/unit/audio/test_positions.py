@@ -24,8 +24,13 @@ def test_round_trip(tempo: float) -> None:
 
 @pytest.mark.parametrize(
     ("t", "tempo", "field"),
-    [(-1.0, 1.0, "t_original"), (float("nan"), 1.0, "t_original"), (float("inf"), 1.0, "t_original"),
-     (1.0, 0.4, "tempo"), (1.0, 2.5, "tempo")],
+    [
+        (-1.0, 1.0, "t_original"),
+        (float("nan"), 1.0, "t_original"),
+        (float("inf"), 1.0, "t_original"),
+        (1.0, 0.4, "tempo"),
+        (1.0, 2.5, "tempo"),
+    ],
 )
 def test_rejects(t: float, tempo: float, field: str) -> None:
     with pytest.raises(ParameterError, match=rf"^{field}="):
