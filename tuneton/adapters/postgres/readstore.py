@@ -9,7 +9,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from tuneton.adapters.sql.batch import plan_batch
+from tuneton.adapters.sql.batch import plan_batch, runs
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script
 from tuneton.ports import Checkpoint, ReadStore, RowOp
 
@@ -74,8 +74,8 @@ class PostgresReadStore(ReadStore):
             versions = {str(a): int(v) for a, v in await cursor.fetchall()}
             plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
             async with conn.cursor() as cur:
-                for sql, params in plan.statements:
-                    await cur.execute(sql, params)
+                for sql, params in runs(plan.statements):
+                    await cur.executemany(sql, params)
                 await cur.executemany(
                     "INSERT INTO projection_positions VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",

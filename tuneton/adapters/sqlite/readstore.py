@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneton.adapters.embedded.database import connect
-from tuneton.adapters.sql.batch import plan_batch
+from tuneton.adapters.sql.batch import plan_batch, runs
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, SQLITE, split_script
 from tuneton.ports import Checkpoint, ReadStore, RowOp
 
@@ -59,8 +59,8 @@ class SqliteReadStore(ReadStore):
                 versions=self._versions(projection, ids),
                 dialect=SQLITE,
             )
-            for sql, params in plan.statements:
-                db.execute(sql, params)
+            for sql, params in runs(plan.statements):
+                db.executemany(sql, params)
             db.executemany(
                 "INSERT INTO projection_positions VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) "
                 "DO UPDATE SET next_offset = excluded.next_offset",

@@ -1,0 +1,38 @@
+"""The batch planner: redelivery rules and the superseded-update optimisation keep the final rows."""
+
+from __future__ import annotations
+
+from tuneton.adapters.sql.batch import plan_batch, runs, without_superseded_updates
+from tuneton.adapters.sql.statements import SQLITE
+from tuneton.ports import Checkpoint, Delete, Update, Upsert
+
+
+def _cp(offset: int, version: int, aggregate: str = "p") -> Checkpoint:
+    return Checkpoint(
+        projection="x", topic="t", partition=0, offset=offset, aggregate_id=aggregate, aggregate_version=version
+    )
+
+
+def test_later_update_of_the_same_columns_supersedes_an_earlier_one() -> None:
+    touch1 = Update(table="h", key={"id": "p"}, values={"version": 1, "at": 1})
+    item = Upsert(table="i", key={"id": "a"}, values={"rank": "a0"})
+    touch2 = Update(table="h", key={"id": "p"}, values={"version": 2, "at": 2})
+    assert without_superseded_updates([touch1, item, touch2]) == [item, touch2]
+
+
+def test_an_update_with_other_columns_or_another_row_is_kept() -> None:
+    rename = Update(table="h", key={"id": "p"}, values={"name": "n"})
+    touch = Update(table="h", key={"id": "p"}, values={"version": 2})
+    other = Update(table="h", key={"id": "q"}, values={"name": "n"})
+    deleted = Delete(table="h", key={"id": "p"})
+    assert without_superseded_updates([rename, other, touch, deleted]) == [rename, other, touch, deleted]
+
+
+def test_plan_skips_redelivered_offsets_and_old_versions_and_groups_runs() -> None:
+    ops = [Upsert(table="i", key={"id": "a"}, values={"v": 1})]
+    batch = [(ops, _cp(5, 3)), (ops, _cp(6, 3)), (ops, _cp(7, 4)), (ops, _cp(8, 5))]
+    plan = plan_batch(batch, positions={("t", 0): 6}, versions={"p": 3}, dialect=SQLITE)
+    assert plan.applied == 2
+    assert plan.positions == {("t", 0): 9}
+    assert plan.versions == {"p": 5}
+    assert [(sql, len(params)) for sql, params in runs(plan.statements)] == [(plan.statements[0][0], 2)]
