@@ -22,9 +22,10 @@ from typing import Any
 
 import faust
 
-from processors.decider import STATE_STORE, DeciderStep, state_key
+from processors.decider import STATE_STORE, DeciderStep
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
+from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, Projection
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.events import topics
@@ -61,7 +62,15 @@ def create_app(settings: Settings) -> faust.App:
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
-    snapshots = app.Table(STATE_STORE, default=None, partitions=6, key_type=bytes, value_type=bytes)
+    # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
+    # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
+    # its commands by construction (and batches need no per-event partition context).
+    snapshots = {
+        name: app.Table(
+            f"{STATE_STORE}-{name}", default=None, partitions=6, key_type=bytes, value_type=bytes, use_partitioner=True
+        )
+        for name in topics.AGGREGATES
+    }
 
     async def send(records: list[OutgoingRecord]) -> None:
         """Send now (not attached to the offset commit) and wait until the broker has them all."""
@@ -75,21 +84,14 @@ def create_app(settings: Settings) -> faust.App:
     @app.agent(outputs[topics.COMMANDS], name="decider")
     async def decide(stream: faust.StreamT[bytes]) -> None:
         step = DeciderStep(await ready.codec())
-        async for event in stream.events():
-            record = _log_record(event)
-            try:
-                command = await step.decode(record)
-                key = state_key(command.aggregate_type, command.aggregate_id).encode()
-                result = step.handle(command, snapshots.get(key))
-            except Exception as error:  # noqa: BLE001 - poison: park it, keep going
-                await send([dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error)])
-                metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
-                continue
-            await send(result.outputs)
-            if result.snapshot is not None:
-                snapshots[key] = result.snapshot
-                await app.producer.flush()  # the changelog must be durable before the offset moves on
-            metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc()
+        async for events in stream.take_events(200, within=0.005):  # type: ignore[attr-defined]
+            outgoing, decided = await _decide_batch(step, [_log_record(e) for e in events], snapshots, runtime)
+            await send(outgoing)  # 1. events + outcomes acknowledged ...
+            for (aggregate_type, key), (_, snapshot) in decided.items():
+                snapshots[aggregate_type][key] = snapshot  # 2. ... then the snapshots ...
+            if decided:
+                await app.producer.flush()  # 3. ... durable before these offsets can be committed
+            metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
 
     for projection in PROJECTIONS.values():
         _projector_agent(app, projection, ready, send)
@@ -103,13 +105,38 @@ def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, 
     async def project(stream: faust.StreamT[bytes]) -> None:
         step = ProjectorStep(await ready.codec(), projection)
         store = await ready.read_store()
-        async for events in stream.take_events(500, within=0.02):  # type: ignore[attr-defined]
+        async for events in stream.take_events(500, within=0.005):  # type: ignore[attr-defined]
             prepared = await step.prepare([_log_record(e) for e in events])
             if prepared.dead_letters:
                 await send(prepared.dead_letters)
                 metrics.DEAD_LETTERS.labels(projection.group).inc(len(prepared.dead_letters))
             await store.apply(prepared.entries)
             metrics.EVENTS_PROCESSED.labels(projection.group).inc(len(events))
+
+
+Decided = dict[tuple[str, bytes], tuple[AggregateRecord, bytes]]
+
+
+async def _decide_batch(
+    step: DeciderStep, records: list[LogRecord], snapshots: dict[str, Any], runtime: Runtime
+) -> tuple[list[OutgoingRecord], Decided]:
+    """Decide a batch in order; a later command sees the snapshot an earlier one produced."""
+    outgoing: list[OutgoingRecord] = []
+    decided: Decided = {}
+    for record in records:
+        try:
+            command = await step.decode(record)
+            slot = (command.aggregate_type, command.aggregate_id.encode())
+            stored = decided[slot][0] if slot in decided else snapshots[slot[0]].get(slot[1])
+            result = step.handle(command, stored)
+        except Exception as error:  # noqa: BLE001 - poison: park it, keep going
+            outgoing.append(dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error))
+            metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
+            continue
+        outgoing.extend(result.outputs)
+        if result.snapshot is not None:
+            decided[slot] = (result.record, result.snapshot)
+    return outgoing, decided
 
 
 class _Readiness:
