@@ -61,17 +61,15 @@ class StagedBlobs:
         """Store a local file under ``key`` unless it is already there (same key, same bytes)."""
         if await self._claimed_and_present(key):
             return await self._store.stat(key)
-        info = await self._store.put_file(key, path, content_type=content_type)
-        self.created.append(key)
-        return info
+        self.created.append(key)  # before the put: a put that fails after storing (lost reply) is undone too
+        return await self._store.put_file(key, path, content_type=content_type)
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> BlobInfo:
         """Store small bytes under ``key`` unless already there."""
         if await self._claimed_and_present(key):
             return await self._store.stat(key)
-        info = await self._store.put_bytes(key, data, content_type=content_type)
         self.created.append(key)
-        return info
+        return await self._store.put_bytes(key, data, content_type=content_type)
 
     async def put_covers(self, images: Iterable[CoverImage]) -> tuple[CoverRef, ...]:
         """Store cover renditions, each under the SHA-256 of its own bytes; return their references."""
