@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--limit", type=int, default=None, help="stop after this many records")
     tail.set_defaults(handler=_tail)
 
+    from tuneton.catalog.cli import add_parsers
+
+    add_parsers(sub)
+
     kafka = sub.add_parser("kafka", help="Kafka administration").add_subparsers(required=True)
     init = kafka.add_parser("init", help="create the topics in infra/kafka/topics.yaml (idempotent)")
     init.add_argument("--spec", default=None, help="topics spec file")
