@@ -206,3 +206,40 @@ def test_an_over_limit_stream_without_length_is_cut_off(product: Product) -> Non
     refused = httpx.post(f"{product.base}/v1/tracks", content=body(), headers=headers, timeout=120)
     assert (refused.status_code, refused.json()["reason"]) == (413, "too_large")
     assert (stored_blobs(product), track_events(product)) == (blobs, events)
+
+
+def test_tuneton_import_through_the_api_resumes_and_reports(product: Product, files: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.e2e.servers import ROOT
+
+    word = f"i{uuid.uuid4().hex[:8]}"
+    folder = files / "Music"
+    (folder / "album").mkdir(parents=True)
+    song(folder / "album", word=f"{word}a")
+    song(folder / "album", word=f"{word}b")
+    (folder / "album" / "broken.mp3").write_text("not music at all")
+    (folder / "album" / "cover.jpg").write_bytes(jpeg())
+    command = [sys.executable, "-m", "tuneton.cli", "import", str(folder), "--api", product.base, "--user", word,
+               "--visibility", "public", "--json"]  # fmt: skip
+
+    def run() -> dict[str, Any]:
+        done = subprocess.run(
+            command, env=product.env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 1, done.stderr  # 1: some file failed
+        assert "files" in done.stderr  # the progress line
+        return dict(json.loads(done.stdout))
+
+    first = run()
+    assert (first["imported"], first["duplicate"], first["failed"]) == (2, 0, 1)
+    assert first["failures"][0]["reason"] == "not_audio"
+    again = run()
+    assert (again["already_done"], again["imported"], again["failed"]) == (2, 0, 1)
+    deadline = time.monotonic() + SEARCH_WAIT_S
+    with client(product, word) as api:
+        while api.get("/v1/tracks", params={"mine": True}).json()["count"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert api.get("/v1/tracks", params={"mine": True}).json()["count"] == 2
