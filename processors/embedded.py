@@ -149,6 +149,11 @@ class SearchRunner:
         """This projector's consumer group."""
         return self._step.projection.group
 
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics it indexes."""
+        return tuple(self._step.projection.topics)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Resume at the group's committed offsets and index until ``stop`` is set."""
         subscription = await self._log.subscribe(list(self._step.projection.topics), group=self.group)
