@@ -3,8 +3,11 @@
 
 VENV ?= .venv
 
-## Install into .venv and serve the API on the embedded default (no servers needed).
+## Install into .venv, seed the demo catalog on first start (idempotent), serve the API on the embedded
+## default (no servers needed).
 run: install
+	bash scripts/install-system.sh
+	$(VENV)/bin/tuneton demo --if-empty || echo "(demo catalog not seeded; the API still starts)"
 	$(VENV)/bin/tuneton serve
 
 ## Run the whole suite: installs, starts Kafka + schema registry + PostgreSQL, lints, tests.

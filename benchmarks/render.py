@@ -80,18 +80,22 @@ def main() -> None:
     parser.add_argument("--transforms", default=",".join(TRANSFORMS))
     args = parser.parse_args()
     y = make_track(args.seconds)
-    print(f"# render benchmark: {args.seconds:.0f} s stereo 44.1 kHz, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"# render benchmark: {args.seconds:.0f} s stereo 44.1 kHz, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for name in ENGINES:
         print(f"engine {name} {get_engine(name).version}")
-    get_engine().render(y[:, : SR], sr=SR, params=RenderParams(pitch_cents=300))  # warm imports
+    get_engine().render(y[:, :SR], sr=SR, params=RenderParams(pitch_cents=300))  # warm imports
     context = multiprocessing.get_context("spawn")
     cold_wall, _ = timed(lambda: render_parallel(y, sr=SR, params=RenderParams(pitch_cents=300), workers=2))
     print(f"parallel high R3 pitch+3 with a cold pool (spawns 2 processes): {cold_wall:.2f} s")
     print()
-    print("| engine | transform | preset | 1 core wall s | x RT (wall) | x RT (CPU) | 2 cores wall s | 2 cores x RT "
-          "| first segment p50 ms | p95 ms |")
+    print(
+        "| engine | transform | preset | 1 core wall s | x RT (wall) | x RT (CPU) | 2 cores wall s | 2 cores x RT "
+        "| first segment p50 ms | p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=context, initializer=_warm) as pool:
         list(pool.map(time.sleep, [0.5, 0.5]))  # both workers started and warm
@@ -101,13 +105,17 @@ def main() -> None:
                 for quality in (Quality.PREVIEW, Quality.HIGH):
                     params = RenderParams(pitch_cents=cents, tempo=tempo, quality=quality)
                     wall, cpu = timed(lambda p=params, n=name: render(y, sr=SR, params=p, engine=n))
-                    pwall, _ = timed(lambda p=params, n=name: render_parallel(y, sr=SR, params=p, engine=n,
-                                                                               workers=2, executor=pool))
+                    pwall, _ = timed(
+                        lambda p=params, n=name: render_parallel(y, sr=SR, params=p, engine=n, workers=2, executor=pool)
+                    )
                     firsts = first_segment_times(y, name, params, args.runs)
                     p95 = statistics.quantiles(firsts, n=20)[-1] if len(firsts) > 1 else firsts[0]
-                    print(f"| {name} | {transform} | {quality.value} | {wall:.2f} | {args.seconds / wall:.1f} | "
-                          f"{args.seconds / cpu:.1f} | {pwall:.2f} | {args.seconds / pwall:.1f} | "
-                          f"{1000 * statistics.median(firsts):.0f} | {1000 * p95:.0f} |", flush=True)
+                    print(
+                        f"| {name} | {transform} | {quality.value} | {wall:.2f} | {args.seconds / wall:.1f} | "
+                        f"{args.seconds / cpu:.1f} | {pwall:.2f} | {args.seconds / pwall:.1f} | "
+                        f"{1000 * statistics.median(firsts):.0f} | {1000 * p95:.0f} |",
+                        flush=True,
+                    )
     print()
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

@@ -8,6 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request, status
 
 from commands.bus import CommandBus
+from commands.ingest import IngestService
+from commands.staging import BlobClaims
+from tuneton.ports import BlobStore
 
 
 async def get_bus(request: Request) -> CommandBus:
@@ -41,6 +44,33 @@ async def command_id(
     return idempotency_key
 
 
+async def get_ingest(request: Request) -> IngestService:
+    """The process's ingest service (created by the composition root)."""
+    service: IngestService = request.app.state.ingest
+    return service
+
+
+async def get_blobs(request: Request) -> BlobStore:
+    """The blob store."""
+    blobs: BlobStore = request.app.state.blob_store
+    return blobs
+
+
+async def get_claims(request: Request) -> BlobClaims:
+    """Keys in-flight uploads of this process are storing (see commands/staging.py)."""
+    claims: BlobClaims = request.app.state.blob_claims
+    return claims
+
+
+async def is_admin(request: Request, user: Annotated[str, Depends(current_user)]) -> bool:
+    """Whether the caller may change anybody's tracks (``TUNETON_ADMIN_IDS``)."""
+    return user in request.app.state.settings.admin_ids
+
+
 BusDep = Annotated[CommandBus, Depends(get_bus)]
+IngestDep = Annotated[IngestService, Depends(get_ingest)]
+BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
+ClaimsDep = Annotated[BlobClaims, Depends(get_claims)]
+AdminDep = Annotated[bool, Depends(is_admin)]
 CurrentUser = Annotated[str, Depends(current_user)]
 CommandId = Annotated[str, Depends(command_id)]

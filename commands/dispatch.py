@@ -14,7 +14,7 @@ from commands.bus import CommandBus, OutcomeTimeout
 from commands.schemas import CommandAccepted, Rejection
 from tuneton.domain.errors import RejectionKind
 from tuneton.events.consistency import ConsistencyToken
-from tuneton.events.envelope import CommandEnvelope, OutcomeStatus
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
 from tuneton.events.topics import aggregate_of_command
 
 _STATUS = {
@@ -30,41 +30,50 @@ REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
 REJECTION_RESPONSES[504] = {"description": "No verdict in time; retry with the same Idempotency-Key."}
 
 
-async def dispatch(
-    bus: CommandBus, command: Any, *, aggregate_id: str, actor_id: str, command_id: str, item_id: str | None = None
-) -> CommandAccepted | JSONResponse:
-    """Submit ``command``; return the acceptance, or a JSON rejection with the mapped status code."""
-    aggregate = aggregate_of_command(command)
-    envelope = CommandEnvelope(
+def envelope_for(command: Any, *, aggregate_id: str, actor_id: str, command_id: str) -> CommandEnvelope:
+    """The envelope that carries ``command`` to the decider, issued now, with a fresh correlation id."""
+    return CommandEnvelope(
         command_id=command_id,
-        aggregate_type=aggregate.name,
+        aggregate_type=aggregate_of_command(command).name,
         aggregate_id=aggregate_id,
         actor_id=actor_id,
         issued_at=datetime.now(UTC),
         correlation_id=str(uuid.uuid4()),
         command=command,
     )
+
+
+async def dispatch(
+    bus: CommandBus, command: Any, *, aggregate_id: str, actor_id: str, command_id: str, item_id: str | None = None
+) -> CommandAccepted | JSONResponse:
+    """Submit ``command``; return the acceptance, or a JSON rejection with the mapped status code."""
+    envelope = envelope_for(command, aggregate_id=aggregate_id, actor_id=actor_id, command_id=command_id)
     try:
         outcome = await bus.submit(envelope)
     except OutcomeTimeout:
         raise HTTPException(
             status.HTTP_504_GATEWAY_TIMEOUT, f"no verdict in time for command {command_id}; retry with the same key"
         ) from None
+    return verdict(outcome, item_id=item_id)
+
+
+def verdict(outcome: CommandOutcome, *, item_id: str | None = None) -> CommandAccepted | JSONResponse:
+    """The HTTP answer for a decider outcome: the acceptance, or the rejection with its status code."""
     if outcome.status is OutcomeStatus.REJECTED:
         rejection = Rejection(
             reason=outcome.reason or "rejected",
             kind=outcome.kind or RejectionKind.CONFLICT.value,
             message=outcome.message or "",
             details=json.loads(outcome.details_json or "{}"),
-            command_id=command_id,
+            command_id=outcome.command_id,
         )
         return JSONResponse(rejection.model_dump(), status_code=_STATUS.get(rejection.kind, 409))
     token = ConsistencyToken(
-        aggregate_type=aggregate.name, aggregate_id=aggregate_id, version=outcome.aggregate_version
+        aggregate_type=outcome.aggregate_type, aggregate_id=outcome.aggregate_id, version=outcome.aggregate_version
     )
     return CommandAccepted(
-        command_id=command_id,
-        aggregate_id=aggregate_id,
+        command_id=outcome.command_id,
+        aggregate_id=outcome.aggregate_id,
         version=outcome.aggregate_version,
         events=outcome.event_count,
         consistency_token=token.encode(),

@@ -83,3 +83,38 @@ class Rejection(BaseModel):
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
     command_id: str
+
+
+class TrackUploaded(BaseModel):
+    """Answer to ``POST /v1/tracks``: the new track (201) or the existing one with the same bytes (200)."""
+
+    track_id: str
+    duplicate: bool = Field(description="True when these bytes already were a track you can see.")
+    title: str | None = None
+    command_id: str | None = None
+    version: int | None = Field(default=None, description="Stream version after the ingest (new tracks).")
+    consistency_token: str | None = Field(default=None, description="Pass to queries to read the new track.")
+
+
+class UploadRefused(BaseModel):
+    """Why an upload was refused; nothing was stored or published."""
+
+    reason: str = Field(description="Stable code: empty_file, truncated, not_audio, too_large, ... (docs/catalog.md)")
+    message: str
+
+
+class TrackMetadataPatch(BaseModel):
+    """Body of ``PATCH /v1/tracks/{id}``: fields left out keep their value; ``clear`` empties fields."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=1024)
+    artists: list[str] | None = Field(default=None, max_length=32)
+    album: str | None = Field(default=None, max_length=1024)
+    album_artist: str | None = Field(default=None, max_length=1024)
+    track_number: int | None = Field(default=None, ge=1, le=9999)
+    track_total: int | None = Field(default=None, ge=1, le=9999)
+    disc_number: int | None = Field(default=None, ge=1, le=9999)
+    disc_total: int | None = Field(default=None, ge=1, le=9999)
+    year: int | None = Field(default=None, ge=1000, le=2100)
+    genre: str | None = Field(default=None, max_length=1024)
+    isrc: str | None = Field(default=None, max_length=32)
+    clear: list[str] = Field(default_factory=list, description='Fields to empty, e.g. ["album", "year"].')

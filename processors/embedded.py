@@ -16,11 +16,12 @@ from processors.decider import GROUP as DECIDER_GROUP
 from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
+from processors.search import SearchStep
 from processors.snapshots import AggregateRecord
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.observability import metrics
-from tuneton.ports import EventLog, LogRecord, OutgoingRecord, ReadStore, StateStore, StateWrite
+from tuneton.ports import EventLog, LogRecord, OutgoingRecord, ReadStore, SearchIndex, StateStore, StateWrite
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +129,49 @@ class ProjectorRunner:
         applied = await self._store.apply(prepared.entries)
         metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
         return applied
+
+
+class SearchRunner:
+    """Consumes the track events into the search index; the group's committed offsets are its position.
+
+    Offsets are committed only after the index acknowledged the batch, and the index skips stale
+    versions, so a restart that redelivers part of a batch is harmless.
+    """
+
+    def __init__(self, log_: EventLog, index: SearchIndex, step: SearchStep, *, batch: int = 500) -> None:
+        self._log = log_
+        self._index = index
+        self._step = step
+        self._batch = batch
+
+    @property
+    def group(self) -> str:
+        """This projector's consumer group."""
+        return self._step.projection.group
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics it indexes."""
+        return tuple(self._step.projection.topics)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Resume at the group's committed offsets and index until ``stop`` is set."""
+        subscription = await self._log.subscribe(list(self._step.projection.topics), group=self.group)
+        try:
+            while not stop.is_set():
+                records = await subscription.poll(max_records=self._batch, wait_s=0.2)
+                if records:
+                    await self.process(records)
+                    await subscription.commit(_last_positions(records))
+        finally:
+            await subscription.close()
+
+    async def process(self, records: Sequence[LogRecord]) -> int:
+        """Index a batch; poison goes to the DLQ first. Returns how many changes were applied."""
+        prepared = await self._step.prepare(records, self._index.get)
+        if prepared.dead_letters:
+            await self._log.append(prepared.dead_letters)
+            metrics.DEAD_LETTERS.labels(self.group).inc(len(prepared.dead_letters))
+        applied = await self._index.write(prepared.changes) if prepared.changes else []
+        metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
+        return sum(applied)

@@ -12,6 +12,8 @@
 * Projectors: one agent per projection, batching events into one PostgreSQL transaction that also
   stores the applied offsets and versions (the read store is the source of truth for positions, so
   a redelivered batch after a crash is skipped, not applied twice).
+* Search: one agent over ``tuneton.track.events`` writing Elasticsearch with external versions (the
+  event's stream version), so a batch redelivered after a crash is stale there and changes nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import faust
 from processors.decider import STATE_STORE, DeciderStep
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
+from processors.search import SearchStep
 from processors.snapshots import AggregateRecord
-from projections.registry import PROJECTIONS, Projection
+from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.events import topics
 from tuneton.observability import metrics
@@ -95,6 +98,7 @@ def create_app(settings: Settings) -> faust.App:
 
     for projection in PROJECTIONS.values():
         _projector_agent(app, projection, ready, send)
+    _search_agent(app, SEARCH, ready, send)
     return app
 
 
@@ -139,6 +143,23 @@ async def _decide_batch(
     return outgoing, decided
 
 
+def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness, send: Any) -> None:
+    source = [_raw_topic(app, t) for t in projection.topics]
+
+    @app.agent(*source, name=f"projector-{projection.name}")
+    async def index(stream: faust.StreamT[bytes]) -> None:
+        step = SearchStep(await ready.codec(), projection)
+        search = await ready.search_index()
+        async for events in stream.take_events(500, within=0.02):  # type: ignore[attr-defined]
+            prepared = await step.prepare([_log_record(e) for e in events], search.get)
+            if prepared.dead_letters:
+                await send(prepared.dead_letters)
+                metrics.DEAD_LETTERS.labels(projection.group).inc(len(prepared.dead_letters))
+            if prepared.changes:
+                await search.write(prepared.changes)
+            metrics.EVENTS_PROCESSED.labels(projection.group).inc(len(events))
+
+
 class _Readiness:
     """Starts the shared adapters once, on first use inside the worker's event loop."""
 
@@ -167,6 +188,10 @@ class _Readiness:
     async def read_store(self) -> Any:
         await self._start()
         return self._runtime.read_store
+
+    async def search_index(self) -> Any:
+        await self._start()
+        return self._runtime.search_index
 
 
 def _raw_topic(app: faust.App, name: str) -> faust.TopicT:

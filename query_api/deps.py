@@ -8,13 +8,25 @@ from fastapi import Depends, Header, HTTPException, Query, Request, status
 
 from query_api.consistency import ReadModelBehind, wait_for
 from tuneton.events.consistency import BadConsistencyToken, ConsistencyToken
-from tuneton.ports import ReadStore
+from tuneton.ports import BlobStore, ReadStore, SearchIndex
 
 
 async def get_read_store(request: Request) -> ReadStore:
     """The process's read store (created by the composition root)."""
     store: ReadStore = request.app.state.read_store
     return store
+
+
+async def get_blob_store(request: Request) -> BlobStore:
+    """The blob store covers and audio are served from."""
+    blobs: BlobStore = request.app.state.blob_store
+    return blobs
+
+
+async def get_search_index(request: Request) -> SearchIndex:
+    """The track search index."""
+    index: SearchIndex = request.app.state.search_index
+    return index
 
 
 async def optional_user(x_tuneton_user: Annotated[str | None, Header()] = None) -> str | None:
@@ -52,6 +64,8 @@ async def consistent(
 
 
 ReadStoreDep = Annotated[ReadStore, Depends(get_read_store)]
+BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
+SearchIndexDep = Annotated[SearchIndex, Depends(get_search_index)]
 OptionalUser = Annotated[str | None, Depends(optional_user)]
 RequiredUser = Annotated[str, Depends(required_user)]
 Consistent = Depends(consistent)

@@ -74,3 +74,90 @@ class Problem(BaseModel):
     """Error body."""
 
     detail: str
+
+
+class CoverPublic(BaseModel):
+    """One cover rendition; ``url`` is immutable (it names the bytes' hash)."""
+
+    size: int = Field(description="Square edge in pixels.")
+    format: str = Field(description="jpeg or webp")
+    mime_type: str
+    url: str
+
+
+class AudioPublic(BaseModel):
+    """A playable encoding: the streaming rendition(s) or the original upload; ``url`` supports Range."""
+
+    name: str = Field(description="stream (AAC-LC in M4A) or original")
+    codec: str
+    bitrate: int | None
+    mime_type: str
+    size_bytes: int
+    url: str
+
+
+class TrackPublic(BaseModel):
+    """A track: metadata, probe facts, covers per size and what can be played."""
+
+    track_id: str
+    owner_id: str
+    visibility: str
+    title: str
+    artists: list[str]
+    album: str | None
+    album_artist: str | None
+    track_number: int | None
+    track_total: int | None
+    disc_number: int | None
+    disc_total: int | None
+    year: int | None
+    genre: str | None
+    isrc: str | None
+    duration_ms: int
+    sample_rate: int
+    channels: int
+    content_sha256: str
+    cover_source: str = Field(description="embedded, placeholder or uploaded")
+    covers: list[CoverPublic]
+    renditions: list[AudioPublic]
+    original: AudioPublic
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TracksPublic(BaseModel):
+    """A page of tracks and how many match in total."""
+
+    data: list[TrackPublic]
+    count: int
+
+
+class HighlightsPublic(BaseModel):
+    """Where the query matched: ``[start, end)`` code-point spans into the displayed strings."""
+
+    title: list[tuple[int, int]]
+    artists: list[list[tuple[int, int]]] = Field(description="One list of spans per artist, in credit order.")
+    album: list[tuple[int, int]]
+
+
+class SearchHitPublic(BaseModel):
+    """One search result: display fields, score, highlights, and a thumbnail when the read model has it."""
+
+    track_id: str
+    title: str
+    artists: list[str]
+    album: str | None
+    genre: str | None
+    year: int | None
+    duration_ms: int | None
+    score: float
+    highlights: HighlightsPublic
+    cover_url: str | None = Field(default=None, description="The 96 px JPEG cover.")
+
+
+class SearchResults(BaseModel):
+    """One page of search results."""
+
+    total: int
+    data: list[SearchHitPublic]

@@ -1,9 +1,10 @@
 """THE composition root: settings in, concrete adapters out. Nothing is built at import time.
 
 Embedded: the event log, schema registry and decider state in ``<data_dir>/events.db``, the read
-models in ``<data_dir>/readmodels.db``, and the processors as asyncio tasks in the serving process.
-Distributed: Kafka, a Confluent-API schema registry and PostgreSQL; the processors run as
-faust-streaming workers (``python -m processors worker``).
+models in ``<data_dir>/readmodels.db``, blobs under ``<data_dir>/blobs``, the search index in
+``<data_dir>/search.db``, and the processors as asyncio tasks in the serving process.
+Distributed: Kafka, a Confluent-API schema registry, PostgreSQL, an S3 bucket and Elasticsearch; the
+processors run as faust-streaming workers (``python -m processors worker``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from processors.embedded import DeciderRunner, ProjectorRunner
+from processors.embedded import DeciderRunner, ProjectorRunner, SearchRunner
 from processors.projector import ProjectorStep
-from projections.registry import PROJECTIONS
+from processors.search import SearchStep
+from projections.registry import PROJECTIONS, SEARCH
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
-from tuneton.ports import EventLog, ReadStore, SchemaRegistry, StateStore
+from tuneton.ports import BlobStore, EventLog, ReadStore, SchemaRegistry, SearchIndex, StateStore
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,8 +31,13 @@ TOPIC_PARTITIONS = {
     topics.OUTCOMES: 6,
     topics.USER_EVENTS: 6,
     topics.PLAYLIST_EVENTS: 6,
+    topics.TRACK_EVENTS: 6,
     topics.DEADLETTER: 1,
 }
+
+
+class _Runner(Protocol):
+    async def run(self, stop: asyncio.Event) -> None: ...
 
 
 @dataclass(kw_only=True)
@@ -41,6 +49,8 @@ class Runtime:
     registry: SchemaRegistry
     codec: AvroCodec
     read_store: ReadStore
+    blob_store: BlobStore
+    search_index: SearchIndex
     state: StateStore | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -57,19 +67,23 @@ class Runtime:
             await self.event_log.ensure_topics(TOPIC_PARTITIONS)
         await self.codec.start()
         await self.read_store.start()
+        await self.blob_store.start()
+        await self.search_index.start()
 
     async def start_for_worker(self) -> None:
-        """What a Faust worker needs: the codec's schemas and the read store (Faust owns Kafka I/O)."""
+        """What a Faust worker needs: schemas, read store and search index (Faust owns Kafka I/O)."""
         await self.codec.start()
         await self.read_store.start()
+        await self.search_index.start()
 
     def start_processors(self) -> None:
         """Run the decider and every projector as tasks (embedded runtime only)."""
         if not self.embedded or self.state is None:
             raise RuntimeError("in the distributed runtime processors run as faust workers")
-        runners: list[DeciderRunner | ProjectorRunner] = [
+        runners: list[_Runner] = [
             DeciderRunner(self.event_log, self.state, self.codec),
             *self.projector_runners(),
+            self.search_runner(),
         ]
         for runner in runners:
             self._tasks.append(asyncio.create_task(_supervise(runner, self._stop), name=type(runner).__name__))
@@ -79,6 +93,10 @@ class Runtime:
         return [
             ProjectorRunner(self.event_log, self.read_store, ProjectorStep(self.codec, p)) for p in PROJECTIONS.values()
         ]
+
+    def search_runner(self) -> SearchRunner:
+        """The projector that keeps the search index up to date."""
+        return SearchRunner(self.event_log, self.search_index, SearchStep(self.codec, SEARCH))
 
     def processors_alive(self) -> bool:
         """False once any processor task has died."""
@@ -90,11 +108,13 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 5)
+        await self.search_index.close()
+        await self.blob_store.close()
         await self.read_store.close()
         await self.event_log.close()
 
 
-async def _supervise(runner: DeciderRunner | ProjectorRunner, stop: asyncio.Event) -> None:
+async def _supervise(runner: _Runner, stop: asyncio.Event) -> None:
     """Restart a runner that failed while persisting, after a pause: it resumes from its last commit."""
     while not stop.is_set():
         try:
@@ -110,7 +130,9 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.runtime == "embedded":
         from tuneton.adapters.embedded.log import EmbeddedEventLog
         from tuneton.adapters.embedded.registry import EmbeddedSchemaRegistry
+        from tuneton.adapters.fs.blobstore import FilesystemBlobStore
         from tuneton.adapters.sqlite.readstore import SqliteReadStore
+        from tuneton.adapters.sqlite.search import SqliteSearchIndex
 
         data = settings.data_dir
         event_log = EmbeddedEventLog(data / "events.db", synchronous=settings.embedded_synchronous)
@@ -122,11 +144,15 @@ def build_runtime(settings: Settings) -> Runtime:
             registry=registry,
             codec=AvroCodec(registry),
             read_store=store,
+            blob_store=FilesystemBlobStore(settings.blob_root),
+            search_index=SqliteSearchIndex(settings.search_path, synchronous=settings.embedded_synchronous),
             state=event_log,
         )
+    from tuneton.adapters.elasticsearch.search import ElasticsearchSearchIndex
     from tuneton.adapters.kafka.log import KafkaEventLog
     from tuneton.adapters.kafka.registry import ConfluentSchemaRegistry
     from tuneton.adapters.postgres.readstore import PostgresReadStore
+    from tuneton.adapters.s3.blobstore import S3BlobStore
 
     registry = ConfluentSchemaRegistry(settings.schema_registry_url)
     return Runtime(
@@ -135,4 +161,13 @@ def build_runtime(settings: Settings) -> Runtime:
         registry=registry,
         codec=AvroCodec(registry),
         read_store=PostgresReadStore(settings.postgres_dsn, ddl=ddl),
+        blob_store=S3BlobStore(
+            endpoint=settings.s3_endpoint,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            bucket=settings.s3_bucket,
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+        ),
+        search_index=ElasticsearchSearchIndex(settings.elasticsearch_url, index=settings.elasticsearch_index),
     )

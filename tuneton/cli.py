@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     projections = sub.add_parser("projections", help="read-model maintenance").add_subparsers(required=True)
     rebuild = projections.add_parser("rebuild", help="drop a read model and replay it from the event log")
-    rebuild.add_argument("name", help="projection name, e.g. playlists")
+    rebuild.add_argument("name", help="projection name: playlists, users, tracks or search")
     rebuild.set_defaults(handler=_rebuild)
 
     events = sub.add_parser("events", help="event log tools").add_subparsers(required=True)
@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--no-follow", action="store_true", help="exit once caught up with the end")
     tail.add_argument("--limit", type=int, default=None, help="stop after this many records")
     tail.set_defaults(handler=_tail)
+
+    from tuneton.catalog.cli import add_parsers
+
+    add_parsers(sub)
 
     kafka = sub.add_parser("kafka", help="Kafka administration").add_subparsers(required=True)
     init = kafka.add_parser("init", help="create the topics in infra/kafka/topics.yaml (idempotent)")
@@ -70,26 +74,29 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
-    from processors.rebuild import rebuild
-    from projections.registry import PROJECTIONS
+    from processors.rebuild import rebuild, rebuild_search
+    from projections.registry import PROJECTIONS, SEARCH
     from tuneton.bootstrap import build_runtime
 
     projection = PROJECTIONS.get(args.name)
-    if projection is None:
-        print(f"unknown projection {args.name!r}; known: {', '.join(PROJECTIONS)}", file=sys.stderr)
+    if projection is None and args.name != SEARCH.name:
+        print(f"unknown projection {args.name!r}; known: {', '.join([*PROJECTIONS, SEARCH.name])}", file=sys.stderr)
         return 2
 
     async def run() -> None:
         rt = build_runtime(settings)
         await rt.start()
         try:
-            runner = next(r for r in rt.projector_runners() if r.group == projection.group)
-            count, seconds = await rebuild(rt.event_log, rt.read_store, runner, projection)
+            if projection is None:
+                count, seconds = await rebuild_search(rt.event_log, rt.search_index, rt.search_runner())
+            else:
+                runner = next(r for r in rt.projector_runners() if r.group == projection.group)
+                count, seconds = await rebuild(rt.event_log, rt.read_store, runner, projection)
             rate = count / seconds if seconds else 0.0
             print(
                 json.dumps(
                     {
-                        "projection": projection.name,
+                        "projection": args.name,
                         "records": count,
                         "seconds": round(seconds, 3),
                         "records_per_s": round(rate),

@@ -17,7 +17,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commands.bus import CommandBus
+from commands.ingest import DuplicateFinder, IngestService, clear_leftovers
+from commands.ingest_steps import MediaSteps
+from commands.main import EXCEPTION_HANDLERS
 from commands.main import router as command_router
+from commands.staging import BlobClaims
 from query_api.main import router as query_router
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.observability import metrics
@@ -38,6 +42,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         if rt.embedded:
             rt.start_processors()
         app.state.runtime, app.state.command_bus, app.state.read_store = rt, bus, rt.read_store
+        app.state.blob_store, app.state.search_index = rt.blob_store, rt.search_index
+        app.state.blob_claims, app.state.ingest = BlobClaims(), ingest_service(rt, bus)
+        clear_leftovers(settings.upload_dir)
         log.info("tuneton serving", extra={"runtime": settings.runtime, "data_dir": str(settings.data_dir)})
         try:
             yield
@@ -52,11 +59,26 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.settings = settings
+    for error, handler in EXCEPTION_HANDLERS.items():
+        app.add_exception_handler(error, handler)
     app.include_router(command_router)
     app.include_router(query_router)
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
     return app
+
+
+def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = None) -> IngestService:
+    """The upload pipeline on this runtime's blob store, read store and command bus."""
+    return IngestService(
+        blobs=rt.blob_store,
+        bus=bus,
+        duplicates=DuplicateFinder(rt.read_store),
+        steps=MediaSteps(),
+        tmp_dir=rt.settings.upload_dir,
+        max_bytes=rt.settings.upload_max_bytes,
+        claims=claims,
+    )
 
 
 def _health_routes(app: FastAPI) -> None:

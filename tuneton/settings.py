@@ -1,7 +1,7 @@
 """The one settings class: environment variables ``TUNETON_*``, then an optional TOML file, then defaults.
 
 With nothing set, every port runs embedded under a per-user data directory. ``runtime=distributed``
-switches every port to Kafka + schema registry + PostgreSQL.
+switches every port to Kafka + schema registry + PostgreSQL, blobs to S3 and search to Elasticsearch.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -50,10 +50,40 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("data_dir")
+    # --- catalog (issue 3) -------------------------------------------------------------------
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0, description="largest accepted upload (413 above)")
+    upload_tmp_dir: Path | None = Field(default=None, description="where uploads are spooled (<data_dir>/tmp)")
+    admin_ids: list[str] = Field(default_factory=list, description="user ids that may change anybody's tracks")
+    blob_dir: Path | None = Field(default=None, description="embedded blob store root (<data_dir>/blobs)")
+    s3_endpoint: str = Field(default="127.0.0.1:9000", description="distributed blob store: S3 host:port")
+    s3_access_key: str = "tuneton"
+    s3_secret_key: SecretStr = SecretStr("tuneton-secret")
+    s3_bucket: str = "tuneton"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    search_db: Path | None = Field(default=None, description="embedded search index file (<data_dir>/search.db)")
+    elasticsearch_url: str = "http://127.0.0.1:9200"
+    elasticsearch_index: str = "tuneton-tracks"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where uploads are spooled while they are checked (same disk as the blobs when embedded)."""
+        return self.upload_tmp_dir or self.data_dir / "tmp"
+
+    @property
+    def blob_root(self) -> Path:
+        """The embedded blob store's root directory."""
+        return self.blob_dir or self.data_dir / "blobs"
+
+    @property
+    def search_path(self) -> Path:
+        """The embedded search index's SQLite file."""
+        return self.search_db or self.data_dir / "search.db"
+
+    @field_validator("data_dir", "upload_tmp_dir", "blob_dir", "search_db")
     @classmethod
-    def _expand(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser()
 
     @classmethod
     def settings_customise_sources(

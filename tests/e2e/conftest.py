@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from tests.e2e.servers import ROOT, Process, free_port, product_env, serve, wait_processing, worker
+from tests.fixtures.catalog_servers import S3Endpoint
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 
 
@@ -23,6 +24,15 @@ class Product:
     server: Process
     processing: Process  # the process that runs the processors (the server itself when embedded)
     env: dict[str, str]
+
+    @property
+    def data_dir(self) -> Path:
+        """The product's data directory (embedded: log, read models, blobs, search)."""
+        return Path(self.env["TUNETON_DATA_DIR"])
+
+
+# A 16 MB upload limit: a 10 MB tag still fits (and is refused for itself), a 17 MB file does not.
+CATALOG_LIMITS = {"TUNETON_UPLOAD_MAX_BYTES": str(16 * 1024 * 1024)}
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +51,7 @@ def e2e_database(postgres_dsn: str) -> Iterator[str]:
 def embedded_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """``tuneton serve`` with nothing configured but a fresh data dir."""
     data = tmp_path_factory.mktemp("embedded")
-    env = product_env({"TUNETON_DATA_DIR": str(data / "data")})
+    env = product_env({"TUNETON_DATA_DIR": str(data / "data"), **CATALOG_LIMITS})
     server, base = serve(env, data / "serve.log")
     yield Product("embedded", base, server, server, env)
     server.stop()
@@ -49,7 +59,12 @@ def embedded_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Produ
 
 @pytest.fixture(scope="module")
 def kafka_product(
-    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str, schema_registry_url: str, e2e_database: str
+    tmp_path_factory: pytest.TempPathFactory,
+    kafka_bootstrap: str,
+    schema_registry_url: str,
+    e2e_database: str,
+    elasticsearch_url: str,
+    s3_endpoint: S3Endpoint,
 ) -> Iterator[Product]:
     """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
     logs: Path = tmp_path_factory.mktemp("kafka")
@@ -65,6 +80,13 @@ def kafka_product(
             "TUNETON_POSTGRES_DSN": e2e_database,
             "TUNETON_COMMAND_TIMEOUT_S": "30",
             "TUNETON_CONSISTENCY_WAIT_S": "20",
+            "TUNETON_ELASTICSEARCH_URL": elasticsearch_url,
+            "TUNETON_ELASTICSEARCH_INDEX": f"tuneton-e2e-{uuid.uuid4().hex[:10]}",
+            "TUNETON_S3_ENDPOINT": s3_endpoint.endpoint,
+            "TUNETON_S3_ACCESS_KEY": s3_endpoint.access_key,
+            "TUNETON_S3_SECRET_KEY": s3_endpoint.secret_key,
+            "TUNETON_S3_BUCKET": f"tuneton-e2e-{uuid.uuid4().hex[:10]}",
+            **CATALOG_LIMITS,
         }
     )
     processing = worker(env, logs / "worker.log")

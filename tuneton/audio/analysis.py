@@ -133,8 +133,13 @@ def analyse(y: np.ndarray, *, sr: int) -> Analysis:
     """Tempo, key, loudness, peak and duration of a track."""
     y = check_audio(y, sr=sr)
     peak = float(np.abs(y).max()) if y.size else 0.0
-    return Analysis(bpm=estimate_tempo(y, sr=sr), key=estimate_key(y, sr=sr), lufs=loudness_lufs(y, sr=sr),
-                    peak_dbfs=20 * math.log10(peak) if peak > 0 else -math.inf, duration_s=y.shape[1] / sr)
+    return Analysis(
+        bpm=estimate_tempo(y, sr=sr),
+        key=estimate_key(y, sr=sr),
+        lufs=loudness_lufs(y, sr=sr),
+        peak_dbfs=20 * math.log10(peak) if peak > 0 else -math.inf,
+        duration_s=y.shape[1] / sr,
+    )
 
 
 def shifted_key(key: Key, *, pitch_cents: int) -> tuple[Key, int]:
@@ -168,8 +173,13 @@ def render_analysis(source: Analysis, *, params: RenderParams) -> tuple[Analysis
     touches overs) and the cents the render sits off its key.
     """
     key, off = shifted_key(source.key, pitch_cents=params.pitch_cents)
-    predicted = Analysis(bpm=shifted_bpm(source.bpm, tempo=params.tempo), key=key, lufs=source.lufs,
-                         peak_dbfs=source.peak_dbfs, duration_s=source.duration_s / params.tempo)
+    predicted = Analysis(
+        bpm=shifted_bpm(source.bpm, tempo=params.tempo),
+        key=key,
+        lufs=source.lufs,
+        peak_dbfs=source.peak_dbfs,
+        duration_s=source.duration_s / params.tempo,
+    )
     return predicted, off
 
 

@@ -112,8 +112,11 @@ class Joiner:
         if self._current is not None:
             lo, hi = piece.start - self._half, piece.start + self._half
             parts.append(_read(self._current, self._pos, lo))
-            parts.append(spectral_crossfade(_read(self._current, lo - N_FFT, hi + N_FFT),
-                                            _read(piece, lo - N_FFT, hi + N_FFT), pad=N_FFT))
+            parts.append(
+                spectral_crossfade(
+                    _read(self._current, lo - N_FFT, hi + N_FFT), _read(piece, lo - N_FFT, hi + N_FFT), pad=N_FFT
+                )
+            )
             self._pos = hi
         self._current = piece
         until = max(self._pos, piece.stop - self._half)  # the next join may start there: hold the rest back
@@ -138,8 +141,9 @@ def join_pieces(pieces: Iterator[Piece], *, sr: int) -> Iterator[np.ndarray]:
     yield joiner.finish()
 
 
-def render_chunked(render: Callable[[np.ndarray], np.ndarray], y: np.ndarray, *, sr: int, tempo: float,
-                   lengths_s: list[float]) -> Iterator[np.ndarray]:
+def render_chunked(
+    render: Callable[[np.ndarray], np.ndarray], y: np.ndarray, *, sr: int, tempo: float, lengths_s: list[float]
+) -> Iterator[np.ndarray]:
     """Emulate a continuous stream with a one-shot ``render`` function (chunks rendered in order)."""
     bounds = plan_boundaries(y, sr=sr, lengths_s=lengths_s)
     total = round(y.shape[1] / tempo)

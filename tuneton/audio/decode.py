@@ -72,8 +72,24 @@ def decode_bytes(data: bytes, *, sr: int = DEFAULT_SR, channels: int = 2) -> np.
 
 
 def _ffmpeg(ffmpeg: str, inputs: list[str], data: bytes | None, *, source: str, sr: int, channels: int) -> np.ndarray:
-    command = [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", *inputs, "-map", "0:a:0", "-vn",
-               "-ac", str(channels), "-ar", str(sr), "-f", "f32le", "pipe:1"]
+    command = [
+        ffmpeg,
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        *inputs,
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-ac",
+        str(channels),
+        "-ar",
+        str(sr),
+        "-f",
+        "f32le",
+        "pipe:1",
+    ]
     if data is not None:
         command.remove("-nostdin")
     result = subprocess.run(command, input=data, capture_output=True, check=False)  # noqa: S603 - fixed argv

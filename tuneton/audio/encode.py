@@ -59,8 +59,17 @@ class StreamEncoder:
     ...         enc.write(segment.audio)
     """
 
-    def __init__(self, out_dir: Path, *, sr: int, channels: int, output_format: OutputFormat,
-                 quality: Quality = Quality.HIGH, first_segment_s: float = 1.0, segment_s: float = 4.0) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        sr: int,
+        channels: int,
+        output_format: OutputFormat,
+        quality: Quality = Quality.HIGH,
+        first_segment_s: float = 1.0,
+        segment_s: float = 4.0,
+    ) -> None:
         ffmpeg = shutil.which("ffmpeg")
         if ffmpeg is None:
             raise EncodeError(str(out_dir), "ffmpeg is not installed (scripts/install-system.sh)")
@@ -72,18 +81,40 @@ class StreamEncoder:
         bitrate = f"{BITRATES[(self.output_format, Quality(quality))]}k"
         pcm_in = ["-f", "f32le", "-ar", str(sr), "-ac", str(channels), "-i", "pipe:0"]
         if self.output_format is OutputFormat.AAC_HLS:
-            out = ["-c:a", "aac", "-b:a", bitrate, "-f", "hls", "-hls_time", str(segment_s),
-                   "-hls_init_time", str(first_segment_s), "-hls_playlist_type", "event",
-                   "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
-                   "-hls_segment_filename", str(self.out_dir / "seg_%05d.m4s"),
-                   "-hls_segment_options", "use_editlist=1",  # signal the encoder priming (elst)
-                   "-hls_flags", "independent_segments+temp_file", str(self.out_dir / PLAYLIST)]
+            out = [
+                "-c:a",
+                "aac",
+                "-b:a",
+                bitrate,
+                "-f",
+                "hls",
+                "-hls_time",
+                str(segment_s),
+                "-hls_init_time",
+                str(first_segment_s),
+                "-hls_playlist_type",
+                "event",
+                "-hls_segment_type",
+                "fmp4",
+                "-hls_fmp4_init_filename",
+                "init.mp4",
+                "-hls_segment_filename",
+                str(self.out_dir / "seg_%05d.m4s"),
+                "-hls_segment_options",
+                "use_editlist=1",  # signal the encoder priming (elst)
+                "-hls_flags",
+                "independent_segments+temp_file",
+                str(self.out_dir / PLAYLIST),
+            ]
         else:
             out = ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "0", "-f", "mp3", str(self.out_dir / MP3_FILE)]
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._process = subprocess.Popen(  # noqa: S603 - fixed argv, paths are ours
             [ffmpeg, "-hide_banner", "-v", "error", "-y", *pcm_in, *out],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
 
     @property
     def priming_s(self) -> float:
@@ -140,8 +171,9 @@ class StreamEncoder:
         return " | ".join(self._stderr.read().decode(errors="replace").strip().splitlines()[-3:])
 
 
-def encode(y: np.ndarray, out_dir: Path, *, sr: int, output_format: OutputFormat,
-           quality: Quality = Quality.HIGH) -> Path:
+def encode(
+    y: np.ndarray, out_dir: Path, *, sr: int, output_format: OutputFormat, quality: Quality = Quality.HIGH
+) -> Path:
     """Encode a finished render in one go (e.g. the parallel high-quality render); returns the entry path."""
     with StreamEncoder(out_dir, sr=sr, channels=y.shape[0], output_format=output_format, quality=quality) as enc:
         enc.write(y)

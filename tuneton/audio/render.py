@@ -63,8 +63,15 @@ class Segment:
         return float(self.audio.shape[1] / self.sr)
 
 
-def iter_segments(y: np.ndarray, *, sr: int, params: RenderParams, engine: Engine | str | None = None,
-                  first_segment_s: float = FIRST_SEGMENT_S, segment_s: float = SEGMENT_S) -> Iterator[Segment]:
+def iter_segments(
+    y: np.ndarray,
+    *,
+    sr: int,
+    params: RenderParams,
+    engine: Engine | str | None = None,
+    first_segment_s: float = FIRST_SEGMENT_S,
+    segment_s: float = SEGMENT_S,
+) -> Iterator[Segment]:
     """Render ``y`` progressively, yielding each segment as soon as it is complete.
 
     Parameters
@@ -122,8 +129,15 @@ def render(y: np.ndarray, *, sr: int, params: RenderParams, engine: Engine | str
     return np.concatenate(parts, axis=1) if parts else np.zeros((y.shape[0], 0), np.float32)
 
 
-def render_parallel(y: np.ndarray, *, sr: int, params: RenderParams, engine: Engine | str | None = None,
-                    workers: int = 2, executor: concurrent.futures.Executor | None = None) -> np.ndarray:
+def render_parallel(
+    y: np.ndarray,
+    *,
+    sr: int,
+    params: RenderParams,
+    engine: Engine | str | None = None,
+    workers: int = 2,
+    executor: concurrent.futures.Executor | None = None,
+) -> np.ndarray:
     """Render the whole track as ``workers`` chunks in parallel processes, joined without seams.
 
     Parameters
@@ -146,15 +160,20 @@ def render_parallel(y: np.ndarray, *, sr: int, params: RenderParams, engine: Eng
     name = _engine(engine).name
     bounds = chunks.plan_boundaries(y, sr=sr, lengths_s=[y.shape[1] / sr / workers])
     total = output_frames(y.shape[1], tempo=params.tempo)
-    jobs = [(start, stop, *chunks.chunk_input(y, sr=sr, start=start, stop=stop))
-            for start, stop in itertools.pairwise(bounds)]
+    jobs = [
+        (start, stop, *chunks.chunk_input(y, sr=sr, start=start, stop=stop))
+        for start, stop in itertools.pairwise(bounds)
+    ]
     own_pool = executor is None
     pool = executor or concurrent.futures.ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"))
+        max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
+    )
     try:
         futures = [pool.submit(_render_chunk, name, part, sr, params) for _, _, _, part in jobs]
-        pieces = (chunks.make_piece(future.result(), sr=sr, tempo=params.tempo, in_lo=lo, start=start, stop=stop,
-                                    total=total) for (start, stop, lo, _), future in zip(jobs, futures, strict=True))
+        pieces = (
+            chunks.make_piece(future.result(), sr=sr, tempo=params.tempo, in_lo=lo, start=start, stop=stop, total=total)
+            for (start, stop, lo, _), future in zip(jobs, futures, strict=True)
+        )
         joined = np.concatenate(list(chunks.join_pieces(pieces, sr=sr)), axis=1)
     finally:
         if own_pool:

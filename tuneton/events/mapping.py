@@ -1,14 +1,15 @@
 """Explicit dataclass <-> Avro-dict mapping for domain commands and events.
 
-Domain classes never know about Avro; the payload union branch is named ``<namespace>.<ClassName>``,
-and enum fields are converted by their type hints, so a new command or event needs a dataclass and a
-schema branch, nothing else.
+Domain classes never know about Avro; the payload union branch is named ``<namespace>.<ClassName>``.
+Enum fields, nested dataclasses (Avro records) and ``tuple[X, ...]`` fields (Avro arrays) are converted
+by their type hints, so a new command or event needs a dataclass and a schema branch, nothing else.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import types
 import typing
 from functools import cache
 from typing import Any
@@ -18,32 +19,51 @@ from tuneton.events.errors import UndecodableRecord
 
 def to_avro(obj: Any, namespace: str) -> tuple[str, dict[str, Any]]:
     """Return the union branch name and the Avro dict for a domain dataclass."""
-    fields = {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    return f"{namespace}.{type(obj).__name__}", fields
+    return f"{namespace}.{type(obj).__name__}", _record(obj)
 
 
-def from_avro(branch: tuple[str, dict[str, Any]], types: tuple[type[Any], ...]) -> Any:
+def from_avro(branch: tuple[str, dict[str, Any]], types_: tuple[type[Any], ...]) -> Any:
     """Rebuild the domain dataclass named by the union branch, converting enums back."""
     name, fields = branch
-    cls = _by_name(types).get(name.rsplit(".", 1)[-1])
+    cls = _by_name(types_).get(name.rsplit(".", 1)[-1])
     if cls is None:
         raise UndecodableRecord(f"no domain type for payload {name}")
+    return _build(cls, fields)
+
+
+def _record(obj: Any) -> dict[str, Any]:
+    return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+
+
+def _build(cls: type[Any], fields: dict[str, Any]) -> Any:
     hints = _hints(cls)
-    kwargs = {key: _typed(hints[key], value) for key, value in fields.items() if key in hints}
-    return cls(**kwargs)
+    return cls(**{key: _typed(hints[key], value) for key, value in fields.items() if key in hints})
 
 
 def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _record(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _typed(hint: Any, value: Any) -> Any:
     if value is None:
         return None
-    candidates = typing.get_args(hint) or (hint,)
-    for candidate in candidates:
-        if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
-            return candidate(value)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        return tuple(_typed(item, v) for v in value)
+    if origin is typing.Union or origin is types.UnionType:
+        concrete = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _typed(concrete[0], value) if len(concrete) == 1 else value
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return _build(hint, value)
     return value
 
 

@@ -8,6 +8,9 @@ from typing import Any
 from tuneton.domain.playlist import commands as playlist_commands
 from tuneton.domain.playlist import decider as playlist_decider
 from tuneton.domain.playlist import events as playlist_events
+from tuneton.domain.track import commands as track_commands
+from tuneton.domain.track import decider as track_decider
+from tuneton.domain.track import events as track_events
 from tuneton.domain.user import commands as user_commands
 from tuneton.domain.user import decider as user_decider
 from tuneton.domain.user import events as user_events
@@ -72,9 +75,29 @@ PLAYLIST = AggregateType(
     evolve=playlist_decider.evolve,
 )
 
-AGGREGATES: dict[str, AggregateType] = {a.name: a for a in (USER, PLAYLIST)}
-EVENT_TOPICS: tuple[str, ...] = (USER_EVENTS, PLAYLIST_EVENTS)
-ALL_TOPICS: tuple[str, ...] = (COMMANDS, OUTCOMES, USER_EVENTS, PLAYLIST_EVENTS, DEADLETTER)
+TRACK = AggregateType(
+    name="track",
+    events_topic=TRACK_EVENTS,
+    namespace="tuneton.track",
+    command_types=(
+        track_commands.RegisterTrack,
+        track_commands.CorrectMetadata,
+        track_commands.ReplaceCover,
+        track_commands.RemoveTrack,
+    ),
+    event_types=(
+        track_events.TrackIngested,
+        track_events.MetadataCorrected,
+        track_events.CoverReplaced,
+        track_events.TrackRemoved,
+    ),
+    decide=track_decider.decide,
+    evolve=track_decider.evolve,
+)
+
+AGGREGATES: dict[str, AggregateType] = {a.name: a for a in (USER, PLAYLIST, TRACK)}
+EVENT_TOPICS: tuple[str, ...] = (USER_EVENTS, PLAYLIST_EVENTS, TRACK_EVENTS)
+ALL_TOPICS: tuple[str, ...] = (COMMANDS, OUTCOMES, USER_EVENTS, PLAYLIST_EVENTS, TRACK_EVENTS, DEADLETTER)
 
 
 def aggregate_of_command(command: object) -> AggregateType:

@@ -25,5 +25,13 @@ def get_engine(name: str = DEFAULT_ENGINE) -> Engine:
         raise ParameterError("engine", name, "one of: " + ", ".join(ENGINES)) from None
 
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "Engine", "RubberBandEngine", "SignalsmithEngine", "check_audio",
-           "get_engine", "output_frames"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "Engine",
+    "RubberBandEngine",
+    "SignalsmithEngine",
+    "check_audio",
+    "get_engine",
+    "output_frames",
+]

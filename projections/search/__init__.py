@@ -1,0 +1,1 @@
+"""The search read model: track events become engine-agnostic index changes (SearchDocument/SearchRemoval)."""

@@ -1,0 +1,96 @@
+"""Project track events onto the ``tracks`` and ``track_artists`` tables.
+
+Browse keys (``album_key``, ``artist_key``) and the title ``sort_key`` use the same normalisation as
+the search filters (:mod:`tuneton.media.search_text`, pure Python), so "ac/dc" browses "AC/DC" exactly
+as it filters a search. A removed track's rows are deleted; re-registering it inserts them again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from tuneton.domain.readmodel import Delete, EventMeta, RowOp, Update, Upsert
+from tuneton.domain.track import events as e
+from tuneton.domain.track.values import CoverRef, TrackMetadata
+from tuneton.media.search_text import filter_key, sort_key
+
+NAME = "tracks"
+TOPICS = ("tuneton.track.events",)
+TABLES = ("track_artists", "tracks")
+SCHEMA = Path(__file__).with_name("schema.sql")
+
+
+def project(event: e.TrackEvent, meta: EventMeta) -> list[RowOp]:
+    """Row operations for one track event."""
+    key = {"track_id": meta.aggregate_id}
+    at = _millis(meta)
+    touch = {"version": meta.aggregate_version, "updated_at": at}
+    match event:
+        case e.TrackIngested():
+            row = {**_ingested(event), **_metadata(event.metadata), **touch, "created_at": at}
+            return [Upsert(table="tracks", key=key, values=row), *_artists(meta.aggregate_id, event.metadata)]
+        case e.MetadataCorrected():
+            update = Update(table="tracks", key=key, values={**_metadata(event.metadata), **touch})
+            return [update, *_artists(meta.aggregate_id, event.metadata)]
+        case e.CoverReplaced():
+            values = {"covers_json": _covers(event.covers), "cover_source": event.cover_source, **touch}
+            return [Update(table="tracks", key=key, values=values)]
+        case e.TrackRemoved():
+            return [Delete(table="track_artists", key=key), Delete(table="tracks", key=key)]
+        case _:
+            raise TypeError(f"unknown track event {type(event).__name__}")
+
+
+def _ingested(event: e.TrackIngested) -> dict[str, Any]:
+    audio = event.audio
+    return {
+        "owner_id": event.owner_id,
+        "visibility": event.visibility.value,
+        "content_sha256": event.content_sha256,
+        "container": audio.container,
+        "codec": audio.codec,
+        "duration_ms": audio.duration_ms,
+        "sample_rate": audio.sample_rate,
+        "channels": audio.channels,
+        "bitrate": audio.bitrate,
+        "original_json": _json(dataclasses.asdict(event.original)),
+        "renditions_json": _json([dataclasses.asdict(r) for r in event.renditions]),
+        "covers_json": _covers(event.covers),
+        "cover_source": event.cover_source,
+    }
+
+
+def _metadata(metadata: TrackMetadata) -> dict[str, Any]:
+    fields = dataclasses.asdict(metadata)
+    artists = fields.pop("artists")
+    return {
+        **fields,
+        "artists_json": _json(list(artists)),
+        "album_key": filter_key(metadata.album) or None if metadata.album else None,
+        "sort_key": sort_key(metadata.title),
+    }
+
+
+def _artists(track_id: str, metadata: TrackMetadata) -> list[RowOp]:
+    """Replace the track's artist credits (delete, then one row per artist in credit order)."""
+    key = {"track_id": track_id}
+    credits: list[RowOp] = [Delete(table="track_artists", key=key)]
+    for ordinal, artist in enumerate(metadata.artists):
+        values = {"artist": artist, "artist_key": filter_key(artist)}
+        credits.append(Upsert(table="track_artists", key={**key, "ordinal": ordinal}, values=values))
+    return credits
+
+
+def _covers(covers: tuple[CoverRef, ...]) -> str:
+    return _json([dataclasses.asdict(cover) for cover in covers])
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _millis(meta: EventMeta) -> int:
+    return int(meta.occurred_at.timestamp() * 1000)

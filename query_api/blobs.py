@@ -1,0 +1,113 @@
+"""Serving blobs over HTTP: validators, caching, and single byte ranges (RFC 9110 §13-§14).
+
+* ``ETag`` is the SHA-256 of the bytes (the blob's content-addressed key already is that hash).
+* URLs the API hands out carry ``?v=<sha256>``; a request whose ``v`` matches gets
+  ``Cache-Control: ... max-age=31536000, immutable`` — the URL can never name other bytes. Without
+  (or with a stale) ``v`` the answer must be revalidated (``no-cache``), since a track's cover can be
+  replaced. Private tracks say ``private`` so shared caches keep nothing.
+* ``Range: bytes=a-b | a- | -n`` gets 206 with ``Content-Range``; a range that starts past the end,
+  ends before it starts, or is an empty suffix gets 416 with ``Content-Range: bytes */size``. A header
+  we cannot parse, another unit or several ranges are ignored (the whole body, 200), as the RFC
+  allows. ``If-Range`` with another validator also means the whole body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi import Request, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from tuneton.catalog_values import InvalidRange
+from tuneton.ports import BlobStore
+
+YEAR_S = 31_536_000
+_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+class RangeNotSatisfiable(Exception):
+    """The requested range does not overlap the blob (416)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Served:
+    """What to send of a blob: its key, validators and how to cache it."""
+
+    key: str
+    sha256: str
+    size: int
+    mime_type: str
+    private: bool
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) byte, inclusive; None for the whole body; raises :class:`RangeNotSatisfiable`."""
+    if header is None or not header.strip().lower().startswith("bytes="):
+        return None
+    specs = header.strip()[6:].split(",")
+    match = _SPEC.match(specs[0]) if len(specs) == 1 else None
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":  # suffix: the last n bytes
+        count = int(last)
+        if count == 0 or size == 0:
+            raise RangeNotSatisfiable
+        return max(0, size - count), size - 1
+    start = int(first)
+    end = size - 1 if last == "" else int(last)
+    if start >= size or end < start:
+        raise RangeNotSatisfiable
+    return start, min(end, size - 1)
+
+
+def cache_control(served: Served, version: str | None) -> str:
+    """Immutable for versioned URLs, revalidate otherwise; private tracks never in shared caches."""
+    scope = "private" if served.private else "public"
+    if version is not None and version == served.sha256:
+        return f"{scope}, max-age={YEAR_S}, immutable"
+    return f"{scope}, no-cache"
+
+
+async def serve_blob(request: Request, blobs: BlobStore, served: Served, *, version: str | None) -> Response:
+    """The response for GET or HEAD of a blob, honouring If-None-Match, Range and If-Range."""
+    etag = f'"{served.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": cache_control(served, version), "Accept-Ranges": "bytes"}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    if_range = request.headers.get("if-range")
+    wanted = request.headers.get("range") if if_range is None or if_range.strip() == etag else None
+    try:
+        span = parse_range(wanted, served.size)
+    except RangeNotSatisfiable:
+        body = {"reason": "range_not_satisfiable", "message": f"the blob has {served.size} bytes"}
+        return JSONResponse(body, status_code=416, headers={**headers, "Content-Range": f"bytes */{served.size}"})
+    first, last = span or (0, served.size - 1)
+    length = max(0, last - first + 1)
+    code = status.HTTP_206_PARTIAL_CONTENT if span else status.HTTP_200_OK
+    headers["Content-Length"] = str(length)
+    if span:
+        headers["Content-Range"] = f"bytes {first}-{last}/{served.size}"
+    if request.method == "HEAD":
+        return Response(status_code=code, headers=headers, media_type=served.mime_type)
+    try:
+        read = await blobs.get(served.key, offset=first, length=length)
+    except InvalidRange:  # the stored blob is shorter than recorded: treat like any unsatisfiable range
+        return JSONResponse({"reason": "range_not_satisfiable"}, status_code=416)
+    return StreamingResponse(
+        read.chunks(),
+        status_code=code,
+        headers=headers,
+        media_type=served.mime_type,
+        background=BackgroundTask(read.aclose),
+    )
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Weak comparison, as If-None-Match uses: ``*`` or any listed tag equal to ours."""
+    if if_none_match is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags

@@ -1,0 +1,88 @@
+"""Cover images and audio bytes, from the blob store, checked against the track's visibility.
+
+``ETag`` is the content hash, URLs with ``?v=<hash>`` are immutable, and audio (and covers) answer
+HTTP Range requests with 206/416 (query_api/blobs.py has the rules).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+
+from query_api.blobs import Served, serve_blob
+from query_api.deps import BlobStoreDep, OptionalUser, ReadStoreDep
+from query_api.readers import tracks as reader
+from query_api.schemas import Problem
+from query_api.track_views import EXTENSIONS, readable
+from tuneton.ports import ReadStore
+
+router = APIRouter(tags=["track media"])
+TrackId = Annotated[str, Path(min_length=1, max_length=128)]
+Version = Annotated[str | None, Query(max_length=64, description="Content hash from the track's URLs.")]
+_MEDIA: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The bytes.", "content": {"audio/mp4": {}, "image/jpeg": {}}},
+    206: {"description": "The requested byte range."},
+    304: {"description": "Not modified (If-None-Match)."},
+    404: {"model": Problem, "description": "No such track or rendition."},
+    416: {"description": "Range not satisfiable."},
+}
+_FORMATS = {ext: fmt for fmt, ext in EXTENSIONS.items()}
+
+
+@router.api_route("/v1/tracks/{track_id}/covers/{size}.{ext}", methods=["GET", "HEAD"], responses=_MEDIA)
+async def cover(
+    request: Request,
+    track_id: TrackId,
+    size: int,
+    ext: Literal["jpg", "webp"],
+    store: ReadStoreDep,
+    blobs: BlobStoreDep,
+    user: OptionalUser,
+    v: Version = None,
+) -> Response:
+    """One cover rendition (96, 300 or 600 px; JPEG or WebP)."""
+    row = await _readable(store, track_id, user)
+    for item in json.loads(row["covers_json"]):
+        if item["size"] == size and item["format"] == _FORMATS[ext]:
+            return await serve_blob(request, blobs, _served(item["blob"], row), version=v)
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {size} px {ext} cover")
+
+
+@router.api_route("/v1/tracks/{track_id}/audio/{name}", methods=["GET", "HEAD"], responses=_MEDIA)
+async def audio(
+    request: Request,
+    track_id: TrackId,
+    name: Annotated[str, Path(max_length=32, description="stream or original")],
+    store: ReadStoreDep,
+    blobs: BlobStoreDep,
+    user: OptionalUser,
+    v: Version = None,
+) -> Response:
+    """The streaming rendition (``stream``: AAC-LC in M4A) or the ``original`` upload, with Range support."""
+    row = await _readable(store, track_id, user)
+    if name == "original":
+        return await serve_blob(request, blobs, _served(json.loads(row["original_json"]), row), version=v)
+    for rendition in json.loads(row["renditions_json"]):
+        if rendition["name"] == name:
+            return await serve_blob(request, blobs, _served(rendition["blob"], row), version=v)
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rendition {name!r}")
+
+
+async def _readable(store: ReadStore, track_id: str, user: str | None) -> dict[str, Any]:
+    row = await reader.track(store, track_id)
+    if not readable(row, user):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such track")
+    assert row is not None
+    return row
+
+
+def _served(blob: dict[str, Any], row: dict[str, Any]) -> Served:
+    return Served(
+        key=blob["key"],
+        sha256=blob["sha256"],
+        size=blob["size_bytes"],
+        mime_type=blob["mime_type"],
+        private=row["visibility"] != "public",
+    )

@@ -1,0 +1,180 @@
+"""The track projectors on real stores: the search projector on SQLite FTS5 and Elasticsearch, the tracks
+read model and its readers on SQLite and PostgreSQL. Events go through the real Avro codec and the
+embedded log, so redelivery, replay and poison are exercised as the runners see them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from processors.embedded import ProjectorRunner, SearchRunner
+from processors.projector import ProjectorStep
+from processors.search import SearchStep
+from projections.registry import PROJECTIONS, SEARCH
+from query_api.readers import tracks as reader
+from tests.contract.test_read_store_postgres import database  # noqa: F401 - the fixture, per module
+from tests.fakes import InMemorySchemaRegistry
+from tests.unit.test_track_decider import INGESTED
+from tuneton.adapters.embedded.log import EmbeddedEventLog
+from tuneton.adapters.sqlite.readstore import SqliteReadStore
+from tuneton.adapters.sqlite.search import SqliteSearchIndex
+from tuneton.catalog_values import SearchQuery
+from tuneton.domain.track import events as e
+from tuneton.domain.track.values import TrackMetadata, Visibility
+from tuneton.events import topics
+from tuneton.events.codec import AvroCodec
+from tuneton.events.envelope import EventEnvelope
+from tuneton.ports import LogRecord, OutgoingRecord, ReadStore, SearchIndex
+
+AT = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def ingested(title: str, *artists: str, album: str | None = None, visibility: Visibility = Visibility.PUBLIC) -> Any:
+    metadata = TrackMetadata(title=title, artists=artists, album=album)
+    return replace(INGESTED, metadata=metadata, visibility=visibility)
+
+
+@pytest.fixture
+async def log(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedEventLog, AvroCodec]]:
+    event_log = EmbeddedEventLog(tmp_path / "events.db")
+    await event_log.start()
+    await event_log.ensure_topics({topics.TRACK_EVENTS: 6, topics.DEADLETTER: 1})
+    codec = AvroCodec(InMemorySchemaRegistry())
+    await codec.start()
+    yield event_log, codec
+    await event_log.close()
+
+
+async def append(log: tuple[EmbeddedEventLog, AvroCodec], stream: list[tuple[str, Any]]) -> list[LogRecord]:
+    """Append (track id, event) pairs with consecutive versions per track; return them as read back."""
+    event_log, codec = log
+    versions: dict[str, int] = {}
+    records = []
+    for track_id, event in stream:
+        versions[track_id] = versions.get(track_id, 0) + 1
+        envelope = EventEnvelope(
+            event_id=str(uuid.uuid4()), aggregate_type="track", aggregate_id=track_id,
+            aggregate_version=versions[track_id], occurred_at=AT, actor_id="owner-1", correlation_id="c",
+            causation_id="c", event=event,
+        )  # fmt: skip
+        value = codec.encode_event(envelope)
+        records.append(OutgoingRecord(topic=topics.TRACK_EVENTS, key=track_id.encode(), value=value))
+    await event_log.append(records)
+    subscription = await event_log.subscribe([topics.TRACK_EVENTS], group=None)
+    read = await subscription.poll(max_records=1000, wait_s=1)
+    await subscription.close()
+    return read
+
+
+STREAM = [
+    ("t1", ingested("Группа крови", "Кино", album="Группа крови")),
+    ("t2", ingested("Back in Black", "AC/DC", album="Back in Black")),
+    ("t3", ingested("Demo", "Alice", visibility=Visibility.PRIVATE)),
+    ("t1", e.MetadataCorrected(metadata=TrackMetadata(title="Кукушка", artists=("Кино",), album="Чёрный альбом"))),
+    ("t2", e.CoverReplaced(covers=INGESTED.covers, cover_source="uploaded")),
+    ("t2", e.TrackRemoved()),
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SearchIndex]:
+    if request.param == "sqlite":
+        search: SearchIndex = SqliteSearchIndex(tmp_path / "search.db")
+        await search.start()
+        yield search
+        await search.close()
+        return
+    from tuneton.adapters.elasticsearch.search import ElasticsearchSearchIndex
+
+    name = f"tuneton-test-{uuid.uuid4().hex[:12]}"
+    es_index = ElasticsearchSearchIndex(request.getfixturevalue("elasticsearch_url"), index=name)
+    await es_index.start()
+    yield es_index
+    await es_index._es.indices.delete(index=name)
+    await es_index.close()
+
+
+async def titles(index: SearchIndex, text: str, viewer: str | None = None) -> list[str]:
+    await index.refresh()
+    page = await index.search(SearchQuery(text=text, viewer_id=viewer))
+    return [hit.document.title for hit in page.hits]
+
+
+async def test_search_follows_the_stream_and_replays_change_nothing(
+    log: tuple[EmbeddedEventLog, AvroCodec], index: SearchIndex
+) -> None:
+    records = await append(log, STREAM)
+    runner = SearchRunner(log[0], index, SearchStep(log[1], SEARCH))
+    assert await runner.process(records) == 5  # the cover change is not a search change
+    assert await titles(index, "кук") == ["Кукушка"]
+    assert await titles(index, "груп") == []  # corrected away
+    assert await titles(index, "back") == []  # removed
+    assert await titles(index, "demo") == []
+    assert await titles(index, "demo", viewer="owner-1") == ["Demo"]
+    assert await runner.process(records) == 0  # redelivered: every change is stale
+    assert await runner.process(records[3:]) == 0
+    assert await titles(index, "кук") == ["Кукушка"]
+
+
+async def test_poison_is_dead_lettered_and_the_rest_indexed(
+    log: tuple[EmbeddedEventLog, AvroCodec], index: SearchIndex
+) -> None:
+    records = await append(log, STREAM[:1])
+    poison = replace(records[0], offset=records[0].offset + 1, value=b"\x00\x00\x00\x00\x63garbage")
+    runner = SearchRunner(log[0], index, SearchStep(log[1], SEARCH))
+    assert await runner.process([poison, *records]) == 1
+    assert (await log[0].end_offsets(topics.DEADLETTER))[0] == 1
+    assert await titles(index, "груп") == ["Группа крови"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReadStore]:
+    ddl = [p.schema.read_text(encoding="utf-8") for p in PROJECTIONS.values()]
+    if request.param == "sqlite":
+        read_store: ReadStore = SqliteReadStore(tmp_path / "readmodels.db", ddl=ddl)
+    else:
+        from tuneton.adapters.postgres.readstore import PostgresReadStore
+
+        read_store = PostgresReadStore(request.getfixturevalue("database"), ddl=ddl)  # a throw-away database
+    await read_store.start()
+    await read_store.reset("tracks", PROJECTIONS["tracks"].tables)
+    yield read_store
+    await read_store.reset("tracks", PROJECTIONS["tracks"].tables)
+    await read_store.close()
+
+
+async def test_the_tracks_read_model_answers_by_id_hash_artist_album_and_recency(
+    log: tuple[EmbeddedEventLog, AvroCodec], store: ReadStore
+) -> None:
+    stream = [
+        ("t1", ingested("Группа крови", "Кино", "Виктор Цой", album="Группа крови")),
+        ("t2", ingested("Hells Bells", "AC/DC", album="Back in Black")),
+        ("t3", ingested("Private demo", "Кино", visibility=Visibility.PRIVATE)),
+        (
+            "t2",
+            e.MetadataCorrected(metadata=TrackMetadata(title="Hells Bells", artists=("AC/DC",), album="Back in Black")),
+        ),
+    ]
+    records = await append(log, stream)
+    runner = ProjectorRunner(log[0], store, ProjectorStep(log[1], PROJECTIONS["tracks"]))
+    assert await runner.process(records) == 4
+    assert await runner.process(records) == 0
+    row = await reader.track(store, "t1")
+    assert row is not None
+    assert row["title"] == "Группа крови"
+    rows, total = await reader.browse(store, viewer=None, artist="кино", limit=10, offset=0)
+    assert ([r["track_id"] for r in rows], total) == (["t1"], 1)
+    rows, total = await reader.browse(store, viewer="owner-1", artist="КИНО", limit=10, offset=0)
+    assert total == 2
+    rows, _ = await reader.browse(store, viewer=None, artist="ac/dc", album="back in black", limit=10, offset=0)
+    assert [r["track_id"] for r in rows] == ["t2"]
+    assert sorted(await reader.tracks_by_id(store, ["t1", "t2", "nope"])) == ["t1", "t2"]
+    _, total = await reader.browse(store, viewer="owner-1", mine=True, limit=1, offset=0)
+    assert total == 3

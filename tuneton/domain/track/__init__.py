@@ -1,0 +1,1 @@
+"""The track context: an uploaded recording, its stored blobs, its metadata and who may see it."""
