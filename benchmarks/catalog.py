@@ -1,13 +1,14 @@
 """Catalog benchmark: ingest rate, upload memory, search latency. Prints figures; asserts nothing.
 
 Usage (from the repository root; results and commands go to BENCHMARKS.md, section "Catalog"):
-    python -m benchmarks.catalog ingest [--tracks 100] [--seconds 180] [--jobs 2]
+    python -m benchmarks.catalog ingest [--tracks 100] [--seconds 180] [--jobs 2] [--format mp3|opus]
     python -m benchmarks.catalog memory [--sizes-mb 20 199]
     python -m benchmarks.catalog search [--engine sqlite elasticsearch] [--documents 50000]
 
-* ingest: ``--tracks`` tagged MP3s of ``--seconds`` each (real music from immich-memories-music when
+* ingest: ``--tracks`` tagged files of ``--seconds`` each (real music from immich-memories-music when
   installed, with an embedded 800 px cover each) through the in-process ingest on the embedded
   runtime, until the tracks read model shows them all: tracks per minute, MB/s, CPU seconds.
+  ``mp3`` (192 kbit/s) takes the stream-copy path; ``opus`` (128 kbit/s) is encoded to AAC.
 * memory: ``tuneton serve`` (embedded) in a subprocess; WAV uploads of each size streamed to it over
   HTTP while the server's resident memory is sampled every 20 ms: is the peak flat in the size?
 * search: a synthetic 50,000-track catalog (benchmarks/catalog_search.py) in SQLite FTS5 and in
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import io
 import json
 import os
@@ -35,7 +37,9 @@ from typing import Any
 
 import httpx
 import platformdirs
+from mutagen.flac import Picture
 from mutagen.id3 import APIC, ID3, TALB, TIT2, TPE1, TRCK
+from mutagen.oggopus import OggOpus
 from PIL import Image
 
 from benchmarks import catalog_search
@@ -57,9 +61,13 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
-def base_track(seconds: int) -> Path:
-    """One ``seconds``-long MP3 of real music (concatenated mixes) or, without the package, tones and noise."""
-    path = CACHE / f"base-{seconds}s.mp3"
+ENCODINGS = {"mp3": ["-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3"],
+             "opus": ["-c:a", "libopus", "-b:a", "128k", "-ar", "48000", "-f", "ogg"]}  # fmt: skip
+
+
+def base_track(seconds: int, fmt: str) -> Path:
+    """One ``seconds``-long file of real music (concatenated mixes) or, without the package, tones and noise."""
+    path = CACHE / f"base-{seconds}s.{fmt}"
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -67,44 +75,53 @@ def base_track(seconds: int) -> Path:
     if sources:
         inputs = [arg for source in sources for arg in ("-i", str(source))]
         chain = "".join(f"[{n}:a]" for n in range(len(sources))) + f"concat=n={len(sources)}:v=0:a=1,aloop=-1:2e9"
-        ffmpeg(
-            *inputs, "-filter_complex", chain, "-t", str(seconds), "-ac", "2", "-ar", "44100", "-b:a", "192k", str(path)
-        )
+        ffmpeg(*inputs, "-filter_complex", chain, "-t", str(seconds), "-ac", "2", *ENCODINGS[fmt], str(path))
     else:
         ffmpeg("-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}", "-f", "lavfi",
                "-i", f"anoisesrc=duration={seconds}:amplitude=0.05", "-filter_complex", "amix=inputs=2",
-               "-ac", "2", "-ar", "44100", "-b:a", "192k", str(path))  # fmt: skip
+               "-ac", "2", *ENCODINGS[fmt], str(path))  # fmt: skip
     return path
 
 
-def corpus(tracks: int, seconds: int) -> Path:
-    """``tracks`` copies of the base MP3, each with its own ID3 tags and cover (so each has its own hash)."""
-    folder = CACHE / f"ingest-{tracks}x{seconds}s"
-    base = base_track(seconds)
+def corpus(tracks: int, seconds: int, fmt: str) -> Path:
+    """``tracks`` copies of the base file, each with its own tags and cover (so each has its own hash)."""
+    folder = CACHE / f"ingest-{tracks}x{seconds}s-{fmt}"
+    base = base_track(seconds, fmt)
     folder.mkdir(parents=True, exist_ok=True)
     for n in range(tracks):
-        path = folder / f"{n:03d}.mp3"
-        if path.exists():
-            continue
-        shutil.copyfile(base, path)
-        cover = io.BytesIO()
-        Image.new("RGB", (800, 800), (n * 37 % 256, n * 91 % 256, n * 53 % 256)).save(cover, "JPEG", quality=90)
-        tags = ID3()
-        for frame in (TIT2(text=f"Бенчмарк {n} — Track"), TPE1(text="Bench Artist; Гость"),
-                      TALB(text=f"Album {n // 10}"), TRCK(text=str(n % 10 + 1))):  # fmt: skip
-            frame.encoding = 3
-            tags.add(frame)
-        tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="front", data=cover.getvalue()))
-        tags.save(path)
+        path = folder / f"{n:03d}.{fmt}"
+        if not path.exists():
+            shutil.copyfile(base, path)
+            _tag(path, n)
     return folder
 
 
-async def ingest(tracks: int, seconds: int, jobs: int) -> dict[str, Any]:
+def _tag(path: Path, n: int) -> None:
+    cover = io.BytesIO()
+    Image.new("RGB", (800, 800), (n * 37 % 256, n * 91 % 256, n * 53 % 256)).save(cover, "JPEG", quality=90)
+    title, artist, album = f"Бенчмарк {n} — Track", "Bench Artist; Гость", f"Album {n // 10}"
+    if path.suffix == ".opus":
+        audio = OggOpus(path)
+        audio.update({"title": [title], "artist": [artist], "album": [album], "tracknumber": [str(n % 10 + 1)]})
+        picture = Picture()
+        picture.type, picture.mime, picture.data = 3, "image/jpeg", cover.getvalue()
+        audio["metadata_block_picture"] = [base64.b64encode(picture.write()).decode("ascii")]
+        audio.save()
+        return
+    tags = ID3()
+    for frame in (TIT2(text=title), TPE1(text=artist), TALB(text=album), TRCK(text=str(n % 10 + 1))):
+        frame.encoding = 3
+        tags.add(frame)
+    tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="front", data=cover.getvalue()))
+    tags.save(path)
+
+
+async def ingest(tracks: int, seconds: int, jobs: int, fmt: str) -> dict[str, Any]:
     """Tracks per minute through the in-process ingest on a fresh embedded data directory."""
     from tuneton.catalog.cli import local_uploader
 
-    folder = corpus(tracks, seconds)
-    size = sum(p.stat().st_size for p in folder.glob("*.mp3"))
+    folder = corpus(tracks, seconds, fmt)
+    size = sum(p.stat().st_size for p in folder.glob(f"*.{fmt}"))
     before, cpu = load_average(), _cpu_seconds()
     with tempfile.TemporaryDirectory(prefix="tuneton-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp), runtime="embedded")
@@ -114,7 +131,7 @@ async def ingest(tracks: int, seconds: int, jobs: int) -> dict[str, Any]:
                                           progress=io.StringIO())  # fmt: skip
         elapsed = time.perf_counter() - started
     return {
-        "phase": "ingest", "tracks": tracks, "seconds_each": seconds, "jobs": jobs, "mb": round(size / 2**20, 1),
+        "phase": "ingest", "format": fmt, "tracks": tracks, "seconds_each": seconds, "jobs": jobs, "mb": round(size / 2**20, 1),
         "imported": summary.counts["imported"], "failed": summary.counts["failed"], "wall_s": round(elapsed, 1),
         "tracks_per_min": round(tracks / elapsed * 60, 1), "mb_per_s": round(size / 2**20 / elapsed, 2),
         "cpu_s_per_track": round((_cpu_seconds() - cpu) / tracks, 2), "load_before": before, "load_after": load_average(),
@@ -227,12 +244,13 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=180)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--format", choices=sorted(ENCODINGS), default="mp3")
     parser.add_argument("--sizes-mb", type=int, nargs="+", default=[20, 199])
     parser.add_argument("--engine", nargs="+", default=["sqlite", "elasticsearch"])
     parser.add_argument("--documents", type=int, default=50_000)
     args = parser.parse_args()
     if args.phase == "ingest":
-        results: list[dict[str, Any]] = [asyncio.run(ingest(args.tracks, args.seconds, args.jobs))]
+        results: list[dict[str, Any]] = [asyncio.run(ingest(args.tracks, args.seconds, args.jobs, args.format))]
     elif args.phase == "memory":
         results = memory(args.sizes_mb)
     else:
