@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -89,7 +89,7 @@ def _health_routes(app: FastAPI) -> None:
 
     @app.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready."}})
     async def readyz(request: Request) -> JSONResponse:
-        """Readiness: the read store answers, the log answers, embedded processors are alive."""
+        """Readiness: read store, log, blob store and search index answer; embedded processors are alive."""
         rt: Runtime = request.app.state.runtime
         checks: dict[str, str] = {}
         try:
@@ -102,6 +102,8 @@ def _health_routes(app: FastAPI) -> None:
             checks["event_log"] = "ok"
         except Exception as error:  # noqa: BLE001 - reported, not raised
             checks["event_log"] = f"failed: {error!r}"
+        checks["blob_store"] = await _check(rt.blob_store.exists("readyz"))
+        checks["search_index"] = await _check(rt.search_index.get("readyz"))
         if rt.embedded:
             checks["processors"] = "ok" if rt.processors_alive() else "failed"
         ready = all(v == "ok" for v in checks.values())
@@ -112,6 +114,15 @@ def _health_routes(app: FastAPI) -> None:
         """Prometheus exposition, with consumer lag computed at scrape time."""
         await _update_lag(request.app.state.runtime)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _check(probe: Awaitable[object]) -> str:
+    """``ok``, or why the probe failed (readiness reports, it does not raise)."""
+    try:
+        await probe
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        return f"failed: {error!r}"
+    return "ok"
 
 
 async def _update_lag(rt: Runtime) -> None:

@@ -108,12 +108,13 @@ def test_upload_read_search_stream_and_cover(product: Product, files: Path) -> N
         assert hit["highlights"]["title"] == [[7, 11]]
         assert hit["cover_url"] is not None
 
-        stream = track["renditions"][0]
-        assert (stream["name"], stream["mime_type"], stream["codec"]) == ("stream", "audio/mp4", "aac")
+        stream = track["renditions"][0]  # an MP3 upload: its frames copied, without tags
+        assert (stream["name"], stream["mime_type"], stream["codec"]) == ("stream", "audio/mpeg", "mp3")
+        assert stream["size_bytes"] < track["original"]["size_bytes"]  # the cover art is not in the stream
         part = api.get(stream["url"], headers={"Range": "bytes=0-99"})
         assert part.status_code == 206
         assert part.headers["content-range"] == f"bytes 0-99/{stream['size_bytes']}"
-        assert part.content[4:8] == b"ftyp"
+        assert part.content[:2] == b"\xff\xfb"  # an MPEG frame, no ID3 tag
         assert len(part.content) == 100
         assert "immutable" in part.headers["cache-control"]
         beyond = api.get(stream["url"], headers={"Range": f"bytes={stream['size_bytes']}-"})
@@ -128,6 +129,20 @@ def test_upload_read_search_stream_and_cover(product: Product, files: Path) -> N
 
         by_album = api.get("/v1/tracks", params={"album": "звезда по имени солнце", "artist": "кино"}).json()
         assert track_id in [t["track_id"] for t in by_album["data"]]
+
+
+def test_a_lossless_upload_streams_as_faststart_aac(product: Product, files: Path) -> None:
+    word = f"f{uuid.uuid4().hex[:8]}"
+    path = synth(files / f"{word}.flac", seconds=2.0, source="sine=frequency=523")
+    with client(product, f"u-{word}") as api:
+        created = upload(api, path).json()
+        track = api.get(f"/v1/tracks/{created['track_id']}", params={"consistency": created["consistency_token"]})
+        stream = track.json()["renditions"][0]
+        assert (stream["mime_type"], stream["codec"], stream["bitrate"]) == ("audio/mp4", "aac", 192_000)
+        head = api.get(stream["url"], headers={"Range": "bytes=0-63"}).content
+        assert head[4:12] == b"ftypM4A "
+        assert head[32:36] == b"moov"  # faststart: the index right after ftyp, before any audio
+        assert track.json()["title"] == word  # no tags: the title comes from the file name
 
 
 def test_a_re_upload_is_the_same_track_and_records_nothing(product: Product, files: Path) -> None:

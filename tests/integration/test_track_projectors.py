@@ -178,3 +178,22 @@ async def test_the_tracks_read_model_answers_by_id_hash_artist_album_and_recency
     assert sorted(await reader.tracks_by_id(store, ["t1", "t2", "nope"])) == ["t1", "t2"]
     _, total = await reader.browse(store, viewer="owner-1", mine=True, limit=1, offset=0)
     assert total == 3
+
+
+async def test_dedupe_finds_the_uploaders_own_track_first_and_never_a_strangers_private_one(
+    log: tuple[EmbeddedEventLog, AvroCodec], store: ReadStore
+) -> None:
+    from commands.ingest import DuplicateFinder
+
+    sha = INGESTED.content_sha256
+    private = replace(ingested("Mine", "A", visibility=Visibility.PRIVATE), owner_id="alice")
+    public = replace(ingested("Theirs", "B"), owner_id="bob")
+    runner = ProjectorRunner(log[0], store, ProjectorStep(log[1], PROJECTIONS["tracks"]))
+    await runner.process(await append(log, [("t-alice", private)]))
+    finder = DuplicateFinder(store)
+    assert await finder.find(sha, "alice") == "t-alice"
+    assert await finder.find(sha, "carol") is None  # alice's copy is private
+    await runner.process((await append(log, [("t-bob", public)]))[-1:])  # read back: both records
+    assert await finder.find(sha, "alice") == "t-alice"
+    assert await finder.find(sha, "carol") == "t-bob"
+    assert await finder.find("0" * 64, "alice") is None

@@ -13,11 +13,9 @@ import fastavro
 import pytest
 
 from tests.fakes import InMemorySchemaRegistry
+from tests.unit.track_samples import TRACK_COMMANDS, TRACK_EVENTS
 from tuneton.domain.playlist import commands as pc
 from tuneton.domain.playlist import events as pe
-from tuneton.domain.track import commands as tc
-from tuneton.domain.track import events as te
-from tuneton.domain.track import values as tv
 from tuneton.domain.user import commands as uc
 from tuneton.domain.user import events as ue
 from tuneton.events import topics
@@ -25,14 +23,6 @@ from tuneton.events.codec import DEFAULT_SCHEMA_DIR, AvroCodec
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, DeadLetter, EventEnvelope, OutcomeStatus
 from tuneton.events.errors import UndecodableRecord
 
-SHA = "ab" * 32
-BLOB = tv.BlobRef(key=f"originals/ab/ab/{SHA}.mp3", sha256=SHA, size_bytes=5_000_000, mime_type="audio/mpeg")
-AUDIO = tv.AudioFacts(container="mp3", codec="mp3", duration_ms=183_000, sample_rate=44100, channels=2, bitrate=None)
-STREAM = (tv.Rendition(name="stream", codec="aac", bitrate=192_000, blob=BLOB),)
-COVERS = (tv.CoverRef(size=96, format="jpeg", blob=BLOB), tv.CoverRef(size=600, format="webp", blob=BLOB))
-METADATA = tv.TrackMetadata(
-    title="Группа крови", artists=("Кино", "東京事変"), album="夜", year=1988, isrc="USRC17607839"
-)
 AT = datetime(2025, 3, 4, 5, 6, 7, 891_000, tzinfo=UTC)
 AT_MOSCOW = datetime(2025, 3, 4, 8, 6, 7, 891_000, tzinfo=timezone(timedelta(hours=3)))
 
@@ -55,27 +45,7 @@ COMMANDS: list[tuple[str, Any]] = [
     ("playlist", pc.MoveItem(playlist_id="p", item_id="i2")),
     ("playlist", pc.MoveItem(playlist_id="p", item_id="i2", after_item_id="i3")),
     ("playlist", pc.SetVisibility(playlist_id="p", visibility=pc.Visibility.UNLISTED)),
-    (
-        "track",
-        tc.RegisterTrack(
-            track_id="t",
-            content_sha256=SHA,
-            original=BLOB,
-            audio=AUDIO,
-            renditions=STREAM,
-            covers=COVERS,
-            cover_source="embedded",
-            metadata=METADATA,
-            visibility=tv.Visibility.PRIVATE,
-        ),
-    ),
-    ("track", tc.CorrectMetadata(track_id="t")),
-    (
-        "track",
-        tc.CorrectMetadata(track_id="t", title="🎵", artists=("AC/DC",), year=2001, clear=("album",), admin=True),
-    ),
-    ("track", tc.ReplaceCover(track_id="t", covers=COVERS)),
-    ("track", tc.RemoveTrack(track_id="t", admin=True)),
+    *TRACK_COMMANDS,
 ]
 
 EVENTS: list[tuple[str, Any]] = [
@@ -92,23 +62,7 @@ EVENTS: list[tuple[str, Any]] = [
     ("playlist", pe.ItemRemoved(item_id="i1")),
     ("playlist", pe.ItemMoved(item_id="i2", rank="Zz")),
     ("playlist", pe.VisibilityChanged(visibility=pc.Visibility.PUBLIC)),
-    (
-        "track",
-        te.TrackIngested(
-            owner_id="42",
-            visibility=tv.Visibility.PUBLIC,
-            content_sha256=SHA,
-            original=BLOB,
-            audio=AUDIO,
-            renditions=STREAM,
-            covers=COVERS,
-            cover_source="placeholder",
-            metadata=METADATA,
-        ),
-    ),
-    ("track", te.MetadataCorrected(metadata=tv.TrackMetadata(title="Untitled"))),
-    ("track", te.CoverReplaced(covers=COVERS[:1], cover_source="uploaded")),
-    ("track", te.TrackRemoved()),
+    *TRACK_EVENTS,
 ]
 
 

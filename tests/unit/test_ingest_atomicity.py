@@ -2,7 +2,7 @@
 
 The file-understanding steps, the blob store and the bus are fakes that subclass the real seams
 (``MediaSteps``, ``BlobStore``, ``CommandBus``); the bus decides with the real track decider. The same
-guarantees on a real filesystem and real ffmpeg are in tests/integration/test_ingest_real_fs.py.
+guarantees on a real filesystem and real ffmpeg are in tests/integration/test_ingest_real_stores.py.
 """
 
 from __future__ import annotations
