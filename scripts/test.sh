@@ -7,12 +7,14 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 started=0
 catalog_started=()
+fresh_state=""
 cleanup() {
   if [ "$started" = 1 ] && [ "${TUNETON_KEEP_STACK:-0}" != 1 ]; then
     infra/stack down || true
   fi
   if [ "${TUNETON_KEEP_STACK:-0}" != 1 ]; then
     for svc in "${catalog_started[@]}"; do infra/"$svc"/stop.sh || true; done
+    if [ -n "$fresh_state" ]; then rm -rf "$fresh_state"; fi
   fi
 }
 trap cleanup EXIT
@@ -24,6 +26,14 @@ bash scripts/install.sh
 echo "== stack"
 if ! infra/stack status >/dev/null 2>&1; then
   started=1
+  # A stack this run starts gets empty state: Apicurio keeps schemas in memory, so a Kafka log kept
+  # from an earlier run would hold records whose schema ids the new registry never issued.
+  # Downloads stay cached in ~/.cache/tuneton; only data, logs and pid files are per run.
+  if [ -z "${TUNETON_STACK_DIR:-}" ]; then
+    fresh_state=$(mktemp -d /tmp/tuneton-stack.XXXXXX)
+    chmod 755 "$fresh_state"  # postgres and elasticsearch run as their own users below it
+    export TUNETON_STACK_DIR="$fresh_state"
+  fi
   PYTHON="$PWD/$VENV/bin/python" infra/stack up
 fi
 # The catalog's servers (until infra/stack knows them). Started here rather than by the test fixtures:
