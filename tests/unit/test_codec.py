@@ -13,6 +13,7 @@ import fastavro
 import pytest
 
 from tests.fakes import InMemorySchemaRegistry
+from tests.unit.render_samples import RENDER_COMMANDS, RENDER_EVENTS
 from tests.unit.track_samples import TRACK_COMMANDS, TRACK_EVENTS
 from tuneton.domain.playlist import commands as pc
 from tuneton.domain.playlist import events as pe
@@ -46,6 +47,7 @@ COMMANDS: list[tuple[str, Any]] = [
     ("playlist", pc.MoveItem(playlist_id="p", item_id="i2", after_item_id="i3")),
     ("playlist", pc.SetVisibility(playlist_id="p", visibility=pc.Visibility.UNLISTED)),
     *TRACK_COMMANDS,
+    *RENDER_COMMANDS,
 ]
 
 EVENTS: list[tuple[str, Any]] = [
@@ -63,6 +65,7 @@ EVENTS: list[tuple[str, Any]] = [
     ("playlist", pe.ItemMoved(item_id="i2", rank="Zz")),
     ("playlist", pe.VisibilityChanged(visibility=pc.Visibility.PUBLIC)),
     *TRACK_EVENTS,
+    *RENDER_EVENTS,
 ]
 
 
@@ -238,7 +241,7 @@ async def test_another_topics_record_is_undecodable(codec: AvroCodec) -> None:
 
 async def test_a_command_for_an_unknown_aggregate_is_undecodable(codec: AvroCodec) -> None:
     record = {
-        **dataclasses.asdict(command_envelope("render", None)),
+        **dataclasses.asdict(command_envelope("listening", None)),
         "command_type": "DeletePlaylist",
         "payload": ("tuneton.playlist.commands.DeletePlaylist", {"playlist_id": "p"}),
     }

@@ -8,6 +8,9 @@ from typing import Any
 from tuneton.domain.playlist import commands as playlist_commands
 from tuneton.domain.playlist import decider as playlist_decider
 from tuneton.domain.playlist import events as playlist_events
+from tuneton.domain.render import commands as render_commands
+from tuneton.domain.render import decider as render_decider
+from tuneton.domain.render import events as render_events
 from tuneton.domain.track import commands as track_commands
 from tuneton.domain.track import decider as track_decider
 from tuneton.domain.track import events as track_events
@@ -95,9 +98,37 @@ TRACK = AggregateType(
     evolve=track_decider.evolve,
 )
 
-AGGREGATES: dict[str, AggregateType] = {a.name: a for a in (USER, PLAYLIST, TRACK)}
-EVENT_TOPICS: tuple[str, ...] = (USER_EVENTS, PLAYLIST_EVENTS, TRACK_EVENTS)
-ALL_TOPICS: tuple[str, ...] = (COMMANDS, OUTCOMES, USER_EVENTS, PLAYLIST_EVENTS, TRACK_EVENTS, DEADLETTER)
+RENDER = AggregateType(
+    name="render",
+    events_topic=RENDER_EVENTS,
+    namespace="tuneton.render",
+    command_types=(
+        render_commands.RequestTransform,
+        render_commands.RecordRenderProgress,
+        render_commands.CompleteRender,
+        render_commands.FailRender,
+    ),
+    event_types=(
+        render_events.TransformRequested,
+        render_events.RenderProgressed,
+        render_events.AssetRendered,
+        render_events.RenderFailed,
+    ),
+    decide=render_decider.decide,
+    evolve=render_decider.evolve,
+)
+
+AGGREGATES: dict[str, AggregateType] = {a.name: a for a in (USER, PLAYLIST, TRACK, RENDER)}
+EVENT_TOPICS: tuple[str, ...] = (USER_EVENTS, PLAYLIST_EVENTS, TRACK_EVENTS, RENDER_EVENTS)
+ALL_TOPICS: tuple[str, ...] = (
+    COMMANDS,
+    OUTCOMES,
+    USER_EVENTS,
+    PLAYLIST_EVENTS,
+    TRACK_EVENTS,
+    RENDER_EVENTS,
+    DEADLETTER,
+)
 
 
 def aggregate_of_command(command: object) -> AggregateType:
