@@ -9,7 +9,7 @@ overlapping chunks joined by :mod:`tuneton.audio.chunks`; ``Engine.continuous`` 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 import numpy as np
@@ -73,6 +73,43 @@ class Engine(ABC):
         expected = output_frames(y.shape[1], tempo=params.tempo)
         return _exact_length(self._blocks(y, sr=sr, params=params), channels=y.shape[0], frames=expected)
 
+    def stream_input(
+        self, blocks: Iterable[np.ndarray], *, sr: int, channels: int, frames_hint: int, params: RenderParams
+    ) -> Iterator[np.ndarray]:
+        """Render audio that is still arriving (a decoder's output), so output starts before input ends.
+
+        Parameters
+        ----------
+        blocks : iterable of np.ndarray [shape=(channels, n), dtype=float32]
+            Consecutive input blocks.
+        sr, channels : int
+            Sample rate and channel count of the blocks.
+        frames_hint : int >= 0
+            Expected input length in frames (from the probe). Engines that plan over the whole input
+            use it; it may be off by a little: the output is cut to ``round(actual / tempo)`` frames
+            once the input has ended.
+        params : RenderParams
+            As for :meth:`stream`.
+
+        Yields
+        ------
+        np.ndarray [shape=(channels, m), dtype=float32]
+            Together exactly ``round(actual_frames / tempo)`` frames.
+        """
+        if params.formant and not self.supports_formant:
+            raise UnsupportedParameter("formant", True, f"false with engine {self.name}")
+        counted = _CountedInput(blocks, sr=sr, channels=channels)
+        produced = self._blocks_from(counted, sr=sr, channels=channels, frames_hint=frames_hint, params=params)
+        return _exact_length_when_known(produced, counted, channels=channels, tempo=params.tempo)
+
+    def _blocks_from(
+        self, blocks: Iterator[np.ndarray], *, sr: int, channels: int, frames_hint: int, params: RenderParams
+    ) -> Iterator[np.ndarray]:
+        """Default for engines that need the whole input: gather it, then render (no early output)."""
+        gathered = list(blocks)
+        y = np.concatenate(gathered, axis=1) if gathered else np.zeros((channels, 0), np.float32)
+        return self._blocks(y, sr=sr, params=params)
+
     def render(self, y: np.ndarray, *, sr: int, params: RenderParams) -> np.ndarray:
         """Render the whole of ``y`` at once: ``np.concatenate(list(stream(...)), axis=1)``."""
         blocks = list(self.stream(y, sr=sr, params=params))
@@ -112,5 +149,47 @@ def _exact_length(blocks: Iterator[np.ndarray], *, channels: int, frames: int) -
         if take > 0:
             done += take
             yield np.ascontiguousarray(block[:, :take], dtype=np.float32)
+    if done < frames:
+        yield np.zeros((channels, frames - done), np.float32)
+
+
+class _CountedInput:
+    """Input blocks checked like :func:`check_audio` and counted, so the exact output length is known at the end."""
+
+    def __init__(self, blocks: Iterable[np.ndarray], *, sr: int, channels: int) -> None:
+        self._blocks = iter(blocks)
+        self._sr = sr
+        self._channels = channels
+        self.frames = 0
+        self.ended = False
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self
+
+    def __next__(self) -> np.ndarray:
+        try:
+            block = next(self._blocks)
+        except StopIteration:
+            self.ended = True
+            raise
+        block = check_audio(block, sr=self._sr)
+        if block.shape[0] != self._channels:
+            raise ParameterError("y", block.shape, f"blocks of {self._channels} channels")
+        self.frames += block.shape[1]
+        return block
+
+
+def _exact_length_when_known(
+    blocks: Iterator[np.ndarray], counted: _CountedInput, *, channels: int, tempo: float
+) -> Iterator[np.ndarray]:
+    """Like :func:`_exact_length`, with the target known only once the input has ended."""
+    done = 0
+    for block in blocks:
+        if counted.ended:
+            block = block[:, : max(0, output_frames(counted.frames, tempo=tempo) - done)]
+        if block.shape[1]:
+            done += block.shape[1]
+            yield np.ascontiguousarray(block, dtype=np.float32)
+    frames = output_frames(counted.frames, tempo=tempo)
     if done < frames:
         yield np.zeros((channels, frames - done), np.float32)

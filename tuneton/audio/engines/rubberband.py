@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from pylibrb import RubberBandStretcher
 
 BLOCK_FRAMES = 1024
+STUDY_FRAMES = 1 << 16
+HINT_MARGIN = 0.02  # probe durations of compressed files are estimates (MP3 without a Xing header)
 WRAPPER_REVISION = 1  # bump when our options or feeding change the output
 _MAX_IDLE_POLLS = 1000
 
@@ -39,17 +41,8 @@ class RubberBandEngine(Engine):
         return f"pylibrb-{pylibrb.__version__}+tt{WRAPPER_REVISION}"
 
     def _blocks(self, y: np.ndarray, *, sr: int, params: RenderParams) -> Iterator[np.ndarray]:
-        pylibrb = _import_pylibrb()
-        option, stretcher_class = pylibrb.Option, pylibrb.RubberBandStretcher
-        options = option.PROCESS_OFFLINE | option.ENGINE_FINER | option.THREADING_NEVER
-        if params.quality is Quality.PREVIEW:
-            options |= option.WINDOW_SHORT
-        options |= option.FORMANT_PRESERVED if params.formant else option.FORMANT_SHIFTED
-        stretcher = stretcher_class(
-            sr, y.shape[0], options, initial_time_ratio=params.time_ratio, initial_pitch_scale=params.pitch_scale
-        )
+        stretcher = self._stretcher(sr=sr, channels=y.shape[0], params=params)
         frames = y.shape[1]
-        stretcher.set_max_process_size(BLOCK_FRAMES)
         stretcher.set_expected_input_duration(frames)
         stretcher.study(y, final=True)  # R3 only measures the length here: cheap, no analysis pass
         for start in range(0, frames, BLOCK_FRAMES):
@@ -59,6 +52,48 @@ class RubberBandEngine(Engine):
         if frames == 0:
             stretcher.process(y, final=True)
         yield from _drain(stretcher)
+
+    def _blocks_from(
+        self, blocks: Iterator[np.ndarray], *, sr: int, channels: int, frames_hint: int, params: RenderParams
+    ) -> Iterator[np.ndarray]:
+        """Offline R3 on input that is still being decoded.
+
+        R3's study pass only measures the input length, so studying silence of the expected length
+        plans exactly as studying the audio would (measured: bit-identical output), and output can
+        start after the first block instead of after a full decode. A hint longer than the input
+        only adds output past the end, which :meth:`stream_input` cuts off; hence the margin.
+        """
+        stretcher = self._stretcher(sr=sr, channels=channels, params=params)
+        planned = max(1, round(frames_hint * (1 + HINT_MARGIN)) + sr)
+        stretcher.set_expected_input_duration(planned)
+        silence = np.zeros((channels, STUDY_FRAMES), np.float32)
+        for start in range(0, planned, STUDY_FRAMES):
+            size = min(STUDY_FRAMES, planned - start)
+            stretcher.study(silence[:, :size], final=start + size >= planned)
+        pending = np.zeros((channels, 0), np.float32)
+        for block in blocks:
+            pending = np.concatenate([pending, block], axis=1) if pending.shape[1] else block
+            while pending.shape[1] > BLOCK_FRAMES:  # keep one block back: the last one carries final=True
+                stretcher.process(pending[:, :BLOCK_FRAMES], final=False)
+                pending = pending[:, BLOCK_FRAMES:]
+                if stretcher.available() > 0:
+                    yield stretcher.retrieve_available()
+        stretcher.process(np.ascontiguousarray(pending), final=True)
+        yield from _drain(stretcher)
+
+    @staticmethod
+    def _stretcher(*, sr: int, channels: int, params: RenderParams) -> RubberBandStretcher:
+        pylibrb = _import_pylibrb()
+        option, stretcher_class = pylibrb.Option, pylibrb.RubberBandStretcher
+        options = option.PROCESS_OFFLINE | option.ENGINE_FINER | option.THREADING_NEVER
+        if params.quality is Quality.PREVIEW:
+            options |= option.WINDOW_SHORT
+        options |= option.FORMANT_PRESERVED if params.formant else option.FORMANT_SHIFTED
+        stretcher = stretcher_class(
+            sr, channels, options, initial_time_ratio=params.time_ratio, initial_pitch_scale=params.pitch_scale
+        )
+        stretcher.set_max_process_size(BLOCK_FRAMES)
+        return stretcher
 
 
 def _import_pylibrb() -> ModuleType:
