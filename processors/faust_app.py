@@ -27,6 +27,8 @@ import faust
 from processors.decider import STATE_STORE, DeciderStep
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
+from processors.render import GROUP as RENDER_GROUP
+from processors.render import RenderStep
 from processors.search import SearchStep
 from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
@@ -99,7 +101,32 @@ def create_app(settings: Settings) -> faust.App:
     for projection in PROJECTIONS.values():
         _projector_agent(app, projection, ready, send)
     _search_agent(app, SEARCH, ready, send)
+    _render_agent(app, ready, send, settings.render_concurrency)
     return app
+
+
+def _render_agent(app: faust.App, ready: _Readiness, send: Any, concurrency: int) -> None:
+    """Renders requested assets; ``concurrency`` agent instances share the partitions' events.
+
+    Faust commits a partition's offset only up to its oldest unacknowledged event, and an event is
+    acknowledged when its instance moves on, i.e. after the render finished: a worker killed
+    mid-render leaves the request to be redelivered (and completed once, see processors/render.py).
+    """
+
+    @app.agent(_raw_topic(app, topics.RENDER_EVENTS), name="render", concurrency=concurrency)
+    async def render(stream: faust.StreamT[bytes]) -> None:
+        step = await ready.render_step(send)
+        async for event in stream.events():
+            record = _log_record(event)
+            try:
+                job = await step.decode(record)
+            except Exception as error:  # noqa: BLE001 - poison: park it, keep rendering
+                await send([dead_letter(await ready.codec(), record, processor=RENDER_GROUP, error=error)])
+                metrics.DEAD_LETTERS.labels(RENDER_GROUP).inc()
+                continue
+            if job is not None:
+                await step.run(job)
+            metrics.EVENTS_PROCESSED.labels(RENDER_GROUP).inc()
 
 
 def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, send: Any) -> None:
@@ -167,6 +194,7 @@ class _Readiness:
         self._runtime = runtime
         self._lock: asyncio.Lock | None = None
         self._started = False
+        self._render_step: RenderStep | None = None
 
     async def _start(self) -> None:
         self._lock = self._lock or asyncio.Lock()
@@ -192,6 +220,13 @@ class _Readiness:
     async def search_index(self) -> Any:
         await self._start()
         return self._runtime.search_index
+
+    async def render_step(self, send: Any) -> RenderStep:
+        """One step (and one render pool) shared by every instance of the render agent."""
+        await self._start()
+        if self._render_step is None:
+            self._render_step = self._runtime.render_step(send)
+        return self._render_step
 
 
 def _raw_topic(app: faust.App, name: str) -> faust.TopicT:

@@ -12,16 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from processors.embedded import DeciderRunner, ProjectorRunner, SearchRunner
+from processors.embedded import DeciderRunner, ProjectorRunner, RenderRunner, SearchRunner
 from processors.projector import ProjectorStep
+from processors.render import RenderStep, Submit, start_render_pool
 from processors.search import SearchStep
 from projections.registry import PROJECTIONS, SEARCH
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
-from tuneton.ports import BlobStore, EventLog, ReadStore, SchemaRegistry, SearchIndex, StateStore
+from tuneton.ports import BlobStore, EventLog, OutgoingRecord, ReadStore, SchemaRegistry, SearchIndex, StateStore
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ TOPIC_PARTITIONS = {
     topics.USER_EVENTS: 6,
     topics.PLAYLIST_EVENTS: 6,
     topics.TRACK_EVENTS: 6,
+    topics.RENDER_EVENTS: 6,
     topics.DEADLETTER: 1,
 }
 
@@ -54,6 +57,7 @@ class Runtime:
     state: StateStore | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _render_pool: ProcessPoolExecutor | None = None
 
     @property
     def embedded(self) -> bool:
@@ -71,10 +75,11 @@ class Runtime:
         await self.search_index.start()
 
     async def start_for_worker(self) -> None:
-        """What a Faust worker needs: schemas, read store and search index (Faust owns Kafka I/O)."""
+        """What a Faust worker needs: schemas, read store, search index, blobs (Faust owns Kafka I/O)."""
         await self.codec.start()
         await self.read_store.start()
         await self.search_index.start()
+        await self.blob_store.start()
 
     def start_processors(self) -> None:
         """Run the decider and every projector as tasks (embedded runtime only)."""
@@ -84,7 +89,9 @@ class Runtime:
             DeciderRunner(self.event_log, self.state, self.codec),
             *self.projector_runners(),
             self.search_runner(),
-        ]
+            RenderRunner(self.event_log, self.render_step(self._append), self.codec,
+                         concurrency=self.settings.render_concurrency),
+        ]  # fmt: skip
         for runner in runners:
             self._tasks.append(asyncio.create_task(_supervise(runner, self._stop), name=type(runner).__name__))
 
@@ -98,6 +105,15 @@ class Runtime:
         """The projector that keeps the search index up to date."""
         return SearchRunner(self.event_log, self.search_index, SearchStep(self.codec, SEARCH))
 
+    def render_step(self, submit: Submit) -> RenderStep:
+        """The render step with this process's render pool (started on first use) and scratch dir."""
+        if self._render_pool is None:
+            self._render_pool = start_render_pool(self.settings.render_workers, self.settings.render_engine)
+        return RenderStep(self.codec, self.blob_store, submit, self._render_pool, self.settings.render_dir)
+
+    async def _append(self, records: list[OutgoingRecord]) -> None:
+        await self.event_log.append(records)
+
     def processors_alive(self) -> bool:
         """False once any processor task has died."""
         return all(not t.done() for t in self._tasks)
@@ -108,6 +124,8 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 5)
+        if self._render_pool is not None:
+            self._render_pool.shutdown(wait=False, cancel_futures=True)
         await self.search_index.close()
         await self.blob_store.close()
         await self.read_store.close()

@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     elasticsearch_url: str = "http://127.0.0.1:9200"
     elasticsearch_index: str = "tuneton-tracks"
 
+    # --- renders (issue 4) --------------------------------------------------------------------
+    render_engine: Literal["rubberband-r3", "signalsmith-stretch"] = Field(
+        default="rubberband-r3", description="DSP engine for renders (part of every asset key)"
+    )
+    render_workers: int = Field(default=2, ge=1, le=64, description="render processes (CPU cores for DSP)")
+    render_concurrency: int = Field(default=2, ge=1, le=64, description="renders in flight per processor")
+    render_work_dir: Path | None = Field(default=None, description="local scratch for renders (<data_dir>/render)")
+
+    @property
+    def render_dir(self) -> Path:
+        """Scratch space of the render processor (sources and encoder output before upload)."""
+        return self.render_work_dir or self.data_dir / "render"
+
     @property
     def upload_dir(self) -> Path:
         """Where uploads are spooled while they are checked (same disk as the blobs when embedded)."""
@@ -80,7 +93,7 @@ class Settings(BaseSettings):
         """The embedded search index's SQLite file."""
         return self.search_db or self.data_dir / "search.db"
 
-    @field_validator("data_dir", "upload_tmp_dir", "blob_dir", "search_db")
+    @field_validator("data_dir", "upload_tmp_dir", "blob_dir", "search_db", "render_work_dir")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser()

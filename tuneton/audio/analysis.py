@@ -42,6 +42,20 @@ class Key:
         return f"{PITCH_CLASSES[self.tonic]} {self.mode}"
 
 
+def parse_key(text: str) -> Key:
+    """Read a key written as :meth:`Key.__str__` writes it (``"C# minor"``).
+
+    Raises
+    ------
+    ParameterError
+        Not a pitch class followed by ``major`` or ``minor``.
+    """
+    tonic, _, mode = str(text).strip().partition(" ")
+    if tonic not in PITCH_CLASSES or mode not in ("major", "minor"):
+        raise ParameterError("key", text, "a pitch class and major/minor, e.g. 'A minor'")
+    return Key(tonic=PITCH_CLASSES.index(tonic), mode=mode)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Analysis:
     """What the player shows about a track (or a render of it)."""

@@ -79,7 +79,21 @@ class StreamEncoder:
         self._channels = channels
         self._sr = sr
         bitrate = f"{BITRATES[(self.output_format, Quality(quality))]}k"
-        pcm_in = ["-f", "f32le", "-ar", str(sr), "-ac", str(channels), "-i", "pipe:0"]
+        # raw PCM needs no probing; the default analysis window only delays the first segment
+        pcm_in = [
+            "-probesize",
+            "32",
+            "-analyzeduration",
+            "0",
+            "-f",
+            "f32le",
+            "-ar",
+            str(sr),
+            "-ac",
+            str(channels),
+            "-i",
+            "pipe:0",
+        ]
         if self.output_format is OutputFormat.AAC_HLS:
             out = [
                 "-c:a",

@@ -101,7 +101,7 @@ def iter_segments(
         if not 0.1 <= value <= 60.0:  # HLS players expect segments of seconds
             raise ParameterError(field, value, "from 0.1 to 60 seconds")
     y = check_audio(y, sr=sr)
-    stream = _limited(_engine(engine).stream(y, sr=sr, params=params), sr=sr, channels=y.shape[0])
+    stream = limited(_engine(engine).stream(y, sr=sr, params=params), sr=sr, channels=y.shape[0])
     total = output_frames(y.shape[1], tempo=params.tempo)
     lengths = _segment_lengths(total, first=round(first_segment_s * sr), rest=round(segment_s * sr))
     buffer: list[np.ndarray] = []
@@ -178,7 +178,7 @@ def render_parallel(
     finally:
         if own_pool:
             pool.shutdown(cancel_futures=True)
-    return np.concatenate(list(_limited(iter([joined]), sr=sr, channels=y.shape[0])), axis=1)
+    return np.concatenate(list(limited(iter([joined]), sr=sr, channels=y.shape[0])), axis=1)
 
 
 def _render_chunk(engine_name: str, part: np.ndarray, sr: int, params: RenderParams) -> np.ndarray:
@@ -192,7 +192,7 @@ def _engine(engine: Engine | str | None) -> Engine:
     return get_engine() if engine is None else get_engine(engine)
 
 
-def _limited(blocks: Iterator[np.ndarray], *, sr: int, channels: int) -> Iterator[np.ndarray]:
+def limited(blocks: Iterator[np.ndarray], *, sr: int, channels: int) -> Iterator[np.ndarray]:
     """The stream through one :class:`Limiter`, fed >= ``LIMITER_BATCH`` frames at a time (per-call overhead)."""
     limiter = Limiter(sr=sr, channels=channels)
     batch: list[np.ndarray] = []

@@ -25,3 +25,19 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge(
     "tuneton_consumer_lag_records", "Records not yet processed, by consumer group and topic.", ["group", "topic"]
 )
+
+RENDERS_STARTED = Counter("tuneton_renders_started_total", "Renders started by this render processor")
+RENDERS_COALESCED = Counter(
+    "tuneton_renders_coalesced_total", "Render requests that joined a render already in flight (redeliveries)"
+)
+RENDERS_FAILED = Counter("tuneton_renders_failed_total", "Renders that ended in RenderFailed", ["reason"])
+RENDER_FIRST_SEGMENT = Histogram(
+    "tuneton_render_first_segment_seconds",
+    "From job start to the first segment stored in the blob store",
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0),
+)
+RENDER_SECONDS = Histogram(
+    "tuneton_render_seconds",
+    "Wall time of a whole render, job start to the last object stored",
+    buckets=(1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300),
+)

@@ -184,9 +184,8 @@ def _exact_length_when_known(
 ) -> Iterator[np.ndarray]:
     """Like :func:`_exact_length`, with the target known only once the input has ended."""
     done = 0
-    for block in blocks:
-        if counted.ended:
-            block = block[:, : max(0, output_frames(counted.frames, tempo=tempo) - done)]
+    for produced in blocks:
+        block = produced[:, : max(0, output_frames(counted.frames, tempo=tempo) - done)] if counted.ended else produced
         if block.shape[1]:
             done += block.shape[1]
             yield np.ascontiguousarray(block, dtype=np.float32)

@@ -93,7 +93,7 @@ class RubberBandEngine(Engine):
             sr, channels, options, initial_time_ratio=params.time_ratio, initial_pitch_scale=params.pitch_scale
         )
         stretcher.set_max_process_size(BLOCK_FRAMES)
-        return stretcher
+        return stretcher  # type: ignore[no-any-return]  # pylibrb ships no type information
 
 
 def _import_pylibrb() -> ModuleType:

@@ -1,0 +1,154 @@
+"""Render commands: ask for a track re-keyed and/or re-tempoed.
+
+The edge validates the parameters (precise 422s), resolves the track to its stored source and derives
+the asset key, a content address of (source bytes, parameters, engine version). The command goes to
+the render decider keyed by that asset key, which starts a render, joins one in flight, or answers a
+finished one at once (a cache hit); the client follows progress at the returned URLs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from commands.deps import BusDep, CommandId, CurrentUser
+from commands.dispatch import REJECTION_RESPONSES, dispatch
+from tuneton.audio.engines import get_engine
+from tuneton.audio.errors import ParameterError
+from tuneton.audio.params import RenderParams, asset_key, parse_params
+from tuneton.domain.render.commands import RequestTransform
+from tuneton.domain.render.values import Musical, SourceAudio, TransformParams
+from tuneton.ports import ReadStore
+
+router = APIRouter(prefix="/v1/tracks", tags=["render commands"], responses=REJECTION_RESPONSES)
+
+TrackId = Annotated[str, Path(min_length=1, max_length=128)]
+_EXAMPLE = {"semitones": 3, "tempo": 1.25, "formant": False, "quality": "high", "format": "aac-hls"}
+
+
+class RenderRequested(BaseModel):
+    """The render decider took the request: it renders, joins a render in flight, or answers from cache."""
+
+    asset_key: str = Field(description="Content address of the render; the same request always gets the same key.")
+    command_id: str
+    version: int = Field(description="Render stream version after the request.")
+    consistency_token: str = Field(description="Pass to GET status_url to read this request's effect.")
+    status_url: str
+    events_url: str = Field(description="Server-sent events with the render's progress.")
+    entry_url: str = Field(description="What a player opens: the HLS playlist (it grows) or the MP3.")
+
+
+class ParameterRefused(BaseModel):
+    """A render parameter is out of range or of the wrong type."""
+
+    reason: str = "invalid_parameter"
+    field: str
+    value: Any
+    allowed: str
+    message: str
+
+
+@router.post(
+    "/{track_id}/renders",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RenderRequested,
+    responses={
+        404: {"description": "No such track, or not visible to you (track_not_found)."},
+        422: {"model": ParameterRefused, "description": "A parameter is out of range (invalid_parameter)."},
+    },
+)
+async def request_render(
+    request: Request,
+    track_id: TrackId,
+    bus: BusDep,
+    user: CurrentUser,
+    command_id: CommandId,
+    body: Annotated[dict[str, Any], Body(openapi_examples={"C minor from A minor, faster": {"value": _EXAMPLE}})],
+) -> RenderRequested | JSONResponse:
+    """Ask for the track with pitch shifted by ``semitones`` (-12..+12, 0.01 steps) and ``tempo`` (0.5..2.0).
+
+    Body keys: ``semitones`` or ``pitch_cents``, ``tempo``, ``formant`` (keep the voice's timbre),
+    ``quality`` (``preview`` | ``high``), ``format`` (``aac-hls`` | ``mp3``); all optional.
+    """
+    try:
+        params = parse_params(body)
+    except ParameterError as error:
+        refused = ParameterRefused(field=error.field, value=_jsonable(error.value), allowed=error.allowed,
+                                   message=str(error))  # fmt: skip
+        return JSONResponse(refused.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    source = await _source(request.app.state.read_store, track_id, user)
+    if source is None:
+        body_404 = {"reason": "track_not_found", "message": f"no track {track_id} you can see"}
+        return JSONResponse(body_404, status_code=status.HTTP_404_NOT_FOUND)
+    engine, version = _engine(request.app.state.settings.render_engine)
+    key = asset_key(source_sha256=source.sha256, params=params, engine_name=engine, engine_version=version)
+    command = RequestTransform(
+        asset_key=key, source=source, params=_transform_params(params), engine=engine, engine_version=version
+    )
+    answer = await dispatch(bus, command, aggregate_id=key, actor_id=user, command_id=command_id)
+    if isinstance(answer, JSONResponse):
+        return answer
+    base = f"/v1/renders/{key}"
+    entry = "playlist.m3u8" if params.output_format.value == "aac-hls" else "render.mp3"
+    return RenderRequested(
+        asset_key=key,
+        command_id=answer.command_id,
+        version=answer.version,
+        consistency_token=answer.consistency_token,
+        status_url=base,
+        events_url=f"{base}/events",
+        entry_url=f"{base}/files/{entry}",
+    )
+
+
+async def _source(store: ReadStore, track_id: str, viewer: str) -> SourceAudio | None:
+    """The track's stored original, if ``viewer`` may see the track."""
+    rows = await store.fetch_all(
+        "SELECT owner_id, visibility, content_sha256, original_json, duration_ms FROM tracks WHERE track_id = :id",
+        {"id": track_id},
+    )
+    if not rows or (rows[0]["visibility"] == "private" and rows[0]["owner_id"] != viewer):
+        return None
+    row = rows[0]
+    original = json.loads(row["original_json"])
+    return SourceAudio(
+        track_id=track_id,
+        blob_key=original["key"],
+        sha256=str(row["content_sha256"]),
+        duration_ms=int(row["duration_ms"]),
+        musical=_musical(row),
+    )
+
+
+def _musical(row: Any) -> Musical | None:
+    """The track's analysis at ingest, when the read model has it."""
+    return None
+
+
+@functools.cache
+def _engine(name: str) -> tuple[str, str]:
+    engine = get_engine(name)
+    return engine.name, engine.version
+
+
+def _transform_params(params: RenderParams) -> TransformParams:
+    return TransformParams(
+        pitch_cents=params.pitch_cents,
+        tempo=params.tempo,
+        formant=params.formant,
+        quality=params.quality.value,
+        output_format=params.output_format.value,
+    )
+
+
+def _jsonable(value: object) -> Any:
+    """The refused value as JSON can carry it (NaN and infinities, lists and objects as text)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)

@@ -1,0 +1,337 @@
+"""The render step: ``TransformRequested`` in, a stored progressive asset and the processor's reports out.
+
+Runtime-agnostic like the other steps: the embedded :class:`~processors.embedded.RenderRunner` and the
+Faust ``render`` agent both call :meth:`RenderStep.decode` and :meth:`RenderStep.run`.
+
+* The DSP runs in a process pool (``run_in_executor``): the event loop keeps serving, uploading and
+  deciding while a render takes seconds of CPU.
+* While the job runs, the step watches the encoder's directory and copies each finished segment to
+  the blob store *before* the playlist that lists it, so a player never sees a segment it cannot
+  fetch. ``#EXT-X-ENDLIST`` reaches the blob store only with the final playlist, after every segment.
+* The step reports through commands to the render decider (progress, completion, failure); their ids
+  derive from (asset key, attempt, purpose), so a report sent twice is decided once.
+* Exactly one completion per attempt, whatever is redelivered: the decider ignores a second
+  ``CompleteRender``; an ``asset.json`` marker written after the last object lets a redelivered
+  request whose render already finished report completion without rendering again; in-flight
+  duplicates (redelivery while rendering) join the running render instead of starting another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import multiprocessing
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from processors.render_job import JobOutcome, run_render_job, warm_up
+from tuneton.audio.analysis import parse_key, shifted_key
+from tuneton.audio.encode import BITRATES, MP3_FILE, PLAYLIST
+from tuneton.audio.engines import get_engine
+from tuneton.audio.errors import AudioError
+from tuneton.audio.params import OutputFormat, Quality, RenderParams
+from tuneton.audio.pipeline import SAMPLE_RATE, expected_segments
+from tuneton.catalog_values import BlobError, BlobNotFound
+from tuneton.domain.render import commands as rc
+from tuneton.domain.render.events import TransformRequested
+from tuneton.domain.render.values import FailureReason, Musical, RenderedAsset, SourceAudio, TransformParams
+from tuneton.events import topics
+from tuneton.events.codec import AvroCodec
+from tuneton.events.envelope import CommandEnvelope, derived_id
+from tuneton.observability import metrics
+from tuneton.ports import BlobStore, LogRecord, OutgoingRecord
+
+log = logging.getLogger(__name__)
+
+GROUP = "tuneton-render"
+ACTOR = "render-processor"
+MARKER = "asset.json"
+POLL_S = 0.02  # how often the encoder's directory is checked for finished segments
+PROGRESS_EVERY_S = 0.5  # at most this often a progress report (the playlist itself grows per segment)
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "audio/mp4", ".m4s": "audio/mp4",
+                 ".mp3": "audio/mpeg"}  # fmt: skip
+
+Submit = Callable[[list[OutgoingRecord]], Awaitable[None]]
+
+
+def render_prefix(asset_key: str) -> str:
+    """Blob key prefix of every object of one rendered asset."""
+    return f"renders/{asset_key}/"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderJob:
+    """One requested render, decoded from its ``TransformRequested`` event."""
+
+    asset_key: str
+    attempt: int
+    source: SourceAudio
+    params: TransformParams
+    engine: str
+    engine_version: str
+
+
+class RenderStep:
+    """Renders requested assets into the blob store and reports to the render decider."""
+
+    def __init__(self, codec: AvroCodec, blobs: BlobStore, submit: Submit, executor: Executor, work_dir: Path) -> None:
+        self._codec = codec
+        self._blobs = blobs
+        self._submit = submit
+        self._executor = executor
+        self._work_dir = work_dir
+        self._in_flight: dict[tuple[str, int], asyncio.Task[None]] = {}
+
+    async def decode(self, record: LogRecord) -> RenderJob | None:
+        """The job a render event asks for; None for events that are not requests (raises for poison)."""
+        envelope = await self._codec.decode_event(record.topic, record.value)
+        event = envelope.event
+        if not isinstance(event, TransformRequested):
+            return None
+        return RenderJob(
+            asset_key=envelope.aggregate_id,
+            attempt=event.attempt,
+            source=event.source,
+            params=event.params,
+            engine=event.engine,
+            engine_version=event.engine_version,
+        )
+
+    async def run(self, job: RenderJob) -> None:
+        """Render ``job`` (or join its render already in flight) and report the result."""
+        key = (job.asset_key, job.attempt)
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._render(job))
+            self._in_flight[key] = task
+            task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+            metrics.RENDERS_STARTED.inc()
+        else:
+            metrics.RENDERS_COALESCED.inc()
+        await asyncio.shield(task)
+
+    async def _render(self, job: RenderJob) -> None:
+        prefix = render_prefix(job.asset_key)
+        finished = await self._finished_asset(prefix)
+        if finished is not None:
+            await self._send(job, rc.CompleteRender(asset_key=job.asset_key, attempt=job.attempt, asset=finished),
+                             "complete")  # fmt: skip
+            return
+        try:
+            params = _render_params(job.params)
+            _check_engine(job)
+        except AudioError as error:
+            await self._fail(job, FailureReason.OUT_OF_RANGE, str(error))
+            return
+        work = self._work_dir / f"{job.asset_key}-{job.attempt}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        try:
+            await self._render_in(work, job, params, prefix)
+        except BlobNotFound:
+            await self._fail(job, FailureReason.UNDECODABLE_SOURCE, "the source audio is no longer stored")
+        except BlobError as error:
+            log.warning("render %s: blob store failed: %r", job.asset_key, error)
+            await self._fail(job, FailureReason.INTERNAL, f"storage: {error}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    async def _render_in(self, work: Path, job: RenderJob, params: RenderParams, prefix: str) -> None:
+        source = work / "source"
+        await self._download(job.source.blob_key, source)
+        out = work / "out"
+        publisher = SegmentPublisher(self._blobs, prefix=prefix, out_dir=out, params=params)
+        frames_hint = round(job.source.duration_ms / 1000 * SAMPLE_RATE)
+        total = expected_segments(job.source.duration_ms / 1000, tempo=params.tempo)
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        future = loop.run_in_executor(
+            self._executor, run_render_job, str(source), str(out), params, job.engine, frames_hint
+        )
+        reported, last_report = 0, 0.0
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=POLL_S)
+            ready = await publisher.publish(final=False)
+            if ready > reported and (reported == 0 or time.perf_counter() - last_report >= PROGRESS_EVERY_S):
+                if reported == 0:
+                    metrics.RENDER_FIRST_SEGMENT.observe(time.perf_counter() - started)
+                reported, last_report = ready, time.perf_counter()
+                progress = rc.RecordRenderProgress(
+                    asset_key=job.asset_key, attempt=job.attempt, segments_ready=ready,
+                    segments_total=max(total, ready), rendered_ms=publisher.rendered_ms, entry_key=publisher.entry_key,
+                )  # fmt: skip
+                await self._send(job, progress, f"progress/{ready}")
+            if done:
+                break
+        outcome: JobOutcome = future.result()
+        if not outcome.ok:
+            await self._fail(job, FailureReason(outcome.failure or "internal"), outcome.detail)
+            return
+        segments = await publisher.publish(final=True)
+        asset = RenderedAsset(
+            entry_key=publisher.entry_key,
+            prefix=prefix,
+            output_format=params.output_format.value,
+            segment_count=segments,
+            duration_ms=round(outcome.frames * 1000 / outcome.sr),
+            size_bytes=publisher.size_bytes,
+            musical=predicted_musical(job.source.musical, params),
+        )
+        marker = json.dumps(asdict(asset), sort_keys=True).encode()
+        await self._blobs.put_bytes(prefix + MARKER, marker, content_type="application/json")
+        metrics.RENDER_SECONDS.observe(time.perf_counter() - started)
+        await self._send(job, rc.CompleteRender(asset_key=job.asset_key, attempt=job.attempt, asset=asset), "complete")
+
+    async def _finished_asset(self, prefix: str) -> RenderedAsset | None:
+        """The asset described by a completion marker, if an earlier delivery already stored it all."""
+        try:
+            data = json.loads(await self._blobs.read_bytes(prefix + MARKER))
+        except BlobNotFound:
+            return None
+        musical = data.pop("musical", None)
+        return RenderedAsset(**data, musical=Musical(**musical) if musical else None)
+
+    async def _download(self, key: str, path: Path) -> None:
+        read = await self._blobs.get(key)
+        with path.open("wb") as handle:
+            async for chunk in read.chunks():
+                handle.write(chunk)
+
+    async def _fail(self, job: RenderJob, reason: FailureReason, detail: str) -> None:
+        metrics.RENDERS_FAILED.labels(reason.value).inc()
+        log.warning("render %s attempt %s failed: %s (%s)", job.asset_key, job.attempt, reason.value, detail)
+        command = rc.FailRender(asset_key=job.asset_key, attempt=job.attempt, reason=reason, detail=detail[:500])
+        await self._send(job, command, "fail")
+
+    async def _send(self, job: RenderJob, command: Any, purpose: str) -> None:
+        command_id = derived_id(f"render:{job.asset_key}:{job.attempt}", purpose)
+        envelope = CommandEnvelope(
+            command_id=command_id,
+            aggregate_type=topics.RENDER.name,
+            aggregate_id=job.asset_key,
+            actor_id=ACTOR,
+            issued_at=datetime.now(UTC),
+            correlation_id=command_id,
+            command=command,
+        )
+        record = OutgoingRecord(
+            topic=topics.COMMANDS,
+            key=job.asset_key.encode(),
+            value=self._codec.encode_command(envelope),
+            headers=(("command_type", type(command).__name__.encode()),),
+        )
+        await self._submit([record])
+
+
+class SegmentPublisher:
+    """Copies what the encoder finished from ``out_dir`` to the blob store, playlist last."""
+
+    def __init__(self, blobs: BlobStore, *, prefix: str, out_dir: Path, params: RenderParams) -> None:
+        self._blobs = blobs
+        self._prefix = prefix
+        self._out = out_dir
+        self._hls = params.output_format is OutputFormat.AAC_HLS
+        self._kbps = BITRATES[(params.output_format, Quality(params.quality))]
+        self._uploaded: set[str] = set()
+        self._playlist = ""
+        self._segments = 0
+        self.size_bytes = 0
+        self.rendered_ms = 0
+
+    @property
+    def entry_key(self) -> str:
+        """Blob key a player opens."""
+        return self._prefix + (PLAYLIST if self._hls else MP3_FILE)
+
+    async def publish(self, *, final: bool) -> int:
+        """Upload newly finished files; returns how many segments (HLS) or whole seconds (MP3) are stored."""
+        if not self._hls:
+            return await self._publish_mp3(final=final)
+        path = self._out / PLAYLIST
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            return self._segments
+        shown = text if final else text.replace("#EXT-X-ENDLIST\n", "")  # complete only once all is stored
+        if not text.endswith("\n") or shown == self._playlist:
+            return self._segments
+        lines = text.splitlines()
+        names = [line.split('URI="', 1)[1].rstrip('"') for line in lines if line.startswith("#EXT-X-MAP:")]
+        segments = [line for line in lines if line and not line.startswith("#")]
+        for name in [*names, *segments]:
+            if name not in self._uploaded:
+                await self._put(name)
+        self.rendered_ms = round(1000 * sum(float(x.split(":", 1)[1].rstrip(",")) for x in lines
+                                            if x.startswith("#EXTINF:")))  # fmt: skip
+        data = shown.encode()
+        await self._blobs.put_bytes(self._prefix + PLAYLIST, data, content_type=CONTENT_TYPES[".m3u8"])
+        if final:
+            self.size_bytes += len(data)
+        self._playlist = shown
+        self._segments = len(segments)
+        return self._segments
+
+    async def _publish_mp3(self, *, final: bool) -> int:
+        """MP3 is one growing file: stored once complete; until then progress is its encoded length."""
+        path = self._out / MP3_FILE
+        size = path.stat().st_size if path.exists() else 0
+        self.rendered_ms = round(size * 8 / self._kbps)
+        if final:
+            await self._put(MP3_FILE)
+        return self.rendered_ms // 1000
+
+    async def _put(self, name: str) -> None:
+        path = self._out / name
+        info = await self._blobs.put_file(self._prefix + name, path, content_type=CONTENT_TYPES[path.suffix])
+        self._uploaded.add(name)
+        self.size_bytes += info.size
+
+
+def predicted_musical(source: Musical | None, params: RenderParams) -> Musical | None:
+    """Tempo and key of the render, from the source's analysis (A minor +3 semitones -> C minor)."""
+    if source is None:
+        return None
+    key, offset = source.key, source.key_offset_cents
+    if source.key:
+        with contextlib.suppress(AudioError):
+            shifted, offset = shifted_key(parse_key(source.key), pitch_cents=params.pitch_cents + offset)
+            key = str(shifted)
+    bpm = None if source.bpm is None else round(source.bpm * params.tempo, 2)
+    return Musical(bpm=bpm, key=key, key_offset_cents=offset, lufs=source.lufs)
+
+
+def _render_params(params: TransformParams) -> RenderParams:
+    return RenderParams(
+        pitch_cents=params.pitch_cents,
+        tempo=params.tempo,
+        formant=params.formant,
+        quality=params.quality,  # type: ignore[arg-type]  # validated in __post_init__
+        output_format=params.output_format,  # type: ignore[arg-type]
+    )
+
+
+def _check_engine(job: RenderJob) -> None:
+    """The asset key names an engine version: rendering with another would store a different sound."""
+    installed = get_engine(job.engine).version
+    if installed != job.engine_version:
+        raise AudioError(f"engine {job.engine} {job.engine_version} requested, {installed} installed")
+
+
+def start_render_pool(workers: int, engine: str) -> ProcessPoolExecutor:
+    """The process pool renders run in, warmed up so the first request does not pay for imports.
+
+    ``spawn``, not ``fork``: the parent runs an event loop, database connections and Kafka clients
+    whose forked copies would be unsafe to touch.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(warm_up, engine)
+    return pool

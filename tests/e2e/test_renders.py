@@ -1,0 +1,190 @@
+"""Renders end to end, on both runtimes: request over HTTP, progress and completion on the render topic,
+the asset in the blob store with the asked-for pitch and duration; cache hits, coalescing, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.audio_signals import partial_cents
+from tests.e2e.conftest import Product
+from tests.e2e.test_dead_letters import _settings
+from tests.media_files import ffmpeg, synth
+from tuneton.bootstrap import Runtime, build_runtime
+from tuneton.domain.render import events as re
+from tuneton.events import topics
+from tuneton.events.envelope import EventEnvelope
+
+F0 = 220.0
+SOURCE_S = 8.0
+SR = 44100
+
+
+@pytest.fixture
+def api(product: Product) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": f"r-{uuid.uuid4().hex[:8]}"},
+                      timeout=60) as client:  # fmt: skip
+        yield client
+
+
+def upload_tone(api: httpx.Client, tmp_path: Path, *, seconds: float = SOURCE_S, visibility: str = "public") -> str:
+    """A fresh 220 Hz WAV track (its length makes the content, and so the asset key, unique per test)."""
+    path = synth(tmp_path / f"tone-{uuid.uuid4().hex[:6]}.wav", seconds=seconds, source=f"sine=frequency={F0}")
+    with path.open("rb") as handle:
+        created = api.post("/v1/tracks", params={"visibility": visibility}, files={"file": (path.name, handle)})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    seen = api.get(f"/v1/tracks/{body['track_id']}", params={"consistency": body["consistency_token"]})
+    assert seen.status_code == 200, seen.text
+    return str(body["track_id"])
+
+
+async def events_of(product: Product, asset_key: str, *, until: type, count: int = 1, timeout_s: float = 120) -> list[
+        EventEnvelope]:  # fmt: skip
+    """The render stream of ``asset_key`` from its start until ``count`` events of type ``until``."""
+    runtime = build_runtime(_settings(product))
+    await runtime.event_log.start()
+    await runtime.codec.start()
+    found: list[EventEnvelope] = []
+    try:
+        subscription = await runtime.event_log.subscribe([topics.RENDER_EVENTS], group=None, from_beginning=True)
+        async with asyncio.timeout(timeout_s):
+            while sum(isinstance(e.event, until) for e in found) < count:
+                for record in await subscription.poll(wait_s=0.2):
+                    if record.key == asset_key.encode():
+                        found.append(await runtime.codec.decode_event(record.topic, record.value))
+        await subscription.close()
+    finally:
+        await runtime.event_log.close()
+    return found
+
+
+async def fetch_asset(product: Product, entry_key: str, out: Path) -> tuple[str, Path]:
+    """The stored playlist text and the asset as one playable fMP4 (init + segments, in order)."""
+    runtime: Runtime = build_runtime(_settings(product))
+    await runtime.blob_store.start()
+    try:
+        prefix = entry_key.rsplit("/", 1)[0] + "/"
+        playlist = (await runtime.blob_store.read_bytes(entry_key)).decode()
+        names = ["init.mp4", *[line for line in playlist.splitlines() if line and not line.startswith("#")]]
+        with out.open("wb") as handle:
+            for name in names:
+                handle.write(await runtime.blob_store.read_bytes(prefix + name))
+    finally:
+        await runtime.blob_store.close()
+    return playlist, out
+
+
+def decoded(path: Path) -> np.ndarray:
+    pcm = subprocess.run([ffmpeg(), "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(SR), "-f", "f32le", "-"],
+                         check=True, capture_output=True).stdout  # fmt: skip
+    return np.frombuffer(pcm, dtype="<f4")
+
+
+def request(api: httpx.Client, track_id: str, **params: Any) -> httpx.Response:
+    return api.post(f"/v1/tracks/{track_id}/renders", json=params)
+
+
+def test_a_render_is_requested_progresses_and_lands_in_the_blob_store_at_the_asked_pitch_and_tempo(
+    product: Product, api: httpx.Client, tmp_path: Path
+) -> None:
+    track_id = upload_tone(api, tmp_path)
+    answer = request(api, track_id, semitones=3, tempo=1.25)
+    assert answer.status_code == 202, answer.text
+    asset_key = answer.json()["asset_key"]
+    assert answer.json()["entry_url"] == f"/v1/renders/{asset_key}/files/playlist.m3u8"
+
+    stream = asyncio.run(events_of(product, asset_key, until=re.AssetRendered))
+    kinds = [type(e.event) for e in stream]
+    assert kinds[0] is re.TransformRequested
+    assert re.RenderProgressed in kinds
+    assert kinds[-1] is re.AssetRendered
+    assert [e.aggregate_version for e in stream] == list(range(1, len(stream) + 1))
+    done = stream[-1].event
+    assert not done.cache_hit
+    assert done.asset.duration_ms == pytest.approx(SOURCE_S / 1.25 * 1000, abs=30)
+
+    playlist, path = asyncio.run(fetch_asset(product, done.asset.entry_key, tmp_path / "render.mp4"))
+    assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist
+    audio = decoded(path)
+    assert len(audio) / SR == pytest.approx(SOURCE_S / 1.25, abs=0.1)  # + AAC priming the edit list may leave
+    middle = audio[len(audio) // 4 : 3 * len(audio) // 4]
+    assert abs(partial_cents(middle, sr=SR, expected_hz=F0 * 2 ** (3 / 12))) <= 5
+
+
+def test_an_identical_request_is_a_cache_hit_and_renders_nothing(product: Product, api: httpx.Client,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    track_id = upload_tone(api, tmp_path, seconds=3.0)
+    first = request(api, track_id, semitones=-2, quality="preview")
+    assert first.status_code == 202, first.text
+    asset_key = first.json()["asset_key"]
+    asyncio.run(events_of(product, asset_key, until=re.AssetRendered))
+
+    again = request(api, track_id, semitones=-2.0, quality="preview", tempo=1)
+    assert again.status_code == 202, again.text
+    assert again.json()["asset_key"] == asset_key
+    stream = asyncio.run(events_of(product, asset_key, until=re.AssetRendered, count=2))
+    rendered = [e.event for e in stream if isinstance(e.event, re.AssetRendered)]
+    assert [r.cache_hit for r in rendered] == [False, True]
+    assert rendered[0].asset == rendered[1].asset
+    assert sum(isinstance(e.event, re.TransformRequested) for e in stream) == 1
+
+
+def test_concurrent_identical_requests_share_one_render(product: Product, api: httpx.Client, tmp_path: Path) -> None:
+    track_id = upload_tone(api, tmp_path, seconds=4.0)
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=product.base, headers=dict(api.headers), timeout=60) as client:
+            return list(await asyncio.gather(*[client.post(f"/v1/tracks/{track_id}/renders",
+                                                           json={"tempo": 0.8}) for _ in range(4)]))  # fmt: skip
+
+    answers = asyncio.run(burst())
+    assert {a.status_code for a in answers} == {202}
+    [asset_key] = {a.json()["asset_key"] for a in answers}
+    stream = asyncio.run(events_of(product, asset_key, until=re.AssetRendered))
+    assert sum(isinstance(e.event, re.TransformRequested) for e in stream) == 1
+    assert sum(isinstance(e.event, re.AssetRendered) for e in stream) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"semitones": 12.5}, "semitones"),
+        ({"semitones": -13}, "semitones"),
+        ({"semitones": 0.005}, "semitones"),  # finer than a cent
+        ({"pitch_cents": 1201}, "pitch_cents"),
+        ({"semitones": 1, "pitch_cents": 100}, "pitch_cents"),
+        ({"tempo": 0.49}, "tempo"),
+        ({"tempo": 2.01}, "tempo"),
+        ({"tempo": "fast"}, "tempo"),
+        ({"formant": "yes"}, "formant"),
+        ({"quality": "ultra"}, "quality"),
+        ({"format": "wav"}, "output_format"),
+        ({"speed": 1.2}, "speed"),
+    ],
+)
+def test_out_of_range_parameters_are_refused_precisely(
+    product: Product, api: httpx.Client, tmp_path: Path, body: dict[str, Any], field: str
+) -> None:
+    answer = api.post("/v1/tracks/any-track/renders", json=body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["reason"] == "invalid_parameter"
+    assert answer.json()["field"] == field
+
+
+def test_unknown_or_invisible_tracks_are_not_found(product: Product, api: httpx.Client, tmp_path: Path) -> None:
+    assert request(api, "no-such-track", semitones=1).json()["reason"] == "track_not_found"
+    private = upload_tone(api, tmp_path, seconds=1.5, visibility="private")
+    stranger = api.post(f"/v1/tracks/{private}/renders", json={"semitones": 1},
+                        headers={"X-Tuneton-User": "someone-else"})  # fmt: skip
+    assert stranger.status_code == 404, stranger.text
+    assert request(api, private, semitones=1).status_code == 202

@@ -1,0 +1,96 @@
+"""Source file in, streamable render out: decode, stretch, limit and encode as one progressive pipeline.
+
+Every stage streams: ffmpeg decodes into blocks, the engine renders each block as it arrives
+(:meth:`Engine.stream_input`), the limiter and the encoder take ~0.1 s pieces. So the encoder's first
+HLS segment is complete about one segment's worth of DSP after the start, not after a full decode
+(which alone takes ~0.5 s for a 3-minute MP3). A caller (the render processor) watches ``out_dir``
+and publishes what the encoder has finished.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from tuneton.audio import decode
+from tuneton.audio.encode import StreamEncoder
+from tuneton.audio.engines import get_engine
+from tuneton.audio.params import RenderParams
+from tuneton.audio.render import limited
+
+SAMPLE_RATE = 44100
+CHANNELS = 2
+# One segment length for the whole render: ffmpeg's EVENT playlists apply ``hls_init_time`` to every
+# segment (the list is never "full"), so a short first segment means short segments throughout.
+# 1 s keeps the first audio early; the cost is one object (~20 kB) per second of render.
+HLS_SEGMENT_S = 1.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderedFile:
+    """What :func:`render_file` produced."""
+
+    entry: Path
+    frames: int
+    sr: int
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the render in seconds."""
+        return self.frames / self.sr
+
+
+def expected_segments(duration_s: float, *, tempo: float) -> int:
+    """HLS segments a render of ``duration_s`` source seconds will have (an estimate: ffmpeg cuts at packets)."""
+    rendered = max(0.0, duration_s / tempo)
+    return max(1, math.ceil(rendered / HLS_SEGMENT_S - 0.05))
+
+
+def render_file(
+    source: Path,
+    out_dir: Path,
+    *,
+    params: RenderParams,
+    engine_name: str,
+    frames_hint: int,
+    sr: int = SAMPLE_RATE,
+    channels: int = CHANNELS,
+) -> RenderedFile:
+    """Render ``source`` into ``out_dir`` (HLS playlist + segments, or an MP3), progressively.
+
+    Parameters
+    ----------
+    source : Path
+        Any file ffmpeg decodes.
+    out_dir : Path
+        Output directory (created); the encoder's files appear in it as they are finished.
+    params : RenderParams
+        Pitch, tempo, formant, quality and output format.
+    engine_name : str
+        Engine to use (part of the asset key).
+    frames_hint : int
+        Expected source length in frames at ``sr`` (from the probe's duration).
+
+    Raises
+    ------
+    DecodeError, ParameterError, EngineError, EncodeError
+        The render failed; ``out_dir`` holds no complete render (no ``#EXT-X-ENDLIST``).
+    """
+    engine = get_engine(engine_name)
+    blocks = decode.stream_decode(source, sr=sr, channels=channels)
+    stretched = engine.stream_input(blocks, sr=sr, channels=channels, frames_hint=frames_hint, params=params)
+    frames = 0
+    with StreamEncoder(
+        out_dir,
+        sr=sr,
+        channels=channels,
+        output_format=params.output_format,
+        quality=params.quality,
+        first_segment_s=HLS_SEGMENT_S,
+        segment_s=HLS_SEGMENT_S,
+    ) as encoder:
+        for block in limited(stretched, sr=sr, channels=channels):
+            encoder.write(block)
+            frames += block.shape[1]
+    return RenderedFile(entry=encoder.entry, frames=frames, sr=sr)
