@@ -17,7 +17,7 @@ from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
-from processors.render import RenderJob, RenderStep
+from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
 from processors.snapshots import AggregateRecord
 from tuneton.events import topics
@@ -192,33 +192,36 @@ class RenderRunner:
         self._step = step
         self._codec = codec
         self._slots = asyncio.Semaphore(concurrency)
-        self._concurrency = concurrency
+        self._backlog = concurrency * 4
 
     async def run(self, stop: asyncio.Event) -> None:
         """Render until ``stop`` is set; unfinished renders are cancelled and redelivered next time."""
         subscription = await self._log.subscribe([topics.RENDER_EVENTS], group=RENDER_GROUP)
-        marks = _Watermarks()
+        order: InOrderRelease[tuple[str, int, int]] = InOrderRelease()
+        released: dict[tuple[str, int], int] = {}
         tasks: set[asyncio.Task[None]] = set()
-        committed: list[tuple[str, int, int]] = []
         try:
             while not stop.is_set():
-                room = self._concurrency * 4 - len(tasks)
-                records = await subscription.poll(max_records=max(1, room), wait_s=0.1) if room > 0 else []
-                if room <= 0:
+                if len(tasks) >= self._backlog:
                     await asyncio.wait(tasks, timeout=0.1, return_when=asyncio.FIRST_COMPLETED)
+                    records = []
+                else:
+                    records = await subscription.poll(max_records=self._backlog - len(tasks), wait_s=0.1)
                 for record in records:
-                    marks.started(record)
+                    where = (record.topic, record.partition, record.offset)
+                    order.add(*where, where)
                     job = await self._job(record)
                     if job is None:
-                        marks.finished(record)
+                        self._finish(order, where, released)
                         continue
-                    task = asyncio.create_task(self._render(job, record, marks), name=f"render-{job.asset_key[:12]}")
+                    task = asyncio.create_task(
+                        self._render(job, where, order, released), name=f"render-{job.asset_key[:12]}"
+                    )
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                positions = marks.committable()
-                if positions != committed:
-                    await subscription.commit(positions)
-                    committed = positions
+                if released:
+                    await subscription.commit([(t, p, o) for (t, p), o in sorted(released.items())])
+                    released.clear()
         finally:
             for task in tasks:
                 task.cancel()
@@ -229,43 +232,31 @@ class RenderRunner:
         try:
             return await self._step.decode(record)
         except Exception as error:  # noqa: BLE001 - poison: park it, keep rendering
-            log.warning(
-                "dead-lettering render event %s:%s@%s: %r", record.topic, record.partition, record.offset, error
-            )
+            where = f"{record.topic}:{record.partition}@{record.offset}"
+            log.warning("dead-lettering render event %s: %r", where, error)
             await self._log.append([dead_letter(self._codec, record, processor=RENDER_GROUP, error=error)])
             metrics.DEAD_LETTERS.labels(RENDER_GROUP).inc()
             return None
 
-    async def _render(self, job: RenderJob, record: LogRecord, marks: _Watermarks) -> None:
+    async def _render(
+        self,
+        job: RenderJob,
+        where: tuple[str, int, int],
+        order: InOrderRelease[tuple[str, int, int]],
+        released: dict[tuple[str, int], int],
+    ) -> None:
         async with self._slots:
             try:
                 await self._step.run(job)
             except Exception:
                 log.exception("render %s failed unexpectedly; it is redelivered on restart", job.asset_key)
-                return  # not marked finished: the offset stays before it
-        marks.finished(record)
+                return  # never released: the committed offset stays before it
+        self._finish(order, where, released)
         metrics.EVENTS_PROCESSED.labels(RENDER_GROUP).inc()
 
-
-class _Watermarks:
-    """Per partition: the offsets in flight and the highest seen, giving the offset safe to commit."""
-
-    def __init__(self) -> None:
-        self._in_flight: dict[tuple[str, int], set[int]] = {}
-        self._seen: dict[tuple[str, int], int] = {}
-
-    def started(self, record: LogRecord) -> None:
-        slot = (record.topic, record.partition)
-        self._in_flight.setdefault(slot, set()).add(record.offset)
-        self._seen[slot] = max(self._seen.get(slot, -1), record.offset)
-
-    def finished(self, record: LogRecord) -> None:
-        self._in_flight.get((record.topic, record.partition), set()).discard(record.offset)
-
-    def committable(self) -> list[tuple[str, int, int]]:
-        """``(topic, partition, next offset)``: before the oldest unfinished record, else after the newest."""
-        positions = []
-        for slot, seen in sorted(self._seen.items()):
-            pending = self._in_flight.get(slot)
-            positions.append((*slot, min(pending) if pending else seen + 1))
-        return positions
+    @staticmethod
+    def _finish(
+        order: InOrderRelease[tuple[str, int, int]], where: tuple[str, int, int], released: dict[tuple[str, int], int]
+    ) -> None:
+        for topic, partition, offset in order.done(*where):
+            released[(topic, partition)] = offset + 1

@@ -28,7 +28,7 @@ from processors.decider import STATE_STORE, DeciderStep
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
-from processors.render import RenderStep
+from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
 from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
@@ -106,27 +106,53 @@ def create_app(settings: Settings) -> faust.App:
 
 
 def _render_agent(app: faust.App, ready: _Readiness, send: Any, concurrency: int) -> None:
-    """Renders requested assets; ``concurrency`` agent instances share the partitions' events.
+    """Renders requested assets, up to ``concurrency`` at once, from one agent with manual acks.
 
-    Faust commits a partition's offset only up to its oldest unacknowledged event, and an event is
-    acknowledged when its instance moves on, i.e. after the render finished: a worker killed
-    mid-render leaves the request to be redelivered (and completed once, see processors/render.py).
+    Faust's automatic ack would move a partition's offset past a request once the agent moves on to
+    the next event. Here each render runs as a task, and events are acked strictly in offset order
+    per partition, once they and every earlier one are finished (``InOrderRelease``): a worker
+    killed mid-render leaves its request uncommitted, to be redelivered and completed once.
     """
 
-    @app.agent(_raw_topic(app, topics.RENDER_EVENTS), name="render", concurrency=concurrency)
+    @app.agent(_raw_topic(app, topics.RENDER_EVENTS), name="render")
     async def render(stream: faust.StreamT[bytes]) -> None:
         step = await ready.render_step(send)
-        async for event in stream.events():
+        codec = await ready.codec()
+        order: InOrderRelease[Any] = InOrderRelease()
+        slots = asyncio.Semaphore(concurrency)
+        tasks: set[asyncio.Task[None]] = set()
+
+        def finish(record: LogRecord) -> None:
+            for event in order.done(record.topic, record.partition, record.offset):
+                event.ack()
+            metrics.EVENTS_PROCESSED.labels(RENDER_GROUP).inc()
+
+        async def run(job: RenderJob, record: LogRecord) -> None:
+            async with slots:
+                try:
+                    await step.run(job)
+                except Exception:
+                    log.exception("render %s failed unexpectedly; redelivered after a restart", job.asset_key)
+                    return  # never acked
+            finish(record)
+
+        async for event in stream.noack().events():  # type: ignore[attr-defined]
             record = _log_record(event)
+            order.add(record.topic, record.partition, record.offset, event)
             try:
                 job = await step.decode(record)
             except Exception as error:  # noqa: BLE001 - poison: park it, keep rendering
-                await send([dead_letter(await ready.codec(), record, processor=RENDER_GROUP, error=error)])
+                await send([dead_letter(codec, record, processor=RENDER_GROUP, error=error)])
                 metrics.DEAD_LETTERS.labels(RENDER_GROUP).inc()
+                job = None
+            if job is None:
+                finish(record)
                 continue
-            if job is not None:
-                await step.run(job)
-            metrics.EVENTS_PROCESSED.labels(RENDER_GROUP).inc()
+            task = asyncio.create_task(run(job, record), name=f"render-{job.asset_key[:12]}")
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            while len(tasks) >= concurrency * 4:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
 
 
 def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, send: Any) -> None:

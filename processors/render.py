@@ -19,20 +19,22 @@ Faust ``render`` agent both call :meth:`RenderStep.decode` and :meth:`RenderStep
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
 import multiprocessing
 import shutil
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from processors.render_job import JobOutcome, run_render_job, warm_up
+from processors.render_job import JobOutcome, die_with_parent, run_render_job, warm_up
 from tuneton.audio.analysis import parse_key, shifted_key
 from tuneton.audio.encode import BITRATES, MP3_FILE, PLAYLIST
 from tuneton.audio.engines import get_engine
@@ -59,6 +61,7 @@ PROGRESS_EVERY_S = 0.5  # at most this often a progress report (the playlist its
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "audio/mp4", ".m4s": "audio/mp4",
                  ".mp3": "audio/mpeg"}  # fmt: skip
 
+T = TypeVar("T")
 Submit = Callable[[list[OutgoingRecord]], Awaitable[None]]
 
 
@@ -131,8 +134,7 @@ class RenderStep:
         except AudioError as error:
             await self._fail(job, FailureReason.OUT_OF_RANGE, str(error))
             return
-        work = self._work_dir / f"{job.asset_key}-{job.attempt}"
-        shutil.rmtree(work, ignore_errors=True)
+        work = self._work_dir / f"{job.asset_key}-{job.attempt}-{uuid.uuid4().hex[:8]}"  # never shared
         work.mkdir(parents=True)
         try:
             await self._render_in(work, job, params, prefix)
@@ -331,7 +333,44 @@ def start_render_pool(workers: int, engine: str) -> ProcessPoolExecutor:
     ``spawn``, not ``fork``: the parent runs an event loop, database connections and Kafka clients
     whose forked copies would be unsafe to touch.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
+    )
     for _ in range(workers):
         pool.submit(warm_up, engine)
     return pool
+
+
+class InOrderRelease(Generic[T]):
+    """Releases the records of each partition in offset order, once they and every earlier one are done.
+
+    Renders finish out of order, but an offset commit (or a Faust ack, whose commit logic assumes acks
+    without gaps at the head) must never pass a request whose render is still running: a crash would
+    then lose it. Each host acks/commits only what this releases.
+    """
+
+    def __init__(self) -> None:
+        self._queues: dict[tuple[str, int], collections.deque[list[Any]]] = {}
+
+    def add(self, topic: str, partition: int, offset: int, item: T) -> None:
+        """Track a record that has been received and is not finished yet."""
+        self._queues.setdefault((topic, partition), collections.deque()).append([offset, item, False])
+
+    def done(self, topic: str, partition: int, offset: int) -> list[T]:
+        """Mark a record finished; returns the items now released (possibly none), in offset order."""
+        queue = self._queues.get((topic, partition))
+        if not queue:
+            return []
+        for entry in queue:
+            if entry[0] == offset:
+                entry[2] = True
+                break
+        released = []
+        while queue and queue[0][2]:
+            released.append(queue.popleft()[1])
+        return released
+
+    @property
+    def pending(self) -> int:
+        """Records received and not yet released."""
+        return sum(len(queue) for queue in self._queues.values())

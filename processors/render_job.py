@@ -7,7 +7,11 @@ constructors that do not survive pickling across the process boundary.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from tuneton.audio.errors import AudioError, DecodeError, ParameterError
 from tuneton.audio.params import RenderParams
 
 log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +53,21 @@ def run_render_job(source: str, out_dir: str, params: RenderParams, engine: str,
         log.exception("render job crashed")
         return JobOutcome(ok=False, failure="internal", detail=f"{type(error).__name__}: {error}"[:500])
     return JobOutcome(ok=True, frames=rendered.frames, sr=rendered.sr)
+
+
+def die_with_parent() -> None:
+    """Pool initializer: on Linux, have the kernel kill this process when its parent dies.
+
+    A SIGKILLed worker must not leave renders running into a scratch directory that its restarted
+    self will reuse (and the CPU they burn belongs to the redelivered render).
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def warm_up(engine: str) -> str:

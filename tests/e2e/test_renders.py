@@ -4,7 +4,9 @@ the asset in the blob store with the asked-for pitch and duration; cache hits, c
 from __future__ import annotations
 
 import asyncio
+import random
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 
 from tests.audio_signals import partial_cents
 from tests.e2e.conftest import Product
+from tests.e2e.servers import wait_processing, wait_ready
 from tests.e2e.test_dead_letters import _settings
 from tests.media_files import ffmpeg, synth
 from tuneton.bootstrap import Runtime, build_runtime
@@ -36,8 +39,10 @@ def api(product: Product) -> Iterator[httpx.Client]:
 
 
 def upload_tone(api: httpx.Client, tmp_path: Path, *, seconds: float = SOURCE_S, visibility: str = "public") -> str:
-    """A fresh 220 Hz WAV track (its length makes the content, and so the asset key, unique per test)."""
-    path = synth(tmp_path / f"tone-{uuid.uuid4().hex[:6]}.wav", seconds=seconds, source=f"sine=frequency={F0}")
+    """A fresh 220 Hz WAV track. Its content, and so every asset key made from it, is unique per call:
+    the Kafka log outlives a test session, and an old render of the same bytes would be a cache hit."""
+    f0 = F0 + random.random() / 100  # < 0.1 cent off F0: inaudible to the pitch checks, unique bytes
+    path = synth(tmp_path / f"tone-{uuid.uuid4().hex[:6]}.wav", seconds=seconds, source=f"sine=frequency={f0:.6f}")
     with path.open("rb") as handle:
         created = api.post("/v1/tracks", params={"visibility": visibility}, files={"file": (path.name, handle)})
     assert created.status_code == 201, created.text
@@ -188,3 +193,75 @@ def test_unknown_or_invisible_tracks_are_not_found(product: Product, api: httpx.
                         headers={"X-Tuneton-User": "someone-else"})  # fmt: skip
     assert stranger.status_code == 404, stranger.text
     assert request(api, private, semitones=1).status_code == 202
+
+
+def test_killing_the_render_processor_mid_render_completes_the_asset_exactly_once(
+    product: Product, api: httpx.Client, tmp_path: Path
+) -> None:
+    seconds = 60.0
+    track_id = upload_tone(api, tmp_path, seconds=seconds)
+    answer = request(api, track_id, semitones=-5, tempo=0.9)
+    assert answer.status_code == 202, answer.text
+    asset_key = answer.json()["asset_key"]
+
+    asyncio.run(events_of(product, asset_key, until=re.RenderProgressed))  # the render is under way ...
+    product.processing.kill()  # ... and its process dies (SIGKILL: no cleanup, offsets not committed)
+    product.processing.start()
+    if product.processing is product.server:
+        wait_ready(product.base, product.server)
+    wait_processing(product.base)
+
+    stream = asyncio.run(events_of(product, asset_key, until=re.AssetRendered))
+    time.sleep(2)  # room for a duplicate completion to show up, if the redelivery produced one
+    stream = asyncio.run(events_of(product, asset_key, until=re.AssetRendered))
+    kinds = [type(e.event) for e in stream]
+    assert kinds.count(re.TransformRequested) == 1
+    assert kinds.count(re.AssetRendered) == 1, kinds
+    assert [e.aggregate_version for e in stream] == list(range(1, len(stream) + 1))
+    progress = [e.event.segments_ready for e in stream if isinstance(e.event, re.RenderProgressed)]
+    assert progress == sorted(set(progress))  # a re-render from the start reports nothing twice
+
+    done = stream[kinds.index(re.AssetRendered)].event
+    playlist, path = asyncio.run(fetch_asset(product, done.asset.entry_key, tmp_path / "render.mp4"))
+    assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    assert len(decoded(path)) / SR == pytest.approx(seconds / 0.9, abs=0.1)
+
+
+def test_an_undecodable_source_fails_the_render_with_its_reason_and_marks_nothing_ready(
+    product: Product, api: httpx.Client, tmp_path: Path
+) -> None:
+    track_id = upload_tone(api, tmp_path, seconds=2.5)
+    asyncio.run(_corrupt_original(product, track_id))
+    answer = request(api, track_id, semitones=2)
+    assert answer.status_code == 202, answer.text
+    asset_key = answer.json()["asset_key"]
+
+    stream = asyncio.run(events_of(product, asset_key, until=re.RenderFailed))
+    failed = stream[-1].event
+    assert failed.reason.value == "undecodable_source"
+    assert not any(isinstance(e.event, re.AssetRendered) for e in stream)
+    retry = request(api, track_id, semitones=2)  # a new request after a failure is a new attempt
+    assert retry.status_code == 202
+    again = asyncio.run(events_of(product, asset_key, until=re.RenderFailed, count=2))
+    assert [e.event.attempt for e in again if isinstance(e.event, re.TransformRequested)] == [1, 2]
+
+
+async def _corrupt_original(product: Product, track_id: str) -> None:
+    """Overwrite the stored original with bytes no decoder reads (storage rot, a bad migration)."""
+    runtime = build_runtime(_settings(product))
+    await runtime.event_log.start()
+    await runtime.codec.start()
+    await runtime.blob_store.start()
+    try:
+        subscription = await runtime.event_log.subscribe([topics.TRACK_EVENTS], group=None, from_beginning=True)
+        key = None
+        async with asyncio.timeout(30):
+            while key is None:
+                for record in await subscription.poll(wait_s=0.2):
+                    if record.key == track_id.encode():
+                        key = (await runtime.codec.decode_event(record.topic, record.value)).event.original.key
+        await subscription.close()
+        await runtime.blob_store.put_bytes(key, b"RIFF\x00\x00\x00\x00WAVEjunk" * 64, content_type="audio/wav")
+    finally:
+        await runtime.blob_store.close()
+        await runtime.event_log.close()
