@@ -32,6 +32,7 @@ TOPIC_PARTITIONS = {
     topics.USER_EVENTS: 6,
     topics.PLAYLIST_EVENTS: 6,
     topics.TRACK_EVENTS: 6,
+    topics.RENDER_EVENTS: 6,
     topics.DEADLETTER: 1,
 }
 
