@@ -72,7 +72,8 @@ async def render_events(
     return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
 
 
-@router.api_route("/v1/renders/{asset_key}/files/{name}", methods=["GET", "HEAD"], responses=_FILES)
+@router.get("/v1/renders/{asset_key}/files/{name}", responses=_FILES)
+@router.head("/v1/renders/{asset_key}/files/{name}", responses=_FILES)  # one route per method: unique operation ids
 async def render_files(
     request: Request,
     asset_key: AssetKey,
@@ -161,7 +162,8 @@ async def _playlist(request: Request, blobs: BlobStore, row: dict[str, Any]) -> 
     final = row["status"] == "ready" and b"#EXT-X-ENDLIST" in body
     cache = f"{scope}, max-age={YEAR_S}, immutable" if final else f"{scope}, no-cache"
     headers = {"ETag": etag, "Cache-Control": cache}
-    if etag in {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}:
+    tags = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
+    if etag in tags or "*" in tags:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     content = b"" if request.method == "HEAD" else body
     headers["Content-Length"] = str(len(body))

@@ -312,3 +312,13 @@ def test_a_private_track_s_renders_exist_only_for_its_owner(product: Product, ap
             for path in paths:
                 response = other.get(f"/v1/renders/{render.key}{path}")
                 assert (response.status_code, response.json()) == (404, {"detail": "no such render"}), path
+
+
+def test_a_client_may_leave_the_stream_mid_render(product: Product, api: httpx.Client) -> None:
+    render = Render(product)
+    status_of(api, render, render.append(requested(render)))
+    for _ in range(3):
+        with api.stream("GET", f"/v1/renders/{render.key}/events") as stream:
+            assert next(sse(stream))[0] == "progress"  # and hang up while the render is still queued
+    assert "Traceback" not in product.server.tail(400)
+    assert api.get(f"/v1/renders/{render.key}").status_code == 200
