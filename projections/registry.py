@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from projections.playlists import project as playlists
+from projections.renders import project as renders
 from projections.search import project as search
 from projections.tracks import project as tracks
 from projections.users import project as users
@@ -50,7 +51,7 @@ PROJECTIONS: dict[str, Projection] = {
     module.NAME: Projection(
         name=module.NAME, topics=module.TOPICS, tables=module.TABLES, schema=module.SCHEMA, project=module.project
     )
-    for module in (playlists, users, tracks)
+    for module in (playlists, users, tracks, renders)
 }
 
 SEARCH = IndexProjection(name=search.NAME, topics=search.TOPICS, project=search.project)

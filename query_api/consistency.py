@@ -9,7 +9,7 @@ from tuneton.events.consistency import ConsistencyToken
 from tuneton.ports import ReadStore
 
 # Which read model reflects which aggregate type's stream.
-PROJECTION_OF = {"playlist": "playlists", "user": "users", "track": "tracks"}
+PROJECTION_OF = {"playlist": "playlists", "user": "users", "track": "tracks", "render": "renders"}
 
 
 class ReadModelBehind(Exception):

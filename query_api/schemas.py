@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tuneton.domain.playlist.commands import Visibility
+from tuneton.domain.render.values import FailureReason, RenderStatus
 
 
 def from_millis(value: int) -> datetime:
@@ -161,3 +162,76 @@ class SearchResults(BaseModel):
 
     total: int
     data: list[SearchHitPublic]
+
+
+class RenderParamsPublic(BaseModel):
+    """What the listener asked for, normalised."""
+
+    semitones: float = Field(description="Pitch shift in semitones (cents / 100; fractional shifts allowed).")
+    tempo: float = Field(description="Tempo ratio: 1.25 plays 25 % faster.")
+    formant: bool = Field(description="Formants preserved (voices keep their timbre).")
+    quality: str
+    format: str = Field(description="Output format: aac-hls (progressive HLS) or mp3.")
+
+
+class RenderUrlsPublic(BaseModel):
+    """Where to fetch the render from this API; null until there is something to fetch."""
+
+    playlist: str | None = Field(description="HLS playlist; grows while rendering, ends with #EXT-X-ENDLIST.")
+    audio: str | None = Field(description="The MP3 file, once an mp3 render is ready.")
+    events: str = Field(description="Server-Sent Events stream of this render's progress.")
+
+
+class RenderSourcePublic(BaseModel):
+    """The original track's analysis, as captured when the render was requested."""
+
+    bpm: float | None
+    key: str | None
+    duration_s: float
+
+
+class RenderResultPublic(BaseModel):
+    """The finished render: its length, size and (predicted or analysed) tempo, key and loudness."""
+
+    bpm: float | None
+    key: str | None
+    key_offset_cents: int | None
+    lufs: float | None
+    duration_s: float
+    size_bytes: int
+
+
+class RenderFailurePublic(BaseModel):
+    """Why the current attempt failed (a new request starts the next attempt)."""
+
+    reason: FailureReason
+    detail: str
+
+
+class RenderPublic(BaseModel):
+    """A render's status: the current attempt's progress, where to play it, and the result once ready."""
+
+    asset_key: str
+    track_id: str
+    status: RenderStatus
+    percent: int = Field(description="Whole percent of segments stored (100 when ready).")
+    attempt: int
+    segments_ready: int
+    segments_total: int
+    params: RenderParamsPublic
+    urls: RenderUrlsPublic
+    source: RenderSourcePublic
+    result: RenderResultPublic | None = Field(description="Null until ready.")
+    failure: RenderFailurePublic | None = Field(description="Null unless failed.")
+    cache_hits: int = Field(description="Requests answered by this asset after it was ready.")
+    version: int = Field(description="The render stream's version this status reflects.")
+    requested_at: datetime
+    updated_at: datetime
+
+
+class RenderPositionPublic(BaseModel):
+    """The same musical moment in the original and in the render (``render_s = original_s / tempo``)."""
+
+    original_s: float
+    render_s: float
+    tempo: float

@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     projections = sub.add_parser("projections", help="read-model maintenance").add_subparsers(required=True)
     rebuild = projections.add_parser("rebuild", help="drop a read model and replay it from the event log")
-    rebuild.add_argument("name", help="projection name: playlists, users, tracks or search")
+    rebuild.add_argument("name", help="projection name: playlists, users, tracks, renders or search")
     rebuild.set_defaults(handler=_rebuild)
 
     events = sub.add_parser("events", help="event log tools").add_subparsers(required=True)
