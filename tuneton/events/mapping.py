@@ -1,8 +1,8 @@
 """Explicit dataclass <-> Avro-dict mapping for domain commands and events.
 
 Domain classes never know about Avro; the payload union branch is named ``<namespace>.<ClassName>``.
-Enum fields, nested dataclasses (Avro records) and ``tuple[X, ...]`` fields (Avro arrays) are converted
-by their type hints, so a new command or event needs a dataclass and a schema branch, nothing else.
+Enum fields, nested dataclasses (Avro records, optional ones too) and ``tuple[X, ...]`` fields (Avro arrays) are
+converted by their type hints, so a new command or event needs a dataclass and a schema branch, nothing else.
 """
 
 from __future__ import annotations
@@ -62,8 +62,11 @@ def _typed(hint: Any, value: Any) -> Any:
         return _typed(concrete[0], value) if len(concrete) == 1 else value
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
-        return _build(hint, value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        if isinstance(value, tuple):  # a record inside a union: the codec reads it as (record name, fields)
+            value = value[1]
+        if isinstance(value, dict):
+            return _build(hint, value)
     return value
 
 
