@@ -6,7 +6,8 @@ Order, and why:
 2. Same bytes already a track the uploader may see (read model by SHA-256)? Answer with it: nothing
    is decoded, stored or published.
 3. Probe, tags, covers and the streaming rendition, all from the temp files. Every refusal
-   (``MediaError``) happens here, before anything is stored.
+   (``MediaError``) happens here, before anything is stored. The analysis (BPM, key, loudness) runs
+   alongside them; it is an extra, so any failure of it registers the track without one.
 4. Store the blobs under content-addressed keys, then send ``RegisterTrack``. If storing or
    submitting fails, or the decider refuses, the blobs this ingest created are deleted again, so no
    orphan remains and no event exists. Two exceptions keep the blobs: a timeout or cancellation while
@@ -20,6 +21,7 @@ the first one at the decider, the single writer, and is answered as a duplicate.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
 import time
@@ -36,7 +38,7 @@ from commands.multipart import UploadError
 from commands.staging import BlobClaims, StagedBlobs, submit_staged
 from tuneton.catalog_values import content_key
 from tuneton.domain.track import commands as c
-from tuneton.domain.track.values import AudioFacts, BlobRef, Rendition, TrackMetadata, Visibility
+from tuneton.domain.track.values import AudioFacts, BlobRef, Rendition, TrackAnalysis, TrackMetadata, Visibility
 from tuneton.events.envelope import CommandOutcome, OutcomeStatus
 from tuneton.media.covers import CoverSet
 from tuneton.media.fingerprint import Fingerprint, sha256_file, spool
@@ -45,6 +47,7 @@ from tuneton.media.rendition import RenditionSpec
 from tuneton.media.tags import TrackTags
 from tuneton.ports import BlobStore, ReadStore
 
+log = logging.getLogger(__name__)
 _DUPLICATE = frozenset({"track_exists"})  # a concurrent identical upload won: same keys, keep them
 _TRACK_IDS = uuid.UUID("0f1c8d52-3f0e-4b8e-9a57-1c7e2d4b6a93")
 ORIGINAL_SUFFIX = {"mp3": ".mp3", "aac": ".aac", "flac": ".flac", "wav": ".wav", "aiff": ".aiff", "ogg": ".ogg",
@@ -115,6 +118,7 @@ class _Prepared:
     rendition: Path
     spec: RenditionSpec
     rendition_print: Fingerprint
+    analysis: TrackAnalysis | None
 
 
 class DuplicateFinder:
@@ -173,11 +177,16 @@ class IngestService:
 
     async def _prepare(self, original: Path, fingerprint: Fingerprint, file_name: str | None, work: Path) -> _Prepared:
         info = await self._steps.probe(original)
-        tags = await self._steps.tags(original, container=info.container, file_name=file_name)
-        covers = await self._steps.covers(original, container=info.container, tags=tags)
-        rendition = work / "stream"
-        spec = await self._steps.render(original, rendition, info=info)
-        rendition_print = await asyncio.to_thread(sha256_file, rendition)
+        analysis = asyncio.create_task(_analysed(self._steps, original, info))
+        try:
+            tags = await self._steps.tags(original, container=info.container, file_name=file_name)
+            covers = await self._steps.covers(original, container=info.container, tags=tags)
+            rendition = work / "stream"
+            spec = await self._steps.render(original, rendition, info=info)
+            rendition_print = await asyncio.to_thread(sha256_file, rendition)
+        except BaseException:
+            analysis.cancel()
+            raise
         return _Prepared(
             original=original,
             fingerprint=fingerprint,
@@ -187,6 +196,7 @@ class IngestService:
             rendition=rendition,
             spec=spec,
             rendition_print=rendition_print,
+            analysis=await analysis,
         )
 
     async def _register(
@@ -248,7 +258,17 @@ async def _store(staged: StagedBlobs, prepared: _Prepared, *, track_id: str, vis
         cover_source=prepared.covers.source,
         metadata=_metadata(prepared.tags),
         visibility=visibility,
+        analysis=prepared.analysis,
     )
+
+
+async def _analysed(steps: MediaSteps, original: Path, info: AudioInfo) -> TrackAnalysis | None:
+    """The track's analysis, or None: a failure here must never fail the upload."""
+    try:
+        return await steps.analyse(original, info=info)
+    except Exception:
+        log.warning("analysis failed; the track is registered without one", exc_info=True)
+        return None
 
 
 def _metadata(tags: TrackTags) -> TrackMetadata:

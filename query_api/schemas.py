@@ -97,6 +97,18 @@ class AudioPublic(BaseModel):
     url: str
 
 
+class AnalysisPublic(BaseModel):
+    """What ingest measured in the audio: tempo, key and EBU R128 loudness."""
+
+    bpm: float = Field(description="Tempo in beats per minute.")
+    key: str = Field(description='Display name of the key, e.g. "A minor" (flats for black keys: "Eb major").')
+    key_tonic: int = Field(ge=0, le=11, description="Pitch class of the tonic, 0 = C .. 11 = B.")
+    key_mode: str = Field(description="major or minor")
+    key_confidence: float = Field(description="Correlation with the key profile, -1..1; low means ambiguous.")
+    lufs: float = Field(description="Integrated loudness (EBU R128 / ITU-R BS.1770-4), LUFS.")
+    peak_dbfs: float = Field(description="Sample peak, dBFS.")
+
+
 class TrackPublic(BaseModel):
     """A track: metadata, probe facts, covers per size and what can be played."""
 
@@ -122,6 +134,7 @@ class TrackPublic(BaseModel):
     covers: list[CoverPublic]
     renditions: list[AudioPublic]
     original: AudioPublic
+    analysis: AnalysisPublic | None = Field(description="null when the track was not analysed.")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from query_api.schemas import (
+    AnalysisPublic,
     AudioPublic,
     CoverPublic,
     HighlightsPublic,
@@ -17,11 +18,12 @@ from query_api.schemas import (
     TrackPublic,
     from_millis,
 )
+from tuneton.audio.analysis import Key
 from tuneton.catalog_values import SearchHit
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
 THUMBNAIL = (96, "jpeg")
-_TIMES = {"created_at", "updated_at"}
+_DERIVED = {"created_at", "updated_at", "analysis"}
 
 
 def readable(row: dict[str, Any] | None, viewer: str | None) -> bool:
@@ -58,7 +60,7 @@ def track_public(row: dict[str, Any]) -> TrackPublic:
         for r in json.loads(row["renditions_json"])
     ]
     original = json.loads(row["original_json"])
-    fields = {name: row[name] for name in TrackPublic.model_fields if name in row and name not in _TIMES}
+    fields = {name: row[name] for name in TrackPublic.model_fields if name in row and name not in _DERIVED}
     return TrackPublic(
         **{**fields, "artists": json.loads(row["artists_json"])},
         covers=covers,
@@ -71,8 +73,24 @@ def track_public(row: dict[str, Any]) -> TrackPublic:
             size_bytes=original["size_bytes"],
             url=audio_url(track_id, "original", original["sha256"]),
         ),
+        analysis=analysis_public(row),
         created_at=from_millis(row["created_at"]),
         updated_at=from_millis(row["updated_at"]),
+    )
+
+
+def analysis_public(row: dict[str, Any]) -> AnalysisPublic | None:
+    """The analysis columns of a reader row (all NULL for a track that was not analysed)."""
+    if row.get("bpm") is None:
+        return None
+    return AnalysisPublic(
+        bpm=row["bpm"],
+        key=str(Key(tonic=row["key_tonic"], mode=row["key_mode"])),
+        key_tonic=row["key_tonic"],
+        key_mode=row["key_mode"],
+        key_confidence=row["key_confidence"],
+        lufs=row["lufs"],
+        peak_dbfs=row["peak_dbfs"],
     )
 
 

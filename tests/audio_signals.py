@@ -47,6 +47,16 @@ def click_track(
     return y.astype(np.float32), beats
 
 
+def groove(seconds: float, *, bpm: float = 120.0, triad_hz: tuple[float, ...] = (220.0, 261.63, 329.63)) -> np.ndarray:
+    """Clicks at ``bpm`` over a sustained triad (default A minor: A3 C4 E4); shape (2, frames), float32.
+
+    A signal whose tempo and key are known, for the analysis at ingest.
+    """
+    clicks, _ = click_track(seconds, bpm=bpm, pad_f0=None)
+    y = clicks + sum(harmonic_tone(f0, seconds, level=0.1) for f0 in triad_hz)
+    return (0.8 * y / np.abs(y).max()).astype(np.float32)
+
+
 def partial_cents(x: np.ndarray, *, sr: int, expected_hz: float) -> float:
     """Cents between ``expected_hz`` and the strongest peak within +-10 % of it (Hann, 8x zero-pad, parabolic)."""
     x = x - x.mean()

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK, TSRC
@@ -43,6 +44,19 @@ def synth(path: Path, *, seconds: float = 2.0, source: str = "sine=frequency=440
     subprocess.run(
         [ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}:duration={seconds}", "-ac", "2",
          "-ar", "48000" if suffix == "opus" else "44100", *ENCODINGS[suffix], "-f", _muxer(suffix), str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def encode_pcm(path: Path, y: np.ndarray, *, sr: int) -> Path:
+    """Encode float audio ``y`` (shape (channels, frames)) into ``path``, the format by its suffix."""
+    suffix = path.suffix.lstrip(".")
+    pcm = np.ascontiguousarray(y.T, dtype="<f4").tobytes()
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-y", "-f", "f32le", "-ar", str(sr), "-ac", str(y.shape[0]), "-i", "pipe:0",
+         *ENCODINGS[suffix], "-f", _muxer(suffix), str(path)],
+        input=pcm,
         check=True,
     )  # fmt: skip
     return path

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from commands.deps import BusDep, CommandId, CurrentUser
 from commands.dispatch import REJECTION_RESPONSES, dispatch
+from tuneton.audio.analysis import Key
 from tuneton.audio.engines import get_engine
 from tuneton.audio.errors import ParameterError
 from tuneton.audio.params import RenderParams, asset_key, parse_params
@@ -39,8 +40,8 @@ class RenderRequested(BaseModel):
     command_id: str
     version: int = Field(description="Render stream version after the request.")
     consistency_token: str = Field(description="Pass to GET status_url to read this request's effect.")
-    status_url: str
-    events_url: str = Field(description="Server-sent events with the render's progress.")
+    status_url: str = Field(description="Render status; carries the consistency token, so it never 404s early.")
+    events_url: str = Field(description="Server-sent events with the render's progress (token included).")
     entry_url: str = Field(description="What a player opens: the HLS playlist (it grows) or the MP3.")
 
 
@@ -101,8 +102,8 @@ async def request_render(
         command_id=answer.command_id,
         version=answer.version,
         consistency_token=answer.consistency_token,
-        status_url=base,
-        events_url=f"{base}/events",
+        status_url=f"{base}?consistency={answer.consistency_token}",
+        events_url=f"{base}/events?consistency={answer.consistency_token}",
         entry_url=f"{base}/files/{entry}",
     )
 
@@ -110,7 +111,9 @@ async def request_render(
 async def _source(store: ReadStore, track_id: str, viewer: str) -> SourceAudio | None:
     """The track's stored original, if ``viewer`` may see the track."""
     rows = await store.fetch_all(
-        "SELECT owner_id, visibility, content_sha256, original_json, duration_ms FROM tracks WHERE track_id = :id",
+        "SELECT t.owner_id, t.visibility, t.content_sha256, t.original_json, t.duration_ms, x.bpm, x.key_tonic, "
+        "x.key_mode, x.lufs FROM tracks t LEFT JOIN track_analysis x ON x.track_id = t.track_id "
+        "WHERE t.track_id = :id",
         {"id": track_id},
     )
     if not rows or (rows[0]["visibility"] == "private" and rows[0]["owner_id"] != viewer):
@@ -127,8 +130,11 @@ async def _source(store: ReadStore, track_id: str, viewer: str) -> SourceAudio |
 
 
 def _musical(row: Any) -> Musical | None:
-    """The track's analysis at ingest, when the read model has it."""
-    return None
+    """The track's analysis at ingest (None when it was not analysed: silence, too short, older tracks)."""
+    if row["bpm"] is None:
+        return None
+    key = Key(tonic=int(row["key_tonic"]), mode=str(row["key_mode"]))
+    return Musical(bpm=float(row["bpm"]), key=str(key), lufs=float(row["lufs"]))
 
 
 @functools.cache

@@ -1,8 +1,9 @@
-"""Project track events onto the ``tracks`` and ``track_artists`` tables.
+"""Project track events onto the ``tracks``, ``track_artists`` and ``track_analysis`` tables.
 
 Browse keys (``album_key``, ``artist_key``) and the title ``sort_key`` use the same normalisation as
 the search filters (:mod:`tuneton.media.search_text`, pure Python), so "ac/dc" browses "AC/DC" exactly
 as it filters a search. A removed track's rows are deleted; re-registering it inserts them again.
+``track_analysis`` has a row only for analysed tracks (see schema.sql for why it is a table of its own).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from typing import Any
 
 from tuneton.domain.readmodel import Delete, EventMeta, RowOp, Update, Upsert
 from tuneton.domain.track import events as e
-from tuneton.domain.track.values import CoverRef, TrackMetadata
+from tuneton.domain.track.values import CoverRef, TrackAnalysis, TrackMetadata
 from tuneton.media.search_text import filter_key, sort_key
 
 NAME = "tracks"
 TOPICS = ("tuneton.track.events",)
-TABLES = ("track_artists", "tracks")
+TABLES = ("track_artists", "track_analysis", "tracks")
 SCHEMA = Path(__file__).with_name("schema.sql")
 
 
@@ -31,7 +32,8 @@ def project(event: e.TrackEvent, meta: EventMeta) -> list[RowOp]:
     match event:
         case e.TrackIngested():
             row = {**_ingested(event), **_metadata(event.metadata), **touch, "created_at": at}
-            return [Upsert(table="tracks", key=key, values=row), *_artists(meta.aggregate_id, event.metadata)]
+            artists = _artists(meta.aggregate_id, event.metadata)
+            return [Upsert(table="tracks", key=key, values=row), *artists, _analysis(key, event.analysis)]
         case e.MetadataCorrected():
             update = Update(table="tracks", key=key, values={**_metadata(event.metadata), **touch})
             return [update, *_artists(meta.aggregate_id, event.metadata)]
@@ -39,7 +41,7 @@ def project(event: e.TrackEvent, meta: EventMeta) -> list[RowOp]:
             values = {"covers_json": _covers(event.covers), "cover_source": event.cover_source, **touch}
             return [Update(table="tracks", key=key, values=values)]
         case e.TrackRemoved():
-            return [Delete(table="track_artists", key=key), Delete(table="tracks", key=key)]
+            return [Delete(table=table, key=key) for table in TABLES]
         case _:
             raise TypeError(f"unknown track event {type(event).__name__}")
 
@@ -82,6 +84,13 @@ def _artists(track_id: str, metadata: TrackMetadata) -> list[RowOp]:
         values = {"artist": artist, "artist_key": filter_key(artist)}
         credits.append(Upsert(table="track_artists", key={**key, "ordinal": ordinal}, values=values))
     return credits
+
+
+def _analysis(key: dict[str, str], analysis: TrackAnalysis | None) -> RowOp:
+    """The track's analysis row, or its absence (a re-registered track may come without one)."""
+    if analysis is None:
+        return Delete(table="track_analysis", key=key)
+    return Upsert(table="track_analysis", key=key, values=dataclasses.asdict(analysis))
 
 
 def _covers(covers: tuple[CoverRef, ...]) -> str:

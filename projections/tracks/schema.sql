@@ -45,3 +45,16 @@ CREATE TABLE IF NOT EXISTS track_artists (
     PRIMARY KEY (track_id, ordinal)
 );
 CREATE INDEX IF NOT EXISTS track_artists_key ON track_artists (artist_key, track_id);
+
+-- What ingest measured (BPM, key, EBU R128 loudness); no row when the track was not analysed. A table
+-- of its own rather than columns on ``tracks``: the read stores apply this DDL with CREATE ... IF NOT
+-- EXISTS and have no ALTER TABLE migrations, so only a new table reaches databases made before it.
+CREATE TABLE IF NOT EXISTS track_analysis (
+    track_id        TEXT PRIMARY KEY,
+    bpm             DOUBLE PRECISION NOT NULL,
+    key_tonic       INTEGER NOT NULL,
+    key_mode        TEXT NOT NULL,
+    key_confidence  DOUBLE PRECISION NOT NULL,
+    lufs            DOUBLE PRECISION NOT NULL,
+    peak_dbfs       DOUBLE PRECISION NOT NULL
+);

@@ -2,6 +2,8 @@
 
 A listing shows public tracks plus the viewer's own (any visibility); by id, unlisted tracks are
 readable too. The visibility rule itself lives in the router (``readable``), the filters here.
+Every row carries the track's analysis columns (``bpm``, ``key_tonic``, ... ``peak_dbfs``), all NULL
+when the track was not analysed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from typing import Any
 from tuneton.media.search_text import filter_key
 from tuneton.ports import ReadStore
 
+# tracks plus its optional analysis row; ``t`` stays the alias the filters and orders name
+_ROWS = "tracks t LEFT JOIN track_analysis x ON x.track_id = t.track_id"
+_COLUMNS = "t.*, x.bpm, x.key_tonic, x.key_mode, x.key_confidence, x.lufs, x.peak_dbfs"
 _VISIBLE = "(t.visibility = 'public' OR t.owner_id = :viewer)"
 _ORDER = {
     "album": "t.disc_number, t.track_number, t.sort_key, t.track_id",
@@ -22,7 +27,7 @@ _ORDER = {
 
 async def track(store: ReadStore, track_id: str) -> dict[str, Any] | None:
     """One track's row, or None."""
-    rows = await store.fetch_all("SELECT * FROM tracks t WHERE t.track_id = :id", {"id": track_id})
+    rows = await store.fetch_all(f"SELECT {_COLUMNS} FROM {_ROWS} WHERE t.track_id = :id", {"id": track_id})
     return rows[0] if rows else None
 
 
@@ -32,7 +37,7 @@ async def tracks_by_id(store: ReadStore, track_ids: Sequence[str]) -> dict[str, 
         return {}
     names = {f"id{n}": track_id for n, track_id in enumerate(track_ids)}
     placeholders = ", ".join(f":{name}" for name in names)
-    rows = await store.fetch_all(f"SELECT * FROM tracks t WHERE t.track_id IN ({placeholders})", names)
+    rows = await store.fetch_all(f"SELECT {_COLUMNS} FROM {_ROWS} WHERE t.track_id IN ({placeholders})", names)
     return {row["track_id"]: row for row in rows}
 
 
@@ -50,7 +55,7 @@ async def browse(
     where, params = _filters(viewer=viewer, artist=artist, album=album, mine=mine)
     order = _ORDER["album" if album else "artist" if artist else "recent"]
     rows = await store.fetch_all(
-        f"SELECT t.* FROM tracks t WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset",
+        f"SELECT {_COLUMNS} FROM {_ROWS} WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset",
         {**params, "limit": limit, "offset": offset},
     )
     counted = await store.fetch_all(f"SELECT COUNT(*) AS n FROM tracks t WHERE {where}", params)

@@ -16,11 +16,11 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.audio_signals import partial_cents
+from tests.audio_signals import groove, partial_cents
 from tests.e2e.conftest import Product
 from tests.e2e.servers import wait_processing, wait_ready
 from tests.e2e.test_dead_letters import _settings
-from tests.media_files import ffmpeg, synth
+from tests.media_files import encode_pcm, ffmpeg, synth
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.domain.render import events as re
 from tuneton.events import topics
@@ -265,3 +265,37 @@ async def _corrupt_original(product: Product, track_id: str) -> None:
     finally:
         await runtime.blob_store.close()
         await runtime.event_log.close()
+
+
+def test_a_render_reports_its_resulting_key_and_tempo_and_is_readable_over_http(
+    product: Product, api: httpx.Client, tmp_path: Path
+) -> None:
+    bpm = 128.0 + random.random() / 1000  # unique bytes per run; the analysis cannot tell
+    path = encode_pcm(tmp_path / f"g-{uuid.uuid4().hex[:6]}.mp3", groove(20, bpm=bpm), sr=SR)  # A minor triad
+    with path.open("rb") as handle:
+        created = api.post("/v1/tracks", params={"visibility": "public"}, files={"file": (path.name, handle)}).json()
+    track = api.get(f"/v1/tracks/{created['track_id']}", params={"consistency": created["consistency_token"]})
+    assert track.json()["analysis"]["key"] == "A minor", track.text
+
+    answer = request(api, created["track_id"], semitones=3, tempo=1.25)
+    assert answer.status_code == 202, answer.text
+    asset_key = answer.json()["asset_key"]
+    with api.stream("GET", answer.json()["events_url"], timeout=120) as events:  # progress until ready
+        kinds = [line.removeprefix("event: ") for line in events.iter_lines() if line.startswith("event: ")]
+    assert kinds[-1] == "ready", kinds
+
+    done = asyncio.run(events_of(product, asset_key, until=re.AssetRendered))[-1].event
+    assert done.asset.musical.key == "C minor"  # A minor + 3 semitones
+    assert done.asset.musical.bpm == pytest.approx(128.0 * 1.25, rel=0.02)
+    status = api.get(answer.json()["status_url"]).json()
+    assert status["status"] == "ready"
+    assert status["result"]["key"] == "C minor"
+    assert status["source"]["key"] == "A minor"
+    playlist = api.get(answer.json()["entry_url"])
+    assert playlist.status_code == 200
+    assert playlist.text.rstrip().endswith("#EXT-X-ENDLIST")
+    first = api.get(f"/v1/renders/{asset_key}/files/seg_00000.m4s")
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "audio/mp4"
+    moment = api.get(f"/v1/renders/{asset_key}/positions", params={"original_s": 10}).json()
+    assert moment["render_s"] == pytest.approx(8.0)

@@ -17,8 +17,9 @@ import httpx
 import pytest
 from mutagen.id3 import ID3, TXXX
 
+from tests.audio_signals import SR, groove
 from tests.e2e.conftest import Product
-from tests.media_files import jpeg, synth, tag_id3
+from tests.media_files import encode_pcm, jpeg, synth, tag_id3
 
 SEARCH_WAIT_S = 30
 
@@ -143,6 +144,21 @@ def test_a_lossless_upload_streams_as_faststart_aac(product: Product, files: Pat
         assert head[4:12] == b"ftypM4A "
         assert head[32:36] == b"moov"  # faststart: the index right after ftyp, before any audio
         assert track.json()["title"] == word  # no tags: the title comes from the file name
+
+
+def test_ingest_records_tempo_key_and_loudness(product: Product, files: Path) -> None:
+    word = f"a{uuid.uuid4().hex[:8]}"
+    path = encode_pcm(files / f"{word}.mp3", groove(20, bpm=128.0), sr=SR)  # clicks over an A minor triad
+    with client(product, f"u-{word}") as api:
+        created = upload(api, path).json()
+        track = api.get(f"/v1/tracks/{created['track_id']}", params={"consistency": created["consistency_token"]})
+        analysis = track.json()["analysis"]
+        assert analysis is not None, track.text
+        assert analysis["bpm"] == pytest.approx(128.0, rel=0.02)
+        assert (analysis["key"], analysis["key_tonic"], analysis["key_mode"]) == ("A minor", 9, "minor")
+        assert -30 < analysis["lufs"] < -5
+        listed = api.get("/v1/tracks", params={"mine": "true"}).json()["data"]
+        assert [t["analysis"]["key"] for t in listed if t["track_id"] == created["track_id"]] == ["A minor"]
 
 
 def test_a_re_upload_is_the_same_track_and_records_nothing(product: Product, files: Path) -> None:

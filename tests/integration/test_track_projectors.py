@@ -21,7 +21,7 @@ from projections.registry import PROJECTIONS, SEARCH
 from query_api.readers import tracks as reader
 from tests.contract.test_read_store_postgres import database  # noqa: F401 - the fixture, per module
 from tests.fakes import InMemorySchemaRegistry
-from tests.unit.test_track_decider import INGESTED
+from tests.unit.test_track_decider import ANALYSIS, INGESTED
 from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.adapters.sqlite.readstore import SqliteReadStore
 from tuneton.adapters.sqlite.search import SqliteSearchIndex
@@ -197,3 +197,24 @@ async def test_dedupe_finds_the_uploaders_own_track_first_and_never_a_strangers_
     assert await finder.find(sha, "alice") == "t-alice"
     assert await finder.find(sha, "carol") == "t-bob"
     assert await finder.find("0" * 64, "alice") is None
+
+
+async def test_the_readers_carry_the_analysis_and_a_removal_takes_it_away(
+    log: tuple[EmbeddedEventLog, AvroCodec], store: ReadStore
+) -> None:
+    stream = [
+        ("t1", replace(ingested("Analysed", "A"), analysis=ANALYSIS)),
+        ("t2", ingested("Not analysed", "A")),
+        ("t3", replace(ingested("Removed", "B"), analysis=ANALYSIS)),
+        ("t3", e.TrackRemoved()),
+    ]
+    runner = ProjectorRunner(log[0], store, ProjectorStep(log[1], PROJECTIONS["tracks"]))
+    assert await runner.process(await append(log, stream)) == 4
+    rows = await reader.tracks_by_id(store, ["t1", "t2"])
+    measured = {name: rows["t1"][name] for name in ("bpm", "key_tonic", "key_mode", "key_confidence", "lufs")}
+    assert measured == {"bpm": 128.4, "key_tonic": 9, "key_mode": "minor", "key_confidence": 0.93, "lufs": -14.2}
+    assert rows["t2"]["bpm"] is None
+    browsed, total = await reader.browse(store, viewer=None, artist="a", limit=10, offset=0)
+    assert total == 2
+    assert {r["track_id"]: r["peak_dbfs"] for r in browsed} == {"t1": -0.3, "t2": None}
+    assert await store.fetch_all("SELECT track_id FROM track_analysis", {}) == [{"track_id": "t1"}]

@@ -22,6 +22,7 @@ from commands.staging import BlobClaims
 from tests.fakes import FakeCommandBus, InMemoryBlobStore
 from tuneton.catalog_values import BlobError
 from tuneton.domain.track.events import TrackIngested
+from tuneton.domain.track.values import TrackAnalysis
 from tuneton.media.covers import CoverImage, CoverSet
 from tuneton.media.errors import CorruptMedia, MediaError, NotAudio, TagTooLarge
 from tuneton.media.probe import AudioInfo
@@ -33,6 +34,7 @@ INFO = AudioInfo(
     container="mp3", codec="mp3", duration_s=2.5, sample_rate=44100, channels=2, bitrate=128_000,
     size_bytes=len(AUDIO), mime_type="audio/mpeg",
 )  # fmt: skip
+ANALYSIS = TrackAnalysis(bpm=120.0, key_tonic=9, key_mode="minor", key_confidence=0.8, lufs=-14.2, peak_dbfs=-1.0)
 COVERS = CoverSet(
     source="embedded",
     images=(
@@ -67,10 +69,15 @@ class Steps(MediaSteps):
     """Canned results; ``fail`` names the step that raises ``error``."""
 
     def __init__(
-        self, fail: str | None = None, error: BaseException | None = None, *, title: str = "Группа крови"
+        self,
+        fail: str | None = None,
+        error: BaseException | None = None,
+        *,
+        title: str = "Группа крови",
+        analysis_s: float = 0.0,
     ) -> None:
         super().__init__(concurrency=1)
-        self.fail, self.error, self.title = fail, error or Boom(fail), title
+        self.fail, self.error, self.title, self.analysis_s = fail, error or Boom(fail), title, analysis_s
 
     def _maybe(self, step: str) -> None:
         if self.fail == step:
@@ -92,6 +99,11 @@ class Steps(MediaSteps):
         self._maybe("render")
         await asyncio.to_thread(target.write_bytes, b"rendition of " + path.name.encode())
         return spec_for(info)
+
+    async def analyse(self, path: Path, *, info: AudioInfo) -> TrackAnalysis | None:
+        await asyncio.sleep(self.analysis_s)
+        self._maybe("analyse")
+        return ANALYSIS
 
 
 class Duplicates(DuplicateFinder):
@@ -223,6 +235,34 @@ async def test_a_rollback_spares_blobs_that_existed_before_or_that_another_inges
     with pytest.raises(Boom):
         await ingest.ingest(Upload(), uploader="alice", command_id="c-1")
     assert set(blobs.blobs) == {shared_cover, held}
+
+
+async def test_the_analysis_travels_in_the_event(tmp_path: Path) -> None:
+    bus = FakeCommandBus()
+    await service(tmp_path, bus=bus).ingest(Upload(), uploader="alice", command_id="c-1")
+    [event] = bus.published
+    assert isinstance(event, TrackIngested)
+    assert event.analysis == ANALYSIS
+
+
+@pytest.mark.parametrize("error", [Boom("numpy exploded"), MemoryError()], ids=["error", "out of memory"])
+async def test_a_failed_analysis_registers_the_track_without_one(tmp_path: Path, error: BaseException) -> None:
+    blobs, bus = InMemoryBlobStore(), FakeCommandBus()
+    result = await service(tmp_path, blobs=blobs, bus=bus, steps=Steps("analyse", error)).ingest(
+        Upload(), uploader="alice", command_id="c-1"
+    )
+    [event] = bus.published
+    assert isinstance(event, TrackIngested)
+    assert (result.duplicate, event.analysis, len(blobs.blobs)) == (False, None, 5)
+
+
+async def test_a_refused_upload_does_not_wait_for_its_analysis(tmp_path: Path) -> None:
+    steps = Steps("render", CorruptMedia("the audio cannot be decoded to the end"), analysis_s=60)
+    ingest = service(tmp_path, steps=steps)
+    with pytest.raises(CorruptMedia):
+        await asyncio.wait_for(ingest.ingest(Upload(), uploader="alice", command_id="c-1"), timeout=5)
+    await asyncio.sleep(0)  # let the cancellation reach the analysis task
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
 
 def _split(digest: str) -> tuple[str, str, str]:

@@ -15,7 +15,15 @@ from tuneton.domain.track import commands as c
 from tuneton.domain.track import events as e
 from tuneton.domain.track.decider import Track, decide, evolve
 from tuneton.domain.track.errors import NotTrackOwner, TrackAlreadyExists, TrackNotFound
-from tuneton.domain.track.values import AudioFacts, BlobRef, CoverRef, Rendition, TrackMetadata, Visibility
+from tuneton.domain.track.values import (
+    AudioFacts,
+    BlobRef,
+    CoverRef,
+    Rendition,
+    TrackAnalysis,
+    TrackMetadata,
+    Visibility,
+)
 
 OWNER, STRANGER = "owner-1", "stranger-2"
 SHA = "0123456789abcdef" * 4
@@ -32,6 +40,7 @@ COVER = CoverRef(
 NEW_COVER = replace(COVER, blob=replace(COVER.blob, key="covers/d.jpg", sha256="d" * 64))
 AUDIO = AudioFacts(container="mp3", codec="mp3", duration_ms=180_000, sample_rate=44100, channels=2, bitrate=192_000)
 METADATA = TrackMetadata(title="Группа крови", artists=("Кино",), album="Группа крови", year=1988, genre="Rock")
+ANALYSIS = TrackAnalysis(bpm=128.4, key_tonic=9, key_mode="minor", key_confidence=0.93, lufs=-14.2, peak_dbfs=-0.3)
 
 
 def register(**changes: Any) -> c.RegisterTrack:
@@ -81,6 +90,18 @@ def test_register_records_the_ingest_with_the_actor_as_owner() -> None:
     ]
 
 
+def test_register_copies_the_analysis_into_the_event() -> None:
+    [event] = when(None, register(analysis=ANALYSIS))
+    assert isinstance(event, e.TrackIngested)
+    assert event.analysis == ANALYSIS
+
+
+def test_register_without_analysis_records_none() -> None:
+    [event] = when(None, register())
+    assert isinstance(event, e.TrackIngested)
+    assert event.analysis is None
+
+
 def test_register_cleans_the_metadata() -> None:
     messy = TrackMetadata(title="  Cafe\u0301 ", artists=("A", "A", "B"), album="", isrc="us-rc1-76-07839")
     [event] = when(None, register(metadata=messy))
@@ -117,6 +138,13 @@ def test_a_removed_track_can_be_registered_again() -> None:
         ({"metadata": replace(METADATA, artists=tuple(f"a{n}" for n in range(33)))}, "artists"),
         ({"visibility": "secret"}, "visibility"),
         ({"track_id": ""}, "track_id"),
+        ({"analysis": replace(ANALYSIS, bpm=0.0)}, "analysis.bpm"),
+        ({"analysis": replace(ANALYSIS, bpm=float("nan"))}, "analysis"),
+        ({"analysis": replace(ANALYSIS, lufs=float("-inf"))}, "analysis"),
+        ({"analysis": replace(ANALYSIS, key_tonic=12)}, "analysis.key"),
+        ({"analysis": replace(ANALYSIS, key_mode="dorian")}, "analysis.key"),
+        ({"analysis": replace(ANALYSIS, key_confidence=1.5)}, "analysis.key_confidence"),
+        ({"analysis": replace(ANALYSIS, peak_dbfs=20.0)}, "analysis"),
     ],
 )
 def test_register_refuses_invalid_commands(changes: dict[str, Any], field: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from projections.search import project as search
 from projections.tracks import project as tracks
-from tests.unit.test_track_decider import AUDIO, COVER, INGESTED, METADATA, NEW_COVER, ORIGINAL, STREAM
+from tests.unit.test_track_decider import ANALYSIS, AUDIO, COVER, INGESTED, METADATA, NEW_COVER, ORIGINAL, STREAM
 from tuneton.catalog_values import SearchDocument, SearchRemoval
 from tuneton.domain.readmodel import Delete, EventMeta, Update, Upsert
 from tuneton.domain.track import events as e
@@ -72,7 +72,24 @@ def test_ingest_upserts_the_row_and_the_artist_credits() -> None:
         Upsert(
             table="track_artists", key={"track_id": "t1", "ordinal": 0}, values={"artist": "Кино", "artist_key": "кино"}
         ),
+        Delete(table="track_analysis", key={"track_id": "t1"}),  # not analysed: no row
     ]
+
+
+def test_an_analysed_ingest_upserts_its_analysis_row() -> None:
+    analysed = e.TrackIngested(**{**INGESTED.__dict__, "analysis": ANALYSIS})
+    assert tracks.project(analysed, meta(1))[-1] == Upsert(
+        table="track_analysis",
+        key={"track_id": "t1"},
+        values={
+            "bpm": 128.4,
+            "key_tonic": 9,
+            "key_mode": "minor",
+            "key_confidence": 0.93,
+            "lufs": -14.2,
+            "peak_dbfs": -0.3,
+        },
+    )
 
 
 def test_a_correction_rewrites_metadata_and_credits() -> None:
@@ -94,6 +111,7 @@ def test_cover_and_removal_rows() -> None:
     assert json.loads(cover.values["covers_json"])[0]["blob"]["key"] == "covers/d.jpg"
     assert tracks.project(e.TrackRemoved(), meta(4)) == [
         Delete(table="track_artists", key={"track_id": "t1"}),
+        Delete(table="track_analysis", key={"track_id": "t1"}),
         Delete(table="tracks", key={"track_id": "t1"}),
     ]
 

@@ -17,6 +17,8 @@ METADATA = tv.TrackMetadata(
     title="Группа крови", artists=("Кино", "東京事変"), album="夜", year=1988, isrc="USRC17607839"
 )
 
+ANALYSIS = tv.TrackAnalysis(bpm=127.98, key_tonic=9, key_mode="minor", key_confidence=0.91, lufs=-9.5, peak_dbfs=0.2)
+
 TRACK_COMMANDS: list[tuple[str, Any]] = [
     (
         "track",
@@ -30,6 +32,20 @@ TRACK_COMMANDS: list[tuple[str, Any]] = [
             cover_source="embedded",
             metadata=METADATA,
             visibility=tv.Visibility.PRIVATE,
+        ),
+    ),
+    (
+        "track",
+        tc.RegisterTrack(
+            track_id="t",
+            content_sha256=SHA,
+            original=BLOB,
+            audio=AUDIO,
+            renditions=STREAM,
+            covers=COVERS,
+            cover_source="embedded",
+            metadata=METADATA,
+            analysis=ANALYSIS,
         ),
     ),
     ("track", tc.CorrectMetadata(track_id="t")),
@@ -54,6 +70,21 @@ TRACK_EVENTS: list[tuple[str, Any]] = [
             covers=COVERS,
             cover_source="placeholder",
             metadata=METADATA,
+        ),
+    ),
+    (
+        "track",
+        te.TrackIngested(
+            owner_id="42",
+            visibility=tv.Visibility.UNLISTED,
+            content_sha256=SHA,
+            original=BLOB,
+            audio=AUDIO,
+            renditions=STREAM,
+            covers=COVERS,
+            cover_source="embedded",
+            metadata=METADATA,
+            analysis=ANALYSIS,
         ),
     ),
     ("track", te.MetadataCorrected(metadata=tv.TrackMetadata(title="Untitled"))),

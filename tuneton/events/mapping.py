@@ -1,8 +1,8 @@
 """Explicit dataclass <-> Avro-dict mapping for domain commands and events.
 
 Domain classes never know about Avro; the payload union branch is named ``<namespace>.<ClassName>``.
-Enum fields, nested dataclasses (Avro records) and ``tuple[X, ...]`` fields (Avro arrays) are converted
-by their type hints, so a new command or event needs a dataclass and a schema branch, nothing else.
+Enum fields, nested dataclasses (Avro records, optional ones too) and ``tuple[X, ...]`` fields (Avro arrays) are
+converted by their type hints, so a new command or event needs a dataclass and a schema branch, nothing else.
 """
 
 from __future__ import annotations

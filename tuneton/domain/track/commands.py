@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tuneton.domain.track.values import AudioFacts, BlobRef, CoverRef, Rendition, TrackMetadata, Visibility
+from tuneton.domain.track.values import (
+    AudioFacts,
+    BlobRef,
+    CoverRef,
+    Rendition,
+    TrackAnalysis,
+    TrackMetadata,
+    Visibility,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +32,7 @@ class RegisterTrack:
     cover_source: str
     metadata: TrackMetadata
     visibility: Visibility = Visibility.PUBLIC
+    analysis: TrackAnalysis | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

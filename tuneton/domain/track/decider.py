@@ -86,6 +86,7 @@ def _register(state: Track | None, command: c.RegisterTrack, ctx: CommandContext
     rules.check_audio(command.audio)
     rules.check_renditions(command.renditions)
     rules.check_covers(command.covers)
+    rules.check_analysis(command.analysis)
     return e.TrackIngested(
         owner_id=ctx.actor_id,
         visibility=rules.check_visibility(command.visibility),
@@ -96,6 +97,7 @@ def _register(state: Track | None, command: c.RegisterTrack, ctx: CommandContext
         covers=command.covers,
         cover_source=command.cover_source,
         metadata=rules.clean_metadata(command.metadata),
+        analysis=command.analysis,
     )
 
 

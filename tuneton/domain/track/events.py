@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tuneton.domain.track.values import AudioFacts, BlobRef, CoverRef, Rendition, TrackMetadata, Visibility
+from tuneton.domain.track.values import (
+    AudioFacts,
+    BlobRef,
+    CoverRef,
+    Rendition,
+    TrackAnalysis,
+    TrackMetadata,
+    Visibility,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +28,7 @@ class TrackIngested:
     covers: tuple[CoverRef, ...]
     cover_source: str
     metadata: TrackMetadata
+    analysis: TrackAnalysis | None = None  # None: not analysed (silence, too short, too long, or failed)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,19 +6,31 @@ Ingest already cleaned the tags, but the decider is the single writer and cannot
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import fields, replace
 from typing import Any
 
 from tuneton.domain.errors import InvalidValue
 from tuneton.domain.text import clean_text
-from tuneton.domain.track.values import AudioFacts, BlobRef, CoverRef, Rendition, TrackMetadata, Visibility
+from tuneton.domain.track.values import (
+    AudioFacts,
+    BlobRef,
+    CoverRef,
+    Rendition,
+    TrackAnalysis,
+    TrackMetadata,
+    Visibility,
+)
 
 MAX_TEXT = 1024  # one tag value (tuneton.media.tags.MAX_FIELD_CHARS)
 MAX_ARTISTS = 32
 MAX_ID = 128
 MAX_COVERS = 16
 MAX_RENDITIONS = 8
+MAX_BPM = 1000
+MAX_LEVEL_DB = 10.0  # decoded float audio may exceed full scale a little (inter-sample overs), not by 10 dB
+KEY_MODES = frozenset({"major", "minor"})
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}\d{7}")
 _NUMBERS = ("track_number", "track_total", "disc_number", "disc_total")
@@ -99,6 +111,23 @@ def check_covers(covers: tuple[CoverRef, ...]) -> None:
         if cover.size <= 0 or not cover.format:
             raise InvalidValue("cover size and format are required", field="covers")
         check_blob(cover.blob, field=f"covers.{cover.size}.{cover.format}")
+
+
+def check_analysis(analysis: TrackAnalysis | None) -> None:
+    """Measurements a UI can print: finite, tempo 1..1000 BPM, a pitch class and mode, loudness at most +10 dB."""
+    if analysis is None:
+        return
+    numbers = (analysis.bpm, analysis.key_confidence, analysis.lufs, analysis.peak_dbfs)
+    if not all(math.isfinite(n) for n in numbers):
+        raise InvalidValue("analysis values must be finite numbers", field="analysis")
+    if not 1 <= analysis.bpm <= MAX_BPM:
+        raise InvalidValue(f"analysis.bpm must be between 1 and {MAX_BPM}", field="analysis.bpm")
+    if not 0 <= analysis.key_tonic <= 11 or analysis.key_mode not in KEY_MODES:
+        raise InvalidValue("analysis key must be a pitch class 0..11, major or minor", field="analysis.key")
+    if not -1 <= analysis.key_confidence <= 1:
+        raise InvalidValue("analysis.key_confidence must be between -1 and 1", field="analysis.key_confidence")
+    if analysis.lufs > MAX_LEVEL_DB or analysis.peak_dbfs > MAX_LEVEL_DB:
+        raise InvalidValue(f"analysis levels must be at most {MAX_LEVEL_DB} dB", field="analysis")
 
 
 def check_visibility(value: str) -> Visibility:

@@ -1,4 +1,4 @@
-"""Value objects shared by track commands and events: metadata, probe facts and blob references.
+"""Value objects shared by track commands and events: metadata, probe facts, analysis and blob references.
 
 They live apart from ``commands.py`` and ``events.py`` because both carry them; the Avro schemas name
 them as nested records (see ``schemas/avro/tuneton.track.events-value.avsc``).
@@ -74,3 +74,20 @@ class CoverRef:
     size: int
     format: str
     blob: BlobRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackAnalysis:
+    """What ingest measured in the audio: tempo, key and EBU R128 loudness (``None`` on a track when unmeasurable).
+
+    ``key_tonic`` is a pitch class (0 = C .. 11 = B), ``key_mode`` ``"major"`` or ``"minor"``,
+    ``key_confidence`` the correlation with the key profile (-1..1); ``lufs`` is integrated loudness and
+    ``peak_dbfs`` the sample peak of the analysed signal.
+    """
+
+    bpm: float
+    key_tonic: int
+    key_mode: str
+    key_confidence: float
+    lufs: float
+    peak_dbfs: float
