@@ -25,8 +25,9 @@ from tuneton.media.tags import TrackTags, read_tags
 # Tempo and key need nothing above ~5 kHz: at 22.05 kHz (librosa's analysis rate) a 3-minute track
 # analyses in ~1 s instead of ~5 s at 44.1 kHz, with the same BPM and key (docs/catalog.md).
 ANALYSIS_SR = 22050
-# Analysis peaks at ~2.5 MB per second of audio (whole-track STFTs): longer uploads (mixes, whole
-# albums) are registered without it rather than risk the server's memory.
+# Tempo and key look at a one-minute excerpt (tuneton.audio.analysis.EXCERPT_S); loudness reads the
+# whole decode in float64 (~0.35 MB per second at 22.05 kHz stereo): longer uploads (mixes, whole
+# albums) are registered without analysis rather than hold that much memory.
 MAX_ANALYSED_S = 600.0
 
 
