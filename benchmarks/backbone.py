@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import psycopg
 
-from tests.e2e.servers import ROOT, Process, product_env, serve, worker
+from benchmarks.product_env import benchmark_env
+from tests.e2e.servers import ROOT, Process, serve, worker
 from tuneton.bootstrap import build_runtime
 from tuneton.domain.playlist import events as e
 from tuneton.domain.playlist.commands import Visibility
@@ -189,15 +189,7 @@ def main() -> None:
     parser.add_argument("--rebuild-events", type=int, default=100_000)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-bench-"))
-    extra = {"TUNETON_DATA_DIR": str(work / "data"), "TUNETON_LOG_LEVEL": "WARNING"}
-    database = None
-    if args.runtime == "kafka":
-        base_dsn = os.environ.get("TUNETON_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:55432/tuneton")
-        database = f"tuneton_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(base_dsn.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        extra |= {"TUNETON_RUNTIME": "distributed", "TUNETON_POSTGRES_DSN": base_dsn.rsplit("/", 1)[0] + f"/{database}"}
-    env = product_env(extra)
+    env = benchmark_env(args.runtime, work)
     processes: list[Process] = []
     if args.runtime == "kafka":
         processes.append(worker(env, work / "worker.log"))

@@ -32,10 +32,10 @@ from typing import Any
 
 import httpx
 import numpy as np
-import psycopg
 
+from benchmarks.product_env import benchmark_env
 from benchmarks.render import make_track
-from tests.e2e.servers import Process, product_env, serve, wait_processing, worker
+from tests.e2e.servers import Process, serve, wait_processing, worker
 
 SR = 44100
 
@@ -142,20 +142,9 @@ def main() -> None:
     parser.add_argument("--presets", default="high,preview")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-render-bench-"))
-    extra = {"TUNETON_DATA_DIR": str(work / "data"), "TUNETON_LOG_LEVEL": "WARNING"}
-    database = None
-    if args.runtime == "kafka":
-        base_dsn = os.environ.get("TUNETON_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:55432/tuneton")
-        database = f"tuneton_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(base_dsn.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        extra |= {
-            "TUNETON_RUNTIME": "distributed",
-            "TUNETON_POSTGRES_DSN": base_dsn.rsplit("/", 1)[0] + f"/{database}",
-            "TUNETON_S3_BUCKET": f"tuneton-bench-{uuid.uuid4().hex[:8]}",
-            "TUNETON_ELASTICSEARCH_INDEX": f"tuneton-bench-{uuid.uuid4().hex[:8]}",
-        }
-    env = product_env(extra)
+    unique = uuid.uuid4().hex[:8]
+    extra = {"TUNETON_S3_BUCKET": f"tuneton-bench-{unique}", "TUNETON_ELASTICSEARCH_INDEX": f"tuneton-bench-{unique}"}
+    env = benchmark_env(args.runtime, work, **(extra if args.runtime == "kafka" else {}))
     processes: list[Process] = []
     if args.runtime == "kafka":
         processes.append(worker(env, work / "worker.log"))
