@@ -21,9 +21,12 @@ from types import TracebackType
 import numpy as np
 
 from tuneton.audio.errors import EncodeError
+from tuneton.audio.hls import EventPlaylist
 from tuneton.audio.params import OutputFormat, Quality
 
 PLAYLIST = "playlist.m3u8"
+WINDOW = "window.m3u8"  # ffmpeg's sliding window; PLAYLIST is assembled from it (tuneton.audio.hls)
+WRITE_PIECE_S = 0.25  # the window must not slide past unseen segments between two reads
 PRIMING_FRAMES = {OutputFormat.AAC_HLS: 1024, OutputFormat.MP3: 1105}  # encoder delay (AAC-LC; LAME 576 + 529)
 MP3_FILE = "render.mp3"
 BITRATES = {  # kbit/s per (format, quality): AAC-LC 160k is transparent for most listeners
@@ -69,6 +72,7 @@ class StreamEncoder:
         quality: Quality = Quality.HIGH,
         first_segment_s: float = 1.0,
         segment_s: float = 4.0,
+        first_segments: int = 1,
     ) -> None:
         ffmpeg = shutil.which("ffmpeg")
         if ffmpeg is None:
@@ -106,8 +110,8 @@ class StreamEncoder:
                 str(segment_s),
                 "-hls_init_time",
                 str(first_segment_s),
-                "-hls_playlist_type",
-                "event",
+                "-hls_list_size",  # a window of this many: they are cut at hls_init_time, later ones at hls_time
+                str(first_segments),
                 "-hls_segment_type",
                 "fmp4",
                 "-hls_fmp4_init_filename",
@@ -118,10 +122,12 @@ class StreamEncoder:
                 "use_editlist=1",  # signal the encoder priming (elst)
                 "-hls_flags",
                 "independent_segments+temp_file",
-                str(self.out_dir / PLAYLIST),
+                str(self.out_dir / WINDOW),
             ]
         else:
             out = ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "0", "-f", "mp3", str(self.out_dir / MP3_FILE)]
+        self._playlist = EventPlaylist(map_uri="init.mp4", target_duration_s=max(first_segment_s, segment_s))
+        self._window = ""
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._process = subprocess.Popen(  # noqa: S603 - fixed argv, paths are ours
             [ffmpeg, "-hide_banner", "-v", "error", "-y", *pcm_in, *out],
@@ -147,11 +153,14 @@ class StreamEncoder:
         if block.ndim != 2 or block.shape[0] != self._channels:
             raise EncodeError(str(self.out_dir), f"expected ({self._channels}, frames), got {block.shape}")
         assert self._process.stdin is not None
-        try:
-            self._process.stdin.write(np.ascontiguousarray(block.T, dtype="<f4").tobytes())
-            self._process.stdin.flush()
-        except BrokenPipeError:
-            raise EncodeError(str(self.out_dir), self._error_text()) from None
+        step = max(1, round(WRITE_PIECE_S * self._sr))
+        for start in range(0, block.shape[1], step):  # small pieces: the window is read between them
+            try:
+                self._process.stdin.write(np.ascontiguousarray(block[:, start : start + step].T, dtype="<f4").tobytes())
+                self._process.stdin.flush()
+            except BrokenPipeError:
+                raise EncodeError(str(self.out_dir), self._error_text()) from None
+            self._refresh(complete=False)
 
     def close(self) -> Path:
         """Finish the stream (writes ``#EXT-X-ENDLIST``) and return :attr:`entry`."""
@@ -163,6 +172,7 @@ class StreamEncoder:
         self._stderr.close()
         if code != 0:
             raise EncodeError(str(self.out_dir), text or f"ffmpeg exited with {code}")
+        self._refresh(complete=True)
         return self.entry
 
     def abort(self) -> None:
@@ -179,6 +189,22 @@ class StreamEncoder:
             self.close()
         else:
             self.abort()
+
+    def _refresh(self, *, complete: bool) -> None:
+        """Fold ffmpeg's latest window into the EVENT playlist; rewrite it (atomically) when it grew."""
+        if self.output_format is not OutputFormat.AAC_HLS:
+            return
+        try:
+            window = (self.out_dir / WINDOW).read_text()
+        except FileNotFoundError:
+            return
+        if window == self._window and not complete:
+            return
+        self._window = window
+        if self._playlist.update(window) or complete:
+            temporary = self.out_dir / (PLAYLIST + ".tmp")
+            temporary.write_text(self._playlist.text(complete=complete))
+            temporary.replace(self.out_dir / PLAYLIST)
 
     def _error_text(self) -> str:
         self._stderr.seek(0)

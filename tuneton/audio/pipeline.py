@@ -21,10 +21,11 @@ from tuneton.audio.render import limited
 
 SAMPLE_RATE = 44100
 CHANNELS = 2
-# One segment length for the whole render: ffmpeg's EVENT playlists apply ``hls_init_time`` to every
-# segment (the list is never "full"), so a short first segment means short segments throughout.
-# 1 s keeps the first audio early; the cost is one object (~20 kB) per second of render.
-HLS_SEGMENT_S = 1.0
+# Short segments first (first audio needs only ~0.6 s of render), then longer ones (fewer objects
+# and requests); see tuneton.audio.hls for how the EVENT playlist is assembled.
+HLS_FIRST_SEGMENT_S = 0.5
+HLS_FIRST_SEGMENTS = 4
+HLS_SEGMENT_S = 2.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,9 +43,15 @@ class RenderedFile:
 
 
 def expected_segments(duration_s: float, *, tempo: float) -> int:
-    """HLS segments a render of ``duration_s`` source seconds will have (an estimate: ffmpeg cuts at packets)."""
+    """HLS segments a render of ``duration_s`` source seconds will have (an estimate: ffmpeg cuts at packets,
+    and the encoder's priming may add a last short one)."""
     rendered = max(0.0, duration_s / tempo)
-    return max(1, math.ceil(rendered / HLS_SEGMENT_S - 0.05))
+    short = HLS_FIRST_SEGMENTS + 1  # ffmpeg cuts one more than the window size at hls_init_time ...
+    head = HLS_FIRST_SEGMENT_S * short
+    if rendered <= head:
+        return max(1, math.ceil(rendered / HLS_FIRST_SEGMENT_S - 0.05))
+    # ... then at the next multiples of hls_time (counted from the start of the stream)
+    return short + math.ceil(rendered / HLS_SEGMENT_S - 0.05) - math.floor(head / HLS_SEGMENT_S)
 
 
 def render_file(
@@ -87,8 +94,9 @@ def render_file(
         channels=channels,
         output_format=params.output_format,
         quality=params.quality,
-        first_segment_s=HLS_SEGMENT_S,
+        first_segment_s=HLS_FIRST_SEGMENT_S,
         segment_s=HLS_SEGMENT_S,
+        first_segments=HLS_FIRST_SEGMENTS,
     ) as encoder:
         for block in limited(stretched, sr=sr, channels=channels):
             encoder.write(block)
