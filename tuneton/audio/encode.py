@@ -54,6 +54,9 @@ class StreamEncoder:
         Selects the bitrate (``BITRATES``).
     first_segment_s, segment_s : float
         HLS segment durations (match :func:`tuneton.audio.render.iter_segments`).
+    first_segments : int
+        How many segments are cut at ``first_segment_s`` (ffmpeg's window size, see
+        :mod:`tuneton.audio.hls`); ``first_segments * first_segment_s`` should be >= ~2 s.
 
     Examples
     --------

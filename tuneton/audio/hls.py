@@ -5,6 +5,11 @@ first audio early) to *every* segment, because an EVENT list is never "full". Wi
 entries, ffmpeg cuts the first N segments at ``hls_init_time`` and the rest at ``hls_time``; this
 class remembers every entry it has seen (by media sequence number) and writes the growing EVENT
 playlist players expect. No library does this; it is a few lines of RFC 8216 bookkeeping.
+
+The window must cover more audio than ffmpeg can lag behind its input between two reads (the pipe
+buffer plus its queues, well under 1 s): the service's window is 4 x 0.5 s. A window of one 1-s
+segment was measured to slide past a segment (benchmarks/render_pipeline.py), which ``update``
+reports as an error rather than a silent gap.
 """
 
 from __future__ import annotations

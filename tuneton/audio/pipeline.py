@@ -63,6 +63,7 @@ def render_file(
     frames_hint: int,
     sr: int = SAMPLE_RATE,
     channels: int = CHANNELS,
+    segments: tuple[float, int, float] = (HLS_FIRST_SEGMENT_S, HLS_FIRST_SEGMENTS, HLS_SEGMENT_S),
 ) -> RenderedFile:
     """Render ``source`` into ``out_dir`` (HLS playlist + segments, or an MP3), progressively.
 
@@ -78,6 +79,8 @@ def render_file(
         Engine to use (part of the asset key).
     frames_hint : int
         Expected source length in frames at ``sr`` (from the probe's duration).
+    segments : (first segment s, how many short ones, segment s)
+        HLS segmenting; the default is the service's (benchmarks compare others).
 
     Raises
     ------
@@ -94,9 +97,9 @@ def render_file(
         channels=channels,
         output_format=params.output_format,
         quality=params.quality,
-        first_segment_s=HLS_FIRST_SEGMENT_S,
-        segment_s=HLS_SEGMENT_S,
-        first_segments=HLS_FIRST_SEGMENTS,
+        first_segment_s=segments[0],
+        first_segments=segments[1],
+        segment_s=segments[2],
     ) as encoder:
         for block in limited(stretched, sr=sr, channels=channels):
             encoder.write(block)
