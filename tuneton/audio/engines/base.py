@@ -9,7 +9,7 @@ overlapping chunks joined by :mod:`tuneton.audio.chunks`; ``Engine.continuous`` 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar
 
 import numpy as np
@@ -71,7 +71,7 @@ class Engine(ABC):
         if params.formant and not self.supports_formant:
             raise UnsupportedParameter("formant", True, f"false with engine {self.name}")
         expected = output_frames(y.shape[1], tempo=params.tempo)
-        return _exact_length(self._blocks(y, sr=sr, params=params), channels=y.shape[0], frames=expected)
+        return _exact_length(self._blocks(y, sr=sr, params=params), channels=y.shape[0], frames=lambda: expected)
 
     def stream_input(
         self, blocks: Iterable[np.ndarray], *, sr: int, channels: int, frames_hint: int, params: RenderParams
@@ -100,7 +100,7 @@ class Engine(ABC):
             raise UnsupportedParameter("formant", True, f"false with engine {self.name}")
         counted = _CountedInput(blocks, sr=sr, channels=channels)
         produced = self._blocks_from(counted, sr=sr, channels=channels, frames_hint=frames_hint, params=params)
-        return _exact_length_when_known(produced, counted, channels=channels, tempo=params.tempo)
+        return _exact_length(produced, channels=channels, frames=lambda: counted.output_frames(params.tempo))
 
     def _blocks_from(
         self, blocks: Iterator[np.ndarray], *, sr: int, channels: int, frames_hint: int, params: RenderParams
@@ -141,16 +141,23 @@ def check_audio(y: object, *, sr: object) -> np.ndarray:
     return np.ascontiguousarray(y)
 
 
-def _exact_length(blocks: Iterator[np.ndarray], *, channels: int, frames: int) -> Iterator[np.ndarray]:
-    """Pass blocks through, trimming overshoot and zero-padding a short tail to exactly ``frames``."""
+def _exact_length(
+    blocks: Iterator[np.ndarray], *, channels: int, frames: Callable[[], int | None]
+) -> Iterator[np.ndarray]:
+    """Pass blocks through, trimming overshoot and zero-padding a short tail to exactly ``frames()``.
+
+    ``frames()`` is None while the target is unknown (input still arriving): blocks pass untrimmed.
+    """
     done = 0
-    for block in blocks:
-        take = min(block.shape[1], frames - done)
-        if take > 0:
-            done += take
-            yield np.ascontiguousarray(block[:, :take], dtype=np.float32)
-    if done < frames:
-        yield np.zeros((channels, frames - done), np.float32)
+    for produced in blocks:
+        target = frames()
+        block = produced if target is None else produced[:, : max(0, target - done)]
+        if block.shape[1]:
+            done += block.shape[1]
+            yield np.ascontiguousarray(block, dtype=np.float32)
+    total = frames()
+    if total is not None and done < total:
+        yield np.zeros((channels, total - done), np.float32)
 
 
 class _CountedInput:
@@ -166,6 +173,10 @@ class _CountedInput:
     def __iter__(self) -> Iterator[np.ndarray]:
         return self
 
+    def output_frames(self, tempo: float) -> int | None:
+        """The render's exact length once the input has ended, else None."""
+        return output_frames(self.frames, tempo=tempo) if self.ended else None
+
     def __next__(self) -> np.ndarray:
         try:
             block = next(self._blocks)
@@ -177,18 +188,3 @@ class _CountedInput:
             raise ParameterError("y", block.shape, f"blocks of {self._channels} channels")
         self.frames += block.shape[1]
         return block
-
-
-def _exact_length_when_known(
-    blocks: Iterator[np.ndarray], counted: _CountedInput, *, channels: int, tempo: float
-) -> Iterator[np.ndarray]:
-    """Like :func:`_exact_length`, with the target known only once the input has ended."""
-    done = 0
-    for produced in blocks:
-        block = produced[:, : max(0, output_frames(counted.frames, tempo=tempo) - done)] if counted.ended else produced
-        if block.shape[1]:
-            done += block.shape[1]
-            yield np.ascontiguousarray(block, dtype=np.float32)
-    frames = output_frames(counted.frames, tempo=tempo)
-    if done < frames:
-        yield np.zeros((channels, frames - done), np.float32)

@@ -41,22 +41,12 @@ class RubberBandEngine(Engine):
         return f"pylibrb-{pylibrb.__version__}+tt{WRAPPER_REVISION}"
 
     def _blocks(self, y: np.ndarray, *, sr: int, params: RenderParams) -> Iterator[np.ndarray]:
-        stretcher = self._stretcher(sr=sr, channels=y.shape[0], params=params)
-        frames = y.shape[1]
-        stretcher.set_expected_input_duration(frames)
-        stretcher.study(y, final=True)  # R3 only measures the length here: cheap, no analysis pass
-        for start in range(0, frames, BLOCK_FRAMES):
-            stretcher.process(y[:, start : start + BLOCK_FRAMES], final=start + BLOCK_FRAMES >= frames)
-            if stretcher.available() > 0:
-                yield stretcher.retrieve_available()
-        if frames == 0:
-            stretcher.process(y, final=True)
-        yield from _drain(stretcher)
+        return self._blocks_from(iter([y]), sr=sr, channels=y.shape[0], frames_hint=y.shape[1], params=params)
 
     def _blocks_from(
         self, blocks: Iterator[np.ndarray], *, sr: int, channels: int, frames_hint: int, params: RenderParams
     ) -> Iterator[np.ndarray]:
-        """Offline R3 on input that is still being decoded.
+        """Offline R3 on input that may still be arriving (a whole array is one block).
 
         R3's study pass only measures the input length, so studying silence of the expected length
         plans exactly as studying the audio would (measured: bit-identical output), and output can
