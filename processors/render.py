@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from processors.render_job import JobOutcome, die_with_parent, run_render_job, warm_up
-from tuneton.audio.analysis import parse_key, shifted_key
+from tuneton.audio import hls
+from tuneton.audio.analysis import parse_key, shifted_bpm, shifted_key
 from tuneton.audio.encode import BITRATES, MP3_FILE, PLAYLIST
 from tuneton.audio.engines import get_engine
 from tuneton.audio.errors import AudioError
@@ -265,20 +266,18 @@ class SegmentPublisher:
         shown = text if final else text.replace("#EXT-X-ENDLIST\n", "")  # complete only once all is stored
         if not text.endswith("\n") or shown == self._playlist:
             return self._segments
-        lines = text.splitlines()
-        names = [line.split('URI="', 1)[1].rstrip('"') for line in lines if line.startswith("#EXT-X-MAP:")]
-        segments = [line for line in lines if line and not line.startswith("#")]
-        for name in [*names, *segments]:
+        playlist = hls.parse(text)
+        names = [playlist.map_uri] if playlist.map_uri else []
+        for name in [*names, *(entry.uri for entry in playlist.entries)]:
             if name not in self._uploaded:
                 await self._put(name)
-        self.rendered_ms = round(1000 * sum(float(x.split(":", 1)[1].rstrip(",")) for x in lines
-                                            if x.startswith("#EXTINF:")))  # fmt: skip
+        self.rendered_ms = round(1000 * sum(entry.duration_s for entry in playlist.entries))
         data = shown.encode()
         await self._blobs.put_bytes(self._prefix + PLAYLIST, data, content_type=CONTENT_TYPES[".m3u8"])
         if final:
             self.size_bytes += len(data)
         self._playlist = shown
-        self._segments = len(segments)
+        self._segments = len(playlist.entries)
         return self._segments
 
     async def _publish_mp3(self, *, final: bool) -> int:
@@ -306,7 +305,7 @@ def predicted_musical(source: Musical | None, params: RenderParams) -> Musical |
         with contextlib.suppress(AudioError):
             shifted, offset = shifted_key(parse_key(source.key), pitch_cents=params.pitch_cents + offset)
             key = str(shifted)
-    bpm = None if source.bpm is None else round(source.bpm * params.tempo, 2)
+    bpm = None if source.bpm is None else round(shifted_bpm(source.bpm, tempo=params.tempo), 2)
     return Musical(bpm=bpm, key=key, key_offset_cents=offset, lufs=source.lufs)
 
 

@@ -20,6 +20,7 @@ from query_api.schemas import (
 )
 from tuneton.audio.analysis import Key
 from tuneton.catalog_values import SearchHit
+from tuneton.domain.track.rules import visible_to
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
 THUMBNAIL = (96, "jpeg")
@@ -28,7 +29,7 @@ _DERIVED = {"created_at", "updated_at", "analysis"}
 
 def readable(row: dict[str, Any] | None, viewer: str | None) -> bool:
     """Private tracks exist only for their uploader; unlisted and public ones for anyone with the id."""
-    return row is not None and (row["visibility"] != "private" or row["owner_id"] == viewer)
+    return row is not None and visible_to(visibility=row["visibility"], owner_id=row["owner_id"], viewer=viewer)
 
 
 def cover_url(track_id: str, cover: dict[str, Any]) -> str:

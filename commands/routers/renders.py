@@ -25,6 +25,7 @@ from tuneton.audio.errors import ParameterError
 from tuneton.audio.params import RenderParams, asset_key, parse_params
 from tuneton.domain.render.commands import RequestTransform
 from tuneton.domain.render.values import Musical, SourceAudio, TransformParams
+from tuneton.domain.track.rules import visible_to
 from tuneton.ports import ReadStore
 
 router = APIRouter(prefix="/v1/tracks", tags=["render commands"], responses=REJECTION_RESPONSES)
@@ -116,9 +117,11 @@ async def _source(store: ReadStore, track_id: str, viewer: str) -> SourceAudio |
         "WHERE t.track_id = :id",
         {"id": track_id},
     )
-    if not rows or (rows[0]["visibility"] == "private" and rows[0]["owner_id"] != viewer):
+    if not rows:
         return None
     row = rows[0]
+    if not visible_to(visibility=row["visibility"], owner_id=row["owner_id"], viewer=viewer):
+        return None
     original = json.loads(row["original_json"])
     return SourceAudio(
         track_id=track_id,

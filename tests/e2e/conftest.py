@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.servers import ROOT, Process, free_port, product_env, serve, wait_processing, worker
 from tests.fixtures.catalog_servers import S3Endpoint
 from tuneton.adapters.kafka.admin import create_topics_from_spec
+from tuneton.settings import Settings
 
 
 @dataclass
@@ -29,6 +30,12 @@ class Product:
     def data_dir(self) -> Path:
         """The product's data directory (embedded: log, read models, blobs, search)."""
         return Path(self.env["TUNETON_DATA_DIR"])
+
+    def settings(self) -> Settings:
+        """The product's settings, to open its event log, stores and codec from a test."""
+        env = {k.removeprefix("TUNETON_").lower(): v for k, v in self.env.items() if k.startswith("TUNETON_")}
+        env.pop("config", None)
+        return Settings(**env)
 
 
 # A 16 MB upload limit: a 10 MB tag still fits (and is refused for itself), a 17 MB file does not.

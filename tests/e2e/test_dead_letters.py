@@ -13,17 +13,10 @@ from tuneton.bootstrap import build_runtime
 from tuneton.events import topics
 from tuneton.events.envelope import DeadLetter
 from tuneton.ports import OutgoingRecord
-from tuneton.settings import Settings
-
-
-def _settings(product: Product) -> Settings:
-    env = {k.removeprefix("TUNETON_").lower(): v for k, v in product.env.items() if k.startswith("TUNETON_")}
-    env.pop("config", None)
-    return Settings(**env)
 
 
 async def _inject_and_find_letter(product: Product, topic: str, value: bytes) -> DeadLetter:
-    runtime = build_runtime(_settings(product))
+    runtime = build_runtime(product.settings())
     await runtime.event_log.start()
     await runtime.codec.start()
     try:

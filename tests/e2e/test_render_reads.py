@@ -27,16 +27,9 @@ from tuneton.domain.track.values import Visibility
 from tuneton.events.consistency import ConsistencyToken
 from tuneton.events.envelope import EventEnvelope
 from tuneton.ports import OutgoingRecord
-from tuneton.settings import Settings
 
 OWNER, STRANGER = "render-owner", "render-stranger"
 INIT, SEGMENT, MP3 = b"\x00\x00\x00\x18ftypiso6" + bytes(16), bytes(range(256)) * 4, b"ID3" + bytes(997)
-
-
-def _settings(product: Product) -> Settings:
-    env = {k.removeprefix("TUNETON_").lower(): v for k, v in product.env.items() if k.startswith("TUNETON_")}
-    env.pop("config", None)
-    return Settings(**env)
 
 
 class Render:
@@ -63,7 +56,7 @@ class Render:
         return asyncio.run(self._inject(stream, blobs))
 
     async def _inject(self, stream: list[tuple[str, str, int, Any]], blobs: dict[str, bytes]) -> str:
-        runtime = build_runtime(_settings(self.product))
+        runtime = build_runtime(self.product.settings())
         await runtime.event_log.start()
         await runtime.codec.start()
         await runtime.blob_store.start()

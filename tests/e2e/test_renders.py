@@ -19,7 +19,6 @@ import pytest
 from tests.audio_signals import groove, partial_cents
 from tests.e2e.conftest import Product
 from tests.e2e.servers import wait_processing, wait_ready
-from tests.e2e.test_dead_letters import _settings
 from tests.media_files import encode_pcm, ffmpeg, synth
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.domain.render import events as re
@@ -55,7 +54,7 @@ def upload_tone(api: httpx.Client, tmp_path: Path, *, seconds: float = SOURCE_S,
 async def events_of(product: Product, asset_key: str, *, until: type, count: int = 1, timeout_s: float = 120) -> list[
         EventEnvelope]:  # fmt: skip
     """The render stream of ``asset_key`` from its start until ``count`` events of type ``until``."""
-    runtime = build_runtime(_settings(product))
+    runtime = build_runtime(product.settings())
     await runtime.event_log.start()
     await runtime.codec.start()
     found: list[EventEnvelope] = []
@@ -88,7 +87,7 @@ def deduplicated(stream: list[EventEnvelope]) -> list[EventEnvelope]:
 
 async def fetch_asset(product: Product, entry_key: str, out: Path) -> tuple[str, Path]:
     """The stored playlist text and the asset as one playable fMP4 (init + segments, in order)."""
-    runtime: Runtime = build_runtime(_settings(product))
+    runtime: Runtime = build_runtime(product.settings())
     await runtime.blob_store.start()
     try:
         prefix = entry_key.rsplit("/", 1)[0] + "/"
@@ -262,7 +261,7 @@ def test_an_undecodable_source_fails_the_render_with_its_reason_and_marks_nothin
 
 async def _corrupt_original(product: Product, track_id: str) -> None:
     """Overwrite the stored original with bytes no decoder reads (storage rot, a bad migration)."""
-    runtime = build_runtime(_settings(product))
+    runtime = build_runtime(product.settings())
     await runtime.event_log.start()
     await runtime.codec.start()
     await runtime.blob_store.start()

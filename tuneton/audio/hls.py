@@ -28,6 +28,32 @@ class Entry:
     duration_s: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class MediaPlaylist:
+    """What a media playlist says: its first media sequence number, init section and segments."""
+
+    sequence: int
+    map_uri: str | None
+    entries: list[Entry]
+
+
+def parse(text: str) -> MediaPlaylist:
+    """Read the parts of a media playlist that ffmpeg and :class:`EventPlaylist` write."""
+    sequence, map_uri, entries = 0, None, []
+    duration: float | None = None
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
+            sequence = int(line.split(":", 1)[1])
+        elif line.startswith("#EXT-X-MAP:") and 'URI="' in line:
+            map_uri = line.split('URI="', 1)[1].split('"', 1)[0]
+        elif line.startswith("#EXTINF:"):
+            duration = float(line.split(":", 1)[1].split(",", 1)[0])
+        elif line and not line.startswith("#") and duration is not None:
+            entries.append(Entry(uri=line, duration_s=duration))
+            duration = None
+    return MediaPlaylist(sequence=sequence, map_uri=map_uri, entries=entries)
+
+
 class EventPlaylist:
     """Accumulates segments from successive window playlists; renders the whole EVENT playlist.
 
@@ -58,16 +84,8 @@ class EventPlaylist:
         EncodeError
             The window skipped past segments never seen (the caller read too rarely).
         """
-        lines = window.splitlines()
-        sequence = next((int(line.split(":", 1)[1]) for line in lines if line.startswith("#EXT-X-MEDIA-SEQUENCE:")), 0)
-        found: list[Entry] = []
-        duration: float | None = None
-        for line in lines:
-            if line.startswith("#EXTINF:"):
-                duration = float(line.split(":", 1)[1].split(",", 1)[0])
-            elif line and not line.startswith("#") and duration is not None:
-                found.append(Entry(uri=line, duration_s=duration))
-                duration = None
+        parsed = parse(window)
+        sequence, found = parsed.sequence, parsed.entries
         if found and self._entries and sequence > max(self._entries) + 1:
             raise EncodeError("playlist", f"segments {max(self._entries) + 1}..{sequence - 1} were never seen")
         if found and not self._entries and sequence > 0:

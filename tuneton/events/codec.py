@@ -80,8 +80,14 @@ class AvroCodec:
             raise UndecodableRecord(f"unknown magic byte {magic}")
         writer = await self._writer(schema_id)
         try:
+            # Record names only where a union holds several records (the payload): a nullable
+            # record (``["null", record]``) decodes to its fields, like any nested record.
             decoded = fastavro.schemaless_reader(
-                io.BytesIO(data[_HEADER.size :]), writer, self._readers[topic], return_record_name=True
+                io.BytesIO(data[_HEADER.size :]),
+                writer,
+                self._readers[topic],
+                return_record_name=True,
+                return_record_name_override=True,
             )
         except Exception as exc:  # noqa: BLE001 - fastavro raises a zoo of types on corrupt bodies
             raise UndecodableRecord(f"corrupt Avro body: {exc!r}") from None

@@ -62,11 +62,8 @@ def _typed(hint: Any, value: Any) -> Any:
         return _typed(concrete[0], value) if len(concrete) == 1 else value
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
-            value = value[1]  # a nullable record arrives as (record name, fields) with return_record_name
-        if isinstance(value, dict):
-            return _build(hint, value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return _build(hint, value)
     return value
 
 

@@ -159,3 +159,11 @@ def _isrc(value: str | None) -> str | None:
     if not _ISRC.fullmatch(code):
         raise InvalidValue("isrc must look like CC-XXX-YY-NNNNN", field="isrc")
     return code
+
+
+def visible_to(*, visibility: str, owner_id: str, viewer: str | None) -> bool:
+    """Private tracks exist only for their uploader; unlisted and public ones for anyone with the id.
+
+    One rule for every reader of the tracks read model (track views, renders, render requests).
+    """
+    return visibility != Visibility.PRIVATE.value or owner_id == viewer
