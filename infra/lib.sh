@@ -149,3 +149,41 @@ pg_server_answers() {
   PGCONNECT_TIMEOUT=2 psql -X -q -tA "postgresql://postgres@127.0.0.1:${PG_PORT}/postgres" \
     -c 'select 1' >/dev/null 2>&1
 }
+
+# --- state of services that run as their own system user --------------------
+
+# service_state_dir USER NAME: print the state directory of service NAME, which runs as the system
+# user USER (postgres, Elasticsearch: both refuse to run as root). It is $STACK_DIR/NAME when USER can
+# reach that path. When it cannot — the default state dir sits under root's home, and a new home is
+# mode 700 — the state lives in /var/lib/tuneton/NAME-<hash of $STACK_DIR>, a directory this project
+# owns, and $STACK_DIR/NAME becomes a symlink to it. Directories the project does not own are never
+# loosened. The printed path is the real one (what the service's command line will show).
+service_state_dir() {
+  local user=$1 name=$2 link="$STACK_DIR/$2" real key
+  if [[ $(id -u) != 0 ]]; then
+    mkdir -p "$link"
+    readlink -f "$link"
+    return
+  fi
+  if [[ -L $link ]]; then
+    readlink -f "$link"
+    return
+  fi
+  mkdir -p "$link"
+  chown "$user:" "$link"
+  if runuser -u "$user" -- test -x "$link" && runuser -u "$user" -- test -w "$link"; then
+    readlink -f "$link"
+    return
+  fi
+  rmdir "$link" 2>/dev/null || die "$link exists, holds data, and $user cannot reach it"
+  key=$(printf '%s' "$(readlink -f "$STACK_DIR")" | sha256sum | cut -c1-12)
+  real="/var/lib/tuneton/$name-$key"
+  mkdir -p /var/lib/tuneton
+  chmod 755 /var/lib/tuneton
+  mkdir -p "$real"
+  chown "$user:" "$real"
+  chmod 700 "$real"
+  ln -sfn "$real" "$link"
+  log "$user cannot reach $STACK_DIR; state in $real (linked from $link)"
+  printf '%s\n' "$real"
+}

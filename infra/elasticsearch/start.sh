@@ -14,11 +14,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 VERSION=8.19.3
 ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$VERSION:zip"
-HOME_DIR="$CACHE_DIR/elasticsearch-$VERSION"
+# Elasticsearch refuses to run as root, so as root it runs as the system user tuneton-es, which cannot
+# enter root's home (mode 700 on a new machine). The zip stays cached in $CACHE_DIR/dl; its unpacked
+# distribution and the node's state then live under /var/lib/tuneton, a directory this project owns.
+# Directories the project does not own are never loosened.
+if [[ $(id -u) == 0 ]]; then
+  HOME_DIR="/var/lib/tuneton/elasticsearch-$VERSION"
+else
+  HOME_DIR="$CACHE_DIR/elasticsearch-$VERSION"
+fi
 PORT=${TUNETON_ES_PORT:-9200}
 TRANSPORT_PORT=${TUNETON_ES_TRANSPORT_PORT:-9300}
 URL="http://127.0.0.1:$PORT"
-STATE="$STACK_DIR/elasticsearch"
+# Resolved: as root the state may be a link into /var/lib/tuneton (service_state_dir), and the
+# JVM's command line, which pid_alive matches, names the real path.
+STATE=$(readlink -m "$STACK_DIR/elasticsearch")
 PIDFILE="$STATE/elasticsearch.pid"
 LOGFILE="$STATE/elasticsearch.out"
 ES_USER=tuneton-es
@@ -41,7 +51,12 @@ if es_answers; then
   exit 0
 fi
 
-mkdir -p "$STATE"
+if [[ $(id -u) == 0 ]]; then
+  id "$ES_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
+fi
+STATE=$(service_state_dir "$ES_USER" elasticsearch)
+PIDFILE="$STATE/elasticsearch.pid"
+LOGFILE="$STATE/elasticsearch.out"
 
 find_java() {
   local j
@@ -68,7 +83,8 @@ else
     mkdir -p "$CACHE_DIR/dl"
     mvn -q -B dependency:copy -Dartifact="$ARTIFACT" -DoutputDirectory="$CACHE_DIR/dl" -Dstyle.color=never ||
       die "mvn could not fetch $ARTIFACT"
-    tmp=$(mktemp -d "$CACHE_DIR/.es.XXXXXX")
+    mkdir -p "$(dirname "$HOME_DIR")"
+    tmp=$(mktemp -d "$(dirname "$HOME_DIR")/.es.XXXXXX")
     unzip -q "$CACHE_DIR/dl/elasticsearch-$VERSION.zip" -d "$tmp" || { rm -rf "$tmp"; die "unzip failed"; }
     rm -rf "$HOME_DIR"
     mv "$tmp/elasticsearch-$VERSION" "$HOME_DIR"
@@ -82,13 +98,7 @@ else
   sed -e "s#@STATE@#$STATE#g" -e "s#@HTTP_PORT@#$PORT#" -e "s#@TRANSPORT_PORT@#$TRANSPORT_PORT#" \
     "$INFRA_DIR/elasticsearch/elasticsearch.yml" >"$STATE/config/elasticsearch.yml"
   if [[ $(id -u) == 0 ]]; then
-    id "$ES_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$ES_USER"
     chown -R "$ES_USER:" "$STATE"
-    dir=$STATE
-    while [[ $dir != / ]]; do # the state dir may sit in root's home: allow passing through (not listing)
-      dir=$(dirname "$dir")
-      runuser -u "$ES_USER" -- test -x "$dir" || chmod o+x "$dir"
-    done
     runuser -u "$ES_USER" -- test -x "$HOME_DIR/bin/elasticsearch" || die "$ES_USER cannot run $HOME_DIR"
   fi
 

@@ -6,5 +6,7 @@ LOG_TAG=elasticsearch
 # shellcheck source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-STATE="$STACK_DIR/elasticsearch"
+# Resolved: as root the state may be a link into /var/lib/tuneton (service_state_dir), and the
+# JVM's command line, which pid_alive matches, names the real path.
+STATE=$(readlink -m "$STACK_DIR/elasticsearch")
 stop_pid "$STATE/elasticsearch.pid" "$STATE/tmp" 60

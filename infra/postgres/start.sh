@@ -10,9 +10,6 @@ LOG_TAG=postgres
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 PGBIN=/usr/lib/postgresql/15/bin
-STATE="$STACK_DIR/postgres"
-DATA="$STATE/data"
-LOGFILE="$STATE/postgres.log"
 PG_USER=postgres # initdb and postgres refuse to run as root
 
 # Run as the postgres OS user when we are root (the usual CI case).
@@ -52,28 +49,11 @@ if [[ ! -x $PGBIN/postgres ]]; then
 fi
 id "$PG_USER" >/dev/null 2>&1 || die "OS user $PG_USER missing (it comes with the postgresql-common package)"
 
-mkdir -p "$STATE"
-chown "$PG_USER:" "$STATE"
-
-# The state dir defaults to root's $HOME (mode 700), which the postgres user
-# cannot enter. Grant it search (x) permission on each blocking ancestor only:
-# an ACL for that one user where setfacl exists, else o+x (enter, not list).
-if [[ $(id -u) == 0 ]] && ! runuser -u "$PG_USER" -- test -x "$STATE"; then
-  dir=$STATE
-  while [[ $dir != / ]]; do
-    dir=$(dirname "$dir")
-    if ! runuser -u "$PG_USER" -- test -x "$dir"; then
-      if command -v setfacl >/dev/null 2>&1; then
-        setfacl -m "u:$PG_USER:x" "$dir"
-        log "granted $PG_USER search permission on $dir (ACL)"
-      else
-        chmod o+x "$dir"
-        log "made $dir searchable by others (chmod o+x) so $PG_USER can reach $STATE"
-      fi
-    fi
-  done
-  runuser -u "$PG_USER" -- test -x "$STATE" || die "$PG_USER still cannot reach $STATE"
-fi
+# The state dir defaults to root's home (mode 700 on a new machine), which the postgres user cannot
+# enter: service_state_dir then keeps the cluster in a directory of ours under /var/lib/tuneton.
+STATE=$(service_state_dir "$PG_USER" postgres)
+DATA="$STATE/data"
+LOGFILE="$STATE/postgres.log"
 
 if [[ ! -f $DATA/PG_VERSION ]]; then
   log "initdb $DATA"

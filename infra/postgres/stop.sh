@@ -7,7 +7,7 @@ LOG_TAG=postgres
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 PGBIN=/usr/lib/postgresql/15/bin
-STATE="$STACK_DIR/postgres"
+STATE=$(readlink -m "$STACK_DIR/postgres") # as root, maybe a link into /var/lib/tuneton
 DATA="$STATE/data"
 
 if [[ ! -f $DATA/postmaster.pid ]]; then
