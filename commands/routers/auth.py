@@ -34,10 +34,10 @@ _WIDGET_EXAMPLE = {"id": 42, "first_name": "John", "username": "john", "auth_dat
 async def session_from_init_data(
     authenticator: AuthenticatorDep,
     bus: BusDep,
-    authorization: Annotated[str, Header(description="`tma <Telegram.WebApp.initData>`")],
+    authorization: Annotated[str | None, Header(description="`tma <Telegram.WebApp.initData>`")] = None,
 ) -> Session | JSONResponse:
     """Sign in from the Mini App: check the initData, register or refresh the profile, return tokens."""
-    scheme, _, raw = authorization.strip().partition(" ")
+    scheme, _, raw = (authorization or "").strip().partition(" ")
     if scheme.lower() != "tma" or not raw.strip():
         raise AuthError("malformed_authorization", "send Authorization: tma <initData>")
     return await _signed_in(authenticator, bus, authenticator.init_data(raw.strip()))

@@ -116,12 +116,14 @@ def kafka_product(
         }
     )
     processing = worker(env, logs / "worker.log")
-    server, base = serve(env, logs / "serve.log")
-    product = Product("kafka", base, server, processing, env)
-    wait_processing(base, product.auth(f"probe-{uuid.uuid4().hex[:8]}"))
-    yield product
-    server.stop()
-    processing.stop()
+    try:  # a server that never gets ready must not leave the worker behind (it would join the group)
+        server, base = serve(env, logs / "serve.log")
+        product = Product("kafka", base, server, processing, env)
+        wait_processing(base, product.auth(f"probe-{uuid.uuid4().hex[:8]}"))
+        yield product
+        server.stop()
+    finally:
+        processing.stop()
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])

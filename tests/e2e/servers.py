@@ -107,7 +107,7 @@ def worker(env: dict[str, str], log_path: Path) -> Process:
     return Process([sys.executable, "-m", "processors", "worker", "--loglevel", "warn"], env, log_path).start()
 
 
-def wait_ready(base: str, process: Process, timeout_s: float = 60) -> None:
+def wait_ready(base: str, process: Process, timeout_s: float = 180) -> None:
     """Poll /readyz until 200, failing with the process log if it dies or never gets ready."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ Which credential is checked how (docs/auth.md):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from tuneton.auth.widget import check_login_widget
 from tuneton.settings import Settings
 
 MAX_DEV_USER = 64
+_UNBOUNDED_S = 366 * 86_400
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +85,8 @@ class Authenticator:
             raise AuthNotConfigured("auth_not_configured", "the Login Widget needs the bot token")
         max_age = checks.login_widget_max_age_s
         profile = check_login_widget(fields, bot_token=checks.bot_token, max_age_s=max_age)
-        horizon = int(fields["auth_date"]) + (max_age or 366 * 86_400)
+        # remembered while it could still be accepted (without a maximum age: a year from now)
+        horizon = int(fields["auth_date"]) + max_age if max_age > 0 else time.time() + _UNBOUNDED_S
         self._used.use(f"widget:{fields['hash'].lower()}", expires_at=horizon)
         return profile
 
