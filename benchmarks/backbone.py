@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.product_env import benchmark_env
+from benchmarks.product_env import auth_headers, benchmark_env
 from tests.e2e.servers import ROOT, Process, serve, worker
 from tuneton.bootstrap import build_runtime
 from tuneton.domain.playlist import events as e
@@ -50,19 +50,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-async def command_throughput(base: str, total: int, concurrency: int) -> dict[str, float]:
+async def command_throughput(base: str, env: dict[str, str], total: int, concurrency: int) -> dict[str, float]:
     """``total`` add-track commands from ``concurrency`` clients, each on its own playlist."""
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=concurrency)) as api:
         playlists = []
         for n in range(concurrency):
-            created = await api.post("/v1/playlists", json={"name": f"bench {n}"}, headers={"X-Tuneton-User": f"b{n}"})
+            created = await api.post("/v1/playlists", json={"name": f"bench {n}"}, headers=auth_headers(env, f"b{n}"))
             playlists.append((f"b{n}", created.json()["aggregate_id"]))
         per_client = total // concurrency
 
         async def client(user: str, playlist_id: str) -> None:
             for n in range(per_client):
                 r = await api.post(
-                    f"/v1/playlists/{playlist_id}/items", json={"track_id": f"t{n}"}, headers={"X-Tuneton-User": user}
+                    f"/v1/playlists/{playlist_id}/items", json={"track_id": f"t{n}"}, headers=auth_headers(env, user)
                 )
                 r.raise_for_status()
 
@@ -77,14 +77,14 @@ async def command_throughput(base: str, total: int, concurrency: int) -> dict[st
     }
 
 
-async def visible_latency(base: str, samples: int, concurrency: int) -> dict[str, float]:
+async def visible_latency(base: str, env: dict[str, str], samples: int, concurrency: int) -> dict[str, float]:
     """Time from sending a command to a query that reflects it (consistency token) returning."""
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as api:
 
         async def client(n: int) -> None:
             user = f"lat{n}-{uuid.uuid4().hex[:6]}"
-            h = {"X-Tuneton-User": user}
+            h = auth_headers(env, user)
             playlist_id = (await api.post("/v1/playlists", json={"name": "lat"}, headers=h)).json()["aggregate_id"]
             for k in range(samples // concurrency):
                 t0 = time.perf_counter()
@@ -202,8 +202,8 @@ def main() -> None:
         "loadavg_at_start": os.getloadavg()[0],
     }
     figures["serve_idle_rss_mb"] = round(rss_mb(server.popen.pid), 1)
-    figures["throughput"] = asyncio.run(command_throughput(base, args.commands, args.concurrency))
-    figures["command_to_visible"] = asyncio.run(visible_latency(base, args.latency_samples, 8))
+    figures["throughput"] = asyncio.run(command_throughput(base, env, args.commands, args.concurrency))
+    figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
     figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
     if args.runtime == "kafka":
         figures["worker_peak_rss_mb"] = round(rss_mb(processes[0].popen.pid, "VmHWM"), 1)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import psycopg
 
-from tests.e2e.servers import product_env
+from tests.e2e.servers import auth_env, auth_headers, product_env
+
+__all__ = ["auth_headers", "benchmark_env"]
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:55432/tuneton"
 
@@ -16,7 +18,7 @@ DEFAULT_DSN = "postgresql://postgres@127.0.0.1:55432/tuneton"
 def benchmark_env(runtime: str, work: Path, **extra: str) -> dict[str, str]:
     """Settings for ``tuneton serve`` (and the worker): embedded in ``work``, or distributed on the
     ``infra/`` servers with a database of its own (so earlier runs' read models cannot interfere)."""
-    env = {"TUNETON_DATA_DIR": str(work / "data"), "TUNETON_LOG_LEVEL": "WARNING", **extra}
+    env = {"TUNETON_DATA_DIR": str(work / "data"), "TUNETON_LOG_LEVEL": "WARNING", **auth_env(work / "auth"), **extra}
     if runtime == "kafka":
         base_dsn = os.environ.get("TUNETON_POSTGRES_DSN", DEFAULT_DSN)
         database = f"tuneton_bench_{uuid.uuid4().hex[:8]}"

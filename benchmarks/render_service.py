@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from benchmarks.product_env import benchmark_env
+from benchmarks.product_env import auth_headers, benchmark_env
 from benchmarks.render import make_track
 from tests.e2e.servers import Process, serve, wait_processing, worker
 
@@ -114,8 +114,8 @@ def distinct_params(index: int, quality: str) -> dict[str, Any]:
     return {"semitones": semitones, "tempo": tempo, "quality": quality}
 
 
-async def measure(base: str, track: Path, requests: int, presets: list[str]) -> dict[str, Any]:
-    headers = {"X-Tuneton-User": f"bench-{uuid.uuid4().hex[:8]}"}
+async def measure(base: str, auth: dict[str, str], track: Path, requests: int, presets: list[str]) -> dict[str, Any]:
+    headers = auth
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as api:
         track_id = await upload(api, track)
         figures: dict[str, Any] = {}
@@ -152,12 +152,16 @@ def main() -> None:
     processes.append(server)
     try:
         if args.runtime == "kafka":
-            wait_processing(base)
+            wait_processing(base, auth_headers(env, "bench-probe"))
         time.sleep(3)  # the render pool warms up in the background
         track = encode_mp3(make_track(args.seconds, seed=int(time.time())), work / "bench.mp3")
         figures: dict[str, Any] = {"runtime": args.runtime, "cpus": os.cpu_count(), "source_s": args.seconds,
                                    "loadavg_at_start": round(os.getloadavg()[0], 2)}  # fmt: skip
-        figures |= asyncio.run(measure(base, track, args.requests, args.presets.split(",")))
+        figures |= asyncio.run(
+            measure(
+                base, auth_headers(env, f"bench-{uuid.uuid4().hex[:8]}"), track, args.requests, args.presets.split(",")
+            )
+        )
         figures["loadavg_at_end"] = round(os.getloadavg()[0], 2)
         print(json.dumps(figures, indent=2))
     finally:

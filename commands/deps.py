@@ -10,7 +10,11 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from commands.bus import CommandBus
 from commands.ingest import IngestService
 from commands.staging import BlobClaims
+from tuneton.auth.http import AdminDep, CurrentUser
 from tuneton.ports import BlobStore
+
+__all__ = ["AdminDep", "BlobsDep", "BusDep", "ClaimsDep", "CommandId", "CurrentUser", "IngestDep"]
+_IDEMPOTENCY = uuid.UUID("4f7d1c2e-9a4b-5e8f-a1c3-0b6d2e7f9a51")  # namespace of scoped command ids
 
 
 async def get_bus(request: Request) -> CommandBus:
@@ -19,29 +23,27 @@ async def get_bus(request: Request) -> CommandBus:
     return bus
 
 
-async def current_user(
-    request: Request,
-    x_tuneton_user: Annotated[str | None, Header(description="Trusted user id (development auth).")] = None,
-) -> str:
-    """The authenticated user id. Until Telegram auth lands, a dev header is trusted when enabled."""
-    if not request.app.state.settings.dev_auth:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "authentication is not configured")
-    if not x_tuneton_user or len(x_tuneton_user) > 64 or not x_tuneton_user.isascii():
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or malformed X-Tuneton-User header")
-    return x_tuneton_user
-
-
 async def command_id(
+    user: CurrentUser,
     idempotency_key: Annotated[
         str | None, Header(description="Client-chosen id; a retry with the same key gets the same outcome.")
     ] = None,
 ) -> str:
-    """The command id: the client's Idempotency-Key, or a fresh UUID."""
+    """The command id: the caller's Idempotency-Key scoped to the caller, or a fresh UUID.
+
+    Keys are chosen by clients, so two callers may pick the same one: scoping it by the user id means
+    another caller's key never replays this caller's outcome nor derives this caller's ids.
+    """
     if idempotency_key is None:
         return str(uuid.uuid4())
     if not 8 <= len(idempotency_key) <= 128 or not idempotency_key.isascii():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Idempotency-Key must be 8-128 ASCII characters")
-    return idempotency_key
+    return scoped_command_id(user, idempotency_key)
+
+
+def scoped_command_id(user: str, idempotency_key: str) -> str:
+    """The command id of ``user``'s ``idempotency_key``: a name-based UUID of both."""
+    return str(uuid.uuid5(_IDEMPOTENCY, f"{user}\n{idempotency_key}"))
 
 
 async def get_ingest(request: Request) -> IngestService:
@@ -62,15 +64,8 @@ async def get_claims(request: Request) -> BlobClaims:
     return claims
 
 
-async def is_admin(request: Request, user: Annotated[str, Depends(current_user)]) -> bool:
-    """Whether the caller may change anybody's tracks (``TUNETON_ADMIN_IDS``)."""
-    return user in request.app.state.settings.admin_ids
-
-
 BusDep = Annotated[CommandBus, Depends(get_bus)]
 IngestDep = Annotated[IngestService, Depends(get_ingest)]
 BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
 ClaimsDep = Annotated[BlobClaims, Depends(get_claims)]
-AdminDep = Annotated[bool, Depends(is_admin)]
-CurrentUser = Annotated[str, Depends(current_user)]
 CommandId = Annotated[str, Depends(command_id)]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from commands.errors import EXCEPTION_HANDLERS
-from commands.routers import playlists, renders, tracks, users
+from commands.routers import auth, playlists, renders, tracks, users
 
 router = APIRouter()
+router.include_router(auth.router)
 router.include_router(playlists.router)
 router.include_router(users.router)
 router.include_router(tracks.router)

@@ -1,4 +1,4 @@
-"""Dependencies of the query API."""
+"""Dependencies of the query API (identity comes from ``tuneton.auth.http``, shared with the command API)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Query, Request, status
 
 from query_api.consistency import ReadModelBehind, wait_for
+from tuneton.auth.http import CurrentUser, OptionalUser
 from tuneton.events.consistency import BadConsistencyToken, ConsistencyToken
 from tuneton.ports import BlobStore, ReadStore, SearchIndex
+
+__all__ = [
+    "BlobStoreDep", "Consistent", "CurrentUser", "ItemsLimit", "Limit", "Offset", "OptionalUser", "ReadStoreDep",
+    "RequiredUser", "SearchIndexDep",
+]  # fmt: skip
 
 
 async def get_read_store(request: Request) -> ReadStore:
@@ -27,18 +33,6 @@ async def get_search_index(request: Request) -> SearchIndex:
     """The track search index."""
     index: SearchIndex = request.app.state.search_index
     return index
-
-
-async def optional_user(x_tuneton_user: Annotated[str | None, Header()] = None) -> str | None:
-    """The caller's user id when the (development) auth header is present."""
-    return x_tuneton_user or None
-
-
-async def required_user(user: Annotated[str | None, Depends(optional_user)]) -> str:
-    """The caller's user id; 401 without one."""
-    if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-Tuneton-User header")
-    return user
 
 
 async def consistent(
@@ -66,8 +60,7 @@ async def consistent(
 ReadStoreDep = Annotated[ReadStore, Depends(get_read_store)]
 BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
 SearchIndexDep = Annotated[SearchIndex, Depends(get_search_index)]
-OptionalUser = Annotated[str | None, Depends(optional_user)]
-RequiredUser = Annotated[str, Depends(required_user)]
+RequiredUser = CurrentUser
 Consistent = Depends(consistent)
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]

@@ -50,15 +50,24 @@ def render_file(name: str) -> RenderFile | None:
 
 
 def visible(row: dict[str, Any] | None, viewer: str | None) -> bool:
-    """A render is as visible as its track: a private track's renders only to its owner; gone → invisible."""
-    if row is None or row["track_visibility"] is None:
+    """A render is as visible as the tracks it maps to: its requesting track, or any public track with the same
+    source bytes (a shared render stays readable when the first requester hides or removes theirs).
+
+    Non-public tracks get renders of their own (the asset key is scoped by track, see the render command),
+    so a private render maps to exactly one track and is visible only to whoever may see that track.
+    """
+    if row is None:
+        return False
+    if row.get("public_source"):
+        return True
+    if row["track_visibility"] is None:
         return False
     return readable({"visibility": row["track_visibility"], "owner_id": row["track_owner_id"]}, viewer)
 
 
 def is_private(row: dict[str, Any]) -> bool:
     """Whether shared caches must keep nothing of this render (its track is not public)."""
-    return bool(row["track_visibility"] != "public")
+    return bool(row["track_visibility"] != "public" and not row.get("public_source"))
 
 
 def blob_key(row: dict[str, Any], name: str) -> str:

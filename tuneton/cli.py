@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.set_defaults(handler=_serve)
 
+    login = sub.add_parser("dev-login", help="print initData for a dev user, signed with the local dev bot token")
+    login.add_argument("--user", default="dev", help="user name (digits: the Telegram id itself)")
+    login.add_argument("--json", action="store_true", help="print user id, initData and URL as one JSON object")
+    login.set_defaults(handler=_dev_login)
+
     projections = sub.add_parser("projections", help="read-model maintenance").add_subparsers(required=True)
     rebuild = projections.add_parser("rebuild", help="drop a read model and replay it from the event log")
     rebuild.add_argument("name", help="projection name: playlists, users, tracks, renders or search")
@@ -70,6 +75,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v})
     configure(settings.log_level, json_lines=settings.log_json)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    return 0
+
+
+def _dev_login(settings: Settings, args: argparse.Namespace) -> int:
+    from tuneton.auth.devlogin import DevModeOff, dev_login
+
+    try:
+        login = dev_login(settings, args.user)
+    except DevModeOff as error:
+        print(f"tuneton dev-login: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"user_id": login.user_id, "init_data": login.init_data, "url": login.url}))
+    else:
+        print(f"user id:  {login.user_id}\ninitData: {login.init_data}\nopen:     {login.url}")
+        print(f"header:   Authorization: tma {login.init_data}")
     return 0
 
 

@@ -23,6 +23,9 @@ from commands.main import EXCEPTION_HANDLERS
 from commands.main import router as command_router
 from commands.staging import BlobClaims
 from query_api.main import router as query_router
+from tuneton.auth.errors import AuthError
+from tuneton.auth.http import auth_error_response
+from tuneton.auth.service import build_authenticator
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.observability import metrics
 from tuneton.settings import Settings
@@ -59,6 +62,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.authenticator = build_authenticator(settings)  # reads (dev: creates) the secrets; bad config fails here
+    app.add_exception_handler(AuthError, auth_error_response)
     for error, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
     app.include_router(command_router)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(default=9464, ge=1, le=65535, description="Faust worker /metrics port")
     command_timeout_s: float = Field(default=10.0, gt=0)
     consistency_wait_s: float = Field(default=3.0, ge=0)
-    dev_auth: bool = Field(default=True, description="trust the X-Tuneton-User header (until Telegram auth)")
     embedded_synchronous: Literal["OFF", "NORMAL", "FULL"] = "NORMAL"
     log_level: str = "INFO"
     log_json: bool = True
@@ -73,6 +72,40 @@ class Settings(BaseSettings):
     render_concurrency: int = Field(default=2, ge=1, le=64, description="renders in flight per processor")
     render_work_dir: Path | None = Field(default=None, description="local scratch for renders (<data_dir>/render)")
 
+    # --- auth (issue 9, docs/auth.md) ----------------------------------------------------------
+    dev_mode: bool | None = Field(
+        default=None,
+        description="trust X-Tuneton-User and allow dev-login (default: on when embedded; refused when distributed)",
+    )
+    bot_token: SecretStr | None = Field(default=None, description="the Telegram bot token (or bot_token_file)")
+    bot_token_file: Path | None = Field(default=None, description="file holding the bot token")
+    bot_id: int | None = Field(default=None, ge=1, description="bot id for the token-less Ed25519 initData check")
+    telegram_public_key: str = Field(
+        default="e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d",
+        pattern="^[0-9a-f]{64}$",
+        description="Telegram's Ed25519 key for third-party initData signatures (production key by default)",
+    )
+    init_data_max_age_s: int = Field(default=86_400, ge=0, description="oldest initData auth_date accepted (0: any)")
+    login_widget_max_age_s: int = Field(default=86_400, ge=0, description="oldest Login Widget auth_date accepted")
+    auth_signing_keys: dict[str, SecretStr] = Field(
+        default_factory=dict, description="access-token signing keys, key id -> secret (32+ bytes each)"
+    )
+    auth_signing_keys_file: Path | None = Field(default=None, description="JSON file {key id: secret}")
+    auth_active_key_id: str | None = Field(default=None, description="key id new tokens are signed with")
+    access_token_ttl_s: int = Field(default=900, ge=30, le=86_400, description="access token lifetime")
+    refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=60, description="refresh token lifetime")
+
+    @property
+    def dev(self) -> bool:
+        """Whether dev mode is on: as set, else on for the embedded runtime only."""
+        return self.runtime == "embedded" if self.dev_mode is None else self.dev_mode
+
+    @model_validator(mode="after")
+    def _no_dev_mode_in_production(self) -> Settings:
+        if self.dev_mode and self.runtime == "distributed":
+            raise ValueError("dev_mode trusts an unsigned user header: it is refused on the distributed runtime")
+        return self
+
     @property
     def render_dir(self) -> Path:
         """Scratch space of the render processor (sources and encoder output before upload)."""
@@ -93,7 +126,15 @@ class Settings(BaseSettings):
         """The embedded search index's SQLite file."""
         return self.search_db or self.data_dir / "search.db"
 
-    @field_validator("data_dir", "upload_tmp_dir", "blob_dir", "search_db", "render_work_dir")
+    @field_validator(
+        "data_dir",
+        "upload_tmp_dir",
+        "blob_dir",
+        "search_db",
+        "render_work_dir",
+        "bot_token_file",
+        "auth_signing_keys_file",
+    )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser()

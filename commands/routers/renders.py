@@ -26,6 +26,7 @@ from tuneton.audio.params import RenderParams, asset_key, parse_params
 from tuneton.domain.render.commands import RequestTransform
 from tuneton.domain.render.values import Musical, SourceAudio, TransformParams
 from tuneton.domain.track.rules import visible_to
+from tuneton.domain.track.values import Visibility
 from tuneton.ports import ReadStore
 
 router = APIRouter(prefix="/v1/tracks", tags=["render commands"], responses=REJECTION_RESPONSES)
@@ -84,12 +85,13 @@ async def request_render(
         refused = ParameterRefused(field=error.field, value=_jsonable(error.value), allowed=error.allowed,
                                    message=str(error))  # fmt: skip
         return JSONResponse(refused.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    source = await _source(request.app.state.read_store, track_id, user)
-    if source is None:
+    found = await _source(request.app.state.read_store, track_id, user)
+    if found is None:
         body_404 = {"reason": "track_not_found", "message": f"no track {track_id} you can see"}
         return JSONResponse(body_404, status_code=status.HTTP_404_NOT_FOUND)
+    source, scope = found
     engine, version = _engine(request.app.state.settings.render_engine)
-    key = asset_key(source_sha256=source.sha256, params=params, engine_name=engine, engine_version=version)
+    key = asset_key(source_sha256=source.sha256, params=params, engine_name=engine, engine_version=version, scope=scope)
     command = RequestTransform(
         asset_key=key, source=source, params=_transform_params(params), engine=engine, engine_version=version
     )
@@ -109,8 +111,13 @@ async def request_render(
     )
 
 
-async def _source(store: ReadStore, track_id: str, viewer: str) -> SourceAudio | None:
-    """The track's stored original, if ``viewer`` may see the track."""
+async def _source(store: ReadStore, track_id: str, viewer: str) -> tuple[SourceAudio, str | None] | None:
+    """The track's stored original and its render scope, if ``viewer`` may see the track.
+
+    Renders of a public track are shared by everybody who holds the same bytes; a non-public track's
+    renders are its own (scope = track id), so a cache hit never tells one listener that another
+    holds the same private audio, and the render's visibility is exactly its track's.
+    """
     rows = await store.fetch_all(
         "SELECT t.owner_id, t.visibility, t.content_sha256, t.original_json, t.duration_ms, x.bpm, x.key_tonic, "
         "x.key_mode, x.lufs FROM tracks t LEFT JOIN track_analysis x ON x.track_id = t.track_id "
@@ -123,13 +130,14 @@ async def _source(store: ReadStore, track_id: str, viewer: str) -> SourceAudio |
     if not visible_to(visibility=row["visibility"], owner_id=row["owner_id"], viewer=viewer):
         return None
     original = json.loads(row["original_json"])
-    return SourceAudio(
+    source = SourceAudio(
         track_id=track_id,
         blob_key=original["key"],
         sha256=str(row["content_sha256"]),
         duration_ms=int(row["duration_ms"]),
         musical=_musical(row),
     )
+    return source, None if row["visibility"] == Visibility.PUBLIC.value else track_id
 
 
 def _musical(row: Any) -> Musical | None:

@@ -17,7 +17,7 @@ from tuneton.domain.render.values import Musical, RenderStatus
 
 NAME = "renders"
 TOPICS = ("tuneton.render.events",)
-TABLES = ("renders",)
+TABLES = ("renders", "render_sources")
 SCHEMA = Path(__file__).with_name("schema.sql")
 
 _NO_RESULT: dict[str, Any] = {
@@ -37,7 +37,11 @@ def project(event: e.RenderEvent, meta: EventMeta) -> list[RowOp]:
     match event:
         case e.TransformRequested():
             row = {**_requested(event), **touch, "requested_at": at}
-            return [Upsert(table="renders", key={"asset_key": meta.aggregate_id}, values=row)]
+            source = {"content_sha256": event.source.sha256}
+            return [
+                Upsert(table="renders", key={"asset_key": meta.aggregate_id}, values=row),
+                Upsert(table="render_sources", key={"asset_key": meta.aggregate_id}, values=source),
+            ]
         case e.RenderProgressed():
             values = {
                 "status": RenderStatus.RENDERING.value,

@@ -39,3 +39,12 @@ CREATE TABLE IF NOT EXISTS renders (
     updated_at               BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS renders_track ON renders (track_id);
+
+-- The source bytes each render was made from, so a render's visibility can follow every track that
+-- holds those bytes (query_api/readers/renders.py), not only the track that asked first. A table of
+-- its own because schema files only CREATE ... IF NOT EXISTS (no ALTER TABLE migrations).
+CREATE TABLE IF NOT EXISTS render_sources (
+    asset_key       TEXT PRIMARY KEY,
+    content_sha256  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS render_sources_sha ON render_sources (content_sha256);

@@ -16,6 +16,7 @@ from query_api.deps import Consistent, Limit, Offset, OptionalUser, ReadStoreDep
 from query_api.readers import tracks as reader
 from query_api.schemas import Problem, SearchResults, TrackPublic, TracksPublic
 from query_api.track_views import readable, search_hit_public, track_public
+from tuneton.auth.errors import AuthError
 from tuneton.catalog_values import MAX_SEARCH_LIMIT, MAX_SEARCH_WINDOW, SearchQuery
 
 router = APIRouter(tags=["track queries"])
@@ -49,7 +50,7 @@ async def browse_tracks(
     ``artist``/``album`` compare normalised names ("ac/dc" browses "AC/DC"); both may be combined.
     """
     if mine and user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-Tuneton-User header")
+        raise AuthError("missing_credentials", "mine=true needs a signed-in caller")
     rows, total = await reader.browse(
         store, viewer=user, artist=artist, album=album, mine=mine, limit=limit, offset=offset
     )

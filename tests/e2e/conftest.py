@@ -10,7 +10,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.e2e.servers import ROOT, Process, free_port, product_env, serve, wait_processing, worker
+from tests.e2e.servers import (
+    ROOT,
+    Process,
+    auth_env,
+    auth_headers,
+    free_port,
+    product_env,
+    serve,
+    wait_processing,
+    worker,
+)
 from tests.fixtures.catalog_servers import S3Endpoint
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.settings import Settings
@@ -30,6 +40,14 @@ class Product:
     def data_dir(self) -> Path:
         """The product's data directory (embedded: log, read models, blobs, search)."""
         return Path(self.env["TUNETON_DATA_DIR"])
+
+    def auth(self, user: str) -> dict[str, str]:
+        """Headers that sign ``user`` in: an access token minted with the product's signing key (both runtimes)."""
+        return auth_headers(self.env, user)
+
+    def bot_token(self) -> str:
+        """The product's (test) bot token, to sign initData like Telegram would."""
+        return Path(self.env["TUNETON_BOT_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
 
     def settings(self) -> Settings:
         """The product's settings, to open its event log, stores and codec from a test."""
@@ -58,7 +76,7 @@ def e2e_database(postgres_dsn: str) -> Iterator[str]:
 def embedded_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """``tuneton serve`` with nothing configured but a fresh data dir."""
     data = tmp_path_factory.mktemp("embedded")
-    env = product_env({"TUNETON_DATA_DIR": str(data / "data"), **CATALOG_LIMITS})
+    env = product_env({"TUNETON_DATA_DIR": str(data / "data"), **CATALOG_LIMITS, **auth_env(data / "auth")})
     server, base = serve(env, data / "serve.log")
     yield Product("embedded", base, server, server, env)
     server.stop()
@@ -94,14 +112,18 @@ def kafka_product(
             "TUNETON_S3_SECRET_KEY": s3_endpoint.secret_key,
             "TUNETON_S3_BUCKET": f"tuneton-e2e-{uuid.uuid4().hex[:10]}",
             **CATALOG_LIMITS,
+            **auth_env(logs / "auth"),
         }
     )
     processing = worker(env, logs / "worker.log")
-    server, base = serve(env, logs / "serve.log")
-    wait_processing(base)
-    yield Product("kafka", base, server, processing, env)
-    server.stop()
-    processing.stop()
+    try:  # a server that never gets ready must not leave the worker behind (it would join the group)
+        server, base = serve(env, logs / "serve.log")
+        product = Product("kafka", base, server, processing, env)
+        wait_processing(base, product.auth(f"probe-{uuid.uuid4().hex[:8]}"))
+        yield product
+        server.stop()
+    finally:
+        processing.stop()
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])

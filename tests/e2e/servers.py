@@ -6,16 +6,22 @@ Each is a subprocess on a free loopback port, so the tests go through real HTTP,
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tuneton.auth.profile import TelegramProfile
+from tuneton.auth.tokens import TokenService
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,6 +77,22 @@ def product_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def auth_env(folder: Path) -> dict[str, str]:
+    """A bot token and a signing key of this product only, in files (as production supplies them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys, token = folder / "signing-keys.json", folder / "bot-token"
+    keys.write_text(json.dumps({f"e2e-{uuid.uuid4().hex[:6]}": secrets.token_urlsafe(48)}), encoding="utf-8")
+    token.write_text(f"4242424242:{secrets.token_urlsafe(27)}", encoding="utf-8")
+    return {"TUNETON_AUTH_SIGNING_KEYS_FILE": str(keys), "TUNETON_BOT_TOKEN_FILE": str(token)}
+
+
+def auth_headers(env: dict[str, str], user: str) -> dict[str, str]:
+    """``Authorization`` for ``user``: an access token minted with the signing key ``auth_env`` wrote."""
+    keys = json.loads(Path(env["TUNETON_AUTH_SIGNING_KEYS_FILE"]).read_text(encoding="utf-8"))
+    tokens = TokenService(keys, active_kid=next(iter(keys)), access_ttl_s=3600, refresh_ttl_s=3600)
+    return {"Authorization": f"Bearer {tokens.issue(TelegramProfile(user_id=user, first_name=user)).access_token}"}
+
+
 def serve(env: dict[str, str], log_path: Path) -> tuple[Process, str]:
     """Start ``tuneton serve`` on a free port and wait until /readyz says ready."""
     port = free_port()
@@ -85,7 +107,7 @@ def worker(env: dict[str, str], log_path: Path) -> Process:
     return Process([sys.executable, "-m", "processors", "worker", "--loglevel", "warn"], env, log_path).start()
 
 
-def wait_ready(base: str, process: Process, timeout_s: float = 60) -> None:
+def wait_ready(base: str, process: Process, timeout_s: float = 180) -> None:
     """Poll /readyz until 200, failing with the process log if it dies or never gets ready."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -100,16 +122,16 @@ def wait_ready(base: str, process: Process, timeout_s: float = 60) -> None:
     raise RuntimeError(f"server not ready in {timeout_s}s:\n{process.tail()}")
 
 
-def wait_processing(base: str, timeout_s: float = 180) -> None:
+def wait_processing(base: str, auth: dict[str, str], timeout_s: float = 180) -> None:
     """Retry one idempotent command until the processors answer it (Faust joins its group slowly)."""
-    user, key = f"probe-{time.time_ns()}", f"probe-{time.time_ns()}"
+    key = f"probe-{time.time_ns()}"
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             response = httpx.put(
                 f"{base}/v1/users/me",
                 json={"display_name": "probe"},
-                headers={"X-Tuneton-User": user, "Idempotency-Key": key},
+                headers={**auth, "Idempotency-Key": key},
                 timeout=30,
             )
             if response.status_code == 200:

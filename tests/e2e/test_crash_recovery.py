@@ -38,7 +38,7 @@ class _Progress:
                 self.reached.set()
 
 
-def _add_until_accepted(base: str, user: str, playlist_id: str, track: str, progress: _Progress) -> int:
+def _add_until_accepted(base: str, auth: dict[str, str], playlist_id: str, track: str, progress: _Progress) -> int:
     """Retry with the same Idempotency-Key through crashes and timeouts until the verdict arrives."""
     key = f"crash-{playlist_id}-{track}"
     deadline = time.monotonic() + 120
@@ -47,7 +47,7 @@ def _add_until_accepted(base: str, user: str, playlist_id: str, track: str, prog
             response = httpx.post(
                 f"{base}/v1/playlists/{playlist_id}/items",
                 json={"track_id": track},
-                headers={"X-Tuneton-User": user, "Idempotency-Key": key},
+                headers={**auth, "Idempotency-Key": key},
                 timeout=40,
             )
             if response.status_code == 201:
@@ -67,7 +67,7 @@ def _crash_and_restart(product: Product, progress: _Progress) -> None:
     product.processing.start()
     if product.processing is product.server:
         wait_ready(product.base, product.server)
-    wait_processing(product.base)
+    wait_processing(product.base, product.auth("probe-restart"))
 
 
 def _events_of(product: Product, playlist_id: str) -> list[dict[str, object]]:
@@ -95,9 +95,7 @@ def _events_of(product: Product, playlist_id: str) -> list[dict[str, object]]:
 
 def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> None:
     user = f"k-{uuid.uuid4().hex[:8]}"
-    created = httpx.post(
-        f"{product.base}/v1/playlists", json={"name": "Crash"}, headers={"X-Tuneton-User": user}, timeout=30
-    )
+    created = httpx.post(f"{product.base}/v1/playlists", json={"name": "Crash"}, headers=product.auth(user), timeout=30)
     assert created.status_code == 201, created.text
     playlist_id = created.json()["aggregate_id"]
 
@@ -106,7 +104,9 @@ def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> Non
     crash.start()
     tracks = [f"track-{n:03d}" for n in range(COMMANDS)]
     with ThreadPoolExecutor(4) as pool:
-        versions = list(pool.map(lambda t: _add_until_accepted(product.base, user, playlist_id, t, progress), tracks))
+        versions = list(
+            pool.map(lambda t: _add_until_accepted(product.base, product.auth(user), playlist_id, t, progress), tracks)
+        )
     crash.join()
     assert progress.at_crash is not None
     assert progress.at_crash < COMMANDS, "the crash happened mid-stream"
@@ -136,13 +136,13 @@ def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> Non
     token = httpx.put(  # a no-op rename is accepted without events and returns the current version
         f"{product.base}/v1/playlists/{playlist_id}/name",
         json={"name": "Crash"},
-        headers={"X-Tuneton-User": user},
+        headers=product.auth(user),
         timeout=40,
     )
     body = httpx.get(
         f"{product.base}/v1/playlists/{playlist_id}",
         params={"consistency": token.json()["consistency_token"]},
-        headers={"X-Tuneton-User": user},
+        headers=product.auth(user),
         timeout=40,
     ).json()
     assert body["version"] == COMMANDS + 1

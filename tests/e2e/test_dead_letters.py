@@ -36,7 +36,7 @@ async def _inject_and_find_letter(product: Product, topic: str, value: bytes) ->
 
 def _projection_still_works(product: Product) -> None:
     user = f"d-{uuid.uuid4().hex[:8]}"
-    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=60) as api:
+    with httpx.Client(base_url=product.base, headers=product.auth(user), timeout=60) as api:
         created = api.post("/v1/playlists", json={"name": "after the poison"})
         assert created.status_code == 201, created.text
         token = created.json()["consistency_token"]

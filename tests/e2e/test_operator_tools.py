@@ -28,14 +28,14 @@ def _cli(product: Product, *args: str) -> str:
 
 
 def _playlist(product: Product, user: str, playlist_id: str) -> dict[str, object]:
-    response = httpx.get(f"{product.base}/v1/playlists/{playlist_id}", headers={"X-Tuneton-User": user}, timeout=60)
+    response = httpx.get(f"{product.base}/v1/playlists/{playlist_id}", headers=product.auth(user), timeout=60)
     assert response.status_code == 200, response.text
     return dict(response.json())
 
 
 def test_rebuild_replays_the_read_model_to_the_same_state(product: Product) -> None:
     user = f"b-{uuid.uuid4().hex[:8]}"
-    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=60) as api:
+    with httpx.Client(base_url=product.base, headers=product.auth(user), timeout=60) as api:
         playlist_id = api.post("/v1/playlists", json={"name": "Rebuild me"}).json()["aggregate_id"]
         for track in ("a", "b", "c"):
             last = api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": track}).json()
@@ -69,9 +69,7 @@ def test_unknown_projection_is_refused(product: Product) -> None:
 
 def test_events_tail_prints_decoded_events_as_json_lines(product: Product) -> None:
     user = f"t-{uuid.uuid4().hex[:8]}"
-    created = httpx.post(
-        f"{product.base}/v1/playlists", json={"name": "Tail"}, headers={"X-Tuneton-User": user}, timeout=60
-    )
+    created = httpx.post(f"{product.base}/v1/playlists", json={"name": "Tail"}, headers=product.auth(user), timeout=60)
     playlist_id = created.json()["aggregate_id"]
     lines = _cli(product, "events", "tail", "tuneton.playlist.events", "--from-beginning", "--no-follow")
     mine = [json.loads(line) for line in lines.splitlines() if playlist_id in line]
@@ -85,7 +83,7 @@ def test_events_tail_prints_decoded_events_as_json_lines(product: Product) -> No
 
 def test_health_readiness_and_metrics(product: Product) -> None:
     user = f"m-{uuid.uuid4().hex[:8]}"
-    httpx.post(f"{product.base}/v1/playlists", json={"name": "Metrics"}, headers={"X-Tuneton-User": user}, timeout=60)
+    httpx.post(f"{product.base}/v1/playlists", json={"name": "Metrics"}, headers=product.auth(user), timeout=60)
     assert httpx.get(f"{product.base}/healthz", timeout=10).json() == {"status": "ok"}
     ready = httpx.get(f"{product.base}/readyz", timeout=10).json()
     assert ready["ready"] is True, ready

@@ -11,7 +11,7 @@ from tests.e2e.conftest import Product
 
 def client(product: Product, user: str) -> httpx.Client:
     """An HTTP client authenticated (dev header) as ``user``."""
-    return httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=60)
+    return httpx.Client(base_url=product.base, headers=product.auth(user), timeout=60)
 
 
 def test_create_add_move_remove_read_back_in_order(product: Product) -> None:

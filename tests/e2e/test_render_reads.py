@@ -43,7 +43,7 @@ class Render:
         track = replace(INGESTED, owner_id=OWNER, visibility=visibility)
         token = asyncio.run(self._inject([("track", self.track_id, 1, track)], {}))
         seen = httpx.get(f"{product.base}/v1/tracks/{self.track_id}", params={"consistency": token},
-                         headers={"X-Tuneton-User": OWNER}, timeout=60)  # fmt: skip
+                         headers=product.auth(OWNER), timeout=60)  # fmt: skip
         assert seen.status_code == 200, seen.text
 
     def append(self, *events: Any, files: dict[str, bytes] | None = None) -> str:
@@ -111,7 +111,7 @@ def playlist(segments: int, *, ended: bool = False) -> bytes:
 
 @pytest.fixture
 def api(product: Product) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": OWNER}, timeout=60) as client:
+    with httpx.Client(base_url=product.base, headers=product.auth(OWNER), timeout=60) as client:
         yield client
 
 
@@ -300,7 +300,7 @@ def test_a_private_track_s_renders_exist_only_for_its_owner(product: Product, ap
     private = api.get(f"/v1/renders/{render.key}/files/seg_00000.m4s")
     assert private.headers["cache-control"] == "private, max-age=31536000, immutable"
     paths = ["", "/events", "/files/playlist.m3u8", "/files/seg_00000.m4s", "/positions?original_s=1"]
-    for viewer in ({"X-Tuneton-User": STRANGER}, {}):
+    for viewer in (product.auth(STRANGER), {}):
         with httpx.Client(base_url=product.base, headers=viewer, timeout=30) as other:
             for path in paths:
                 response = other.get(f"/v1/renders/{render.key}{path}")

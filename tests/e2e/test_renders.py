@@ -32,7 +32,7 @@ SR = 44100
 
 @pytest.fixture
 def api(product: Product) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": f"r-{uuid.uuid4().hex[:8]}"},
+    with httpx.Client(base_url=product.base, headers=product.auth(f"r-{uuid.uuid4().hex[:8]}"),
                       timeout=60) as client:  # fmt: skip
         yield client
 
@@ -203,7 +203,7 @@ def test_unknown_or_invisible_tracks_are_not_found(product: Product, api: httpx.
     assert request(api, "no-such-track", semitones=1).json()["reason"] == "track_not_found"
     private = upload_tone(api, tmp_path, seconds=1.5, visibility="private")
     stranger = api.post(f"/v1/tracks/{private}/renders", json={"semitones": 1},
-                        headers={"X-Tuneton-User": "someone-else"})  # fmt: skip
+                        headers=product.auth("someone-else"))  # fmt: skip
     assert stranger.status_code == 404, stranger.text
     assert request(api, private, semitones=1).status_code == 202
 
@@ -222,7 +222,7 @@ def test_killing_the_render_processor_mid_render_completes_the_asset_exactly_onc
     product.processing.start()
     if product.processing is product.server:
         wait_ready(product.base, product.server)
-    wait_processing(product.base)
+    wait_processing(product.base, product.auth("probe-restart"))
 
     asyncio.run(events_of(product, asset_key, until=re.AssetRendered))
     time.sleep(2)  # room for a duplicate completion to show up, if the redelivery produced one

@@ -25,7 +25,7 @@ SEARCH_WAIT_S = 30
 
 
 def client(product: Product, user: str) -> httpx.Client:
-    return httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=120)
+    return httpx.Client(base_url=product.base, headers=product.auth(user), timeout=120)
 
 
 def song(directory: Path, *, word: str, seconds: float = 3.0) -> Path:
@@ -233,7 +233,7 @@ def test_an_over_limit_stream_without_length_is_cut_off(product: Product) -> Non
         yield f"\r\n--{boundary}--\r\n".encode()
 
     blobs, events = stored_blobs(product), track_events(product)
-    headers = {"X-Tuneton-User": "chunked", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    headers = {**product.auth("chunked"), "Content-Type": f"multipart/form-data; boundary={boundary}"}
     refused = httpx.post(f"{product.base}/v1/tracks", content=body(), headers=headers, timeout=120)
     assert (refused.status_code, refused.json()["reason"]) == (413, "too_large")
     assert (stored_blobs(product), track_events(product)) == (blobs, events)

@@ -130,3 +130,39 @@ async def test_an_old_attempt_s_report_does_not_touch_the_retry(
         1,
         None,
     )
+
+
+async def register_track(store: ReadStore, track_id: str, owner: str, visibility: str, sha256: str) -> None:
+    """A tracks row as the tracks projector writes it (decider → projection → store)."""
+    from projections.tracks import project as tracks
+    from tests.unit.track_samples import TRACK_COMMANDS
+    from tuneton.domain.context import CommandContext
+    from tuneton.domain.readmodel import EventMeta
+    from tuneton.domain.track import decider
+    from tuneton.domain.track.values import Visibility
+    from tuneton.ports import Checkpoint
+
+    sample = TRACK_COMMANDS[0][1]
+    original = replace(sample.original, sha256=sha256)
+    command = replace(sample, track_id=track_id, content_sha256=sha256, original=original,
+                      visibility=Visibility(visibility))  # fmt: skip
+    [event] = decider.decide(None, command, CommandContext(actor_id=owner, issued_at=AT))
+    meta = EventMeta(aggregate_id=track_id, aggregate_version=1, occurred_at=AT, actor_id=owner)
+    checkpoint = Checkpoint(projection="tracks", topic=topics.TRACK_EVENTS, partition=0, offset=hash(track_id) % 10**6,
+                            aggregate_id=track_id, aggregate_version=1)  # fmt: skip
+    await store.apply([(tracks.project(event, meta), checkpoint)])
+
+
+async def test_a_render_is_public_while_any_public_track_holds_its_source_bytes(
+    log: tuple[EmbeddedEventLog, AvroCodec], store: ReadStore
+) -> None:
+    await store.reset("tracks", PROJECTIONS["tracks"].tables)
+    runner = ProjectorRunner(log[0], store, ProjectorStep(log[1], PROJECTIONS["renders"]))
+    await runner.process(await append(log, [REQUESTED]))  # requested for SOURCE.track_id, a private track
+    await register_track(store, SOURCE.track_id, "alice", "private", SOURCE.sha256)
+    private = await row(store)
+    assert (private["track_visibility"], private["track_owner_id"], private["public_source"]) == (
+        "private", "alice", 0
+    )  # fmt: skip
+    await register_track(store, "other-public", "bob", "public", SOURCE.sha256)
+    assert (await row(store))["public_source"] == 1

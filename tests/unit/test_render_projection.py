@@ -26,8 +26,11 @@ def meta(version: int) -> EventMeta:
     return EventMeta(aggregate_id=ASSET_KEY, aggregate_version=version, occurred_at=AT, actor_id="listener")
 
 
-def test_a_request_writes_the_whole_row_queued() -> None:
-    [op] = renders.project(REQUESTED, meta(1))
+def test_a_request_writes_the_whole_row_queued_and_its_source_bytes() -> None:
+    op, source = renders.project(REQUESTED, meta(1))
+    assert source == Upsert(
+        table="render_sources", key={"asset_key": ASSET_KEY}, values={"content_sha256": REQUESTED.source.sha256}
+    )
     assert isinstance(op, Upsert)
     assert (op.table, op.key) == ("renders", {"asset_key": ASSET_KEY})
     assert dict(op.values) == {
@@ -42,7 +45,7 @@ def test_a_request_writes_the_whole_row_queued() -> None:
 
 
 def test_a_retry_resets_progress_result_and_failure() -> None:
-    [op] = renders.project(replace(REQUESTED, source=BARE_SOURCE, attempt=2), meta(4))
+    op, _ = renders.project(replace(REQUESTED, source=BARE_SOURCE, attempt=2), meta(4))
     assert isinstance(op, Upsert)
     values = dict(op.values)
     assert (values["attempt"], values["status"], values["percent"], values["entry_key"]) == (2, "queued", 0, None)
@@ -103,6 +106,6 @@ def test_the_projection_is_registered() -> None:
     projection = PROJECTIONS["renders"]
     assert (projection.topics, projection.tables, projection.group) == (
         ("tuneton.render.events",),
-        ("renders",),
+        ("renders", "render_sources"),
         "tuneton-projector-renders",
     )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from query_api.render_events import progress_frames
-from query_api.render_views import render_file, render_public
+from query_api.render_views import is_private, render_file, render_public, visible
 from tests.unit.render_samples import ASSET_KEY
 
 
@@ -131,3 +131,23 @@ def test_the_status_shows_semitones_urls_and_result() -> None:
     assert (ready.result.duration_s, ready.result.key, ready.result.key_offset_cents) == (228.75, "G minor", 50)
     mp3 = render_public({**READY, "output_format": "mp3", "entry_key": f"renders/{ASSET_KEY}/render.mp3"})
     assert (mp3.urls.playlist, mp3.urls.audio) == (None, f"/v1/renders/{ASSET_KEY}/files/render.mp3")
+
+
+@pytest.mark.parametrize(
+    ("changes", "viewer", "expected"),
+    [
+        ({"track_visibility": "private", "track_owner_id": "a"}, "a", True),
+        ({"track_visibility": "private", "track_owner_id": "a"}, "b", False),
+        ({"track_visibility": "private", "track_owner_id": "a"}, None, False),
+        ({"track_visibility": "unlisted", "track_owner_id": "a"}, "b", True),
+        # a shared render whose first requester hid (or removed) their track: another public track holds the bytes
+        ({"track_visibility": "private", "track_owner_id": "a", "public_source": 1}, "b", True),
+        ({"track_visibility": None, "track_owner_id": None, "public_source": 1}, None, True),
+        ({"track_visibility": None, "track_owner_id": None, "public_source": 0}, "a", False),
+    ],
+)
+def test_a_render_is_visible_through_every_track_it_maps_to(changes: dict[str, Any], viewer: str | None,
+                                                            expected: bool) -> None:  # fmt: skip
+    assert visible(row(**changes), viewer) is expected
+    if expected and changes.get("public_source"):
+        assert not is_private(row(**changes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import reduce
 from typing import Any
@@ -116,3 +117,39 @@ def test_bad_display_names_are_invalid(name: str) -> None:
 def test_evolve_rejects_unknown_events() -> None:
     with pytest.raises(TypeError):
         evolve(None, object())  # type: ignore[arg-type]
+
+
+ADA = RegisterUser(user_id=ME, display_name="Ada L", username="ada", language_code="en", first_name="Ada",
+                   last_name="L", photo_url="https://t.me/i/userpic/320/ada.jpg", is_premium=True,
+                   from_telegram=True)  # fmt: skip
+ADA_REGISTERED = UserRegistered(display_name="Ada L", username="ada", language_code="en", first_name="Ada",
+                                last_name="L", photo_url=ADA.photo_url, is_premium=True)  # fmt: skip
+
+
+def test_a_telegram_sign_in_registers_the_whole_profile_and_later_ones_only_changes() -> None:
+    assert when(None, ADA) == [ADA_REGISTERED]
+    assert when(given(ADA_REGISTERED), ADA) == []  # same profile: no event
+    moved = replace(ADA, photo_url=None, is_premium=False)
+    assert when(given(ADA_REGISTERED), moved) == [replace_event(ADA_REGISTERED, photo_url=None, is_premium=False)]
+
+
+def test_a_sign_in_keeps_a_name_the_listener_chose() -> None:
+    renamed = ProfileUpdated(**{**vars(ADA_REGISTERED), "display_name": "Countess"})
+    assert when(given(ADA_REGISTERED, renamed), ADA) == []
+    assert when(given(ADA_REGISTERED, renamed), replace(ADA, username="ada2")) == [
+        ProfileUpdated(**{**vars(renamed), "username": "ada2"})
+    ]
+
+
+def test_a_profile_put_keeps_the_telegram_fields() -> None:
+    put = RegisterUser(user_id=ME, display_name="Ada L", username="ada", language_code="de")
+    assert when(given(ADA_REGISTERED), put) == [ProfileUpdated(**{**vars(ADA_REGISTERED), "language_code": "de"})]
+
+
+def test_a_photo_url_must_be_https() -> None:
+    with pytest.raises(InvalidValue, match="photo_url"):
+        when(None, replace(ADA, photo_url="javascript:alert(1)"))
+
+
+def replace_event(event: UserRegistered, **changes: Any) -> ProfileUpdated:
+    return ProfileUpdated(**{**vars(event), **changes})

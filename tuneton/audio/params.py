@@ -179,7 +179,9 @@ def canonical_params(params: RenderParams) -> dict[str, object]:
     }
 
 
-def asset_key(*, source_sha256: str, params: RenderParams, engine_name: str, engine_version: str) -> str:
+def asset_key(
+    *, source_sha256: str, params: RenderParams, engine_name: str, engine_version: str, scope: str | None = None
+) -> str:
     """Content address of a render: equal inputs give equal keys, any change gives a new one.
 
     Parameters
@@ -191,6 +193,9 @@ def asset_key(*, source_sha256: str, params: RenderParams, engine_name: str, eng
     engine_name, engine_version : str
         Identify the DSP chain (see ``Engine.name`` / ``Engine.version``), so an engine upgrade
         never serves a stale render.
+    scope : str or None
+        Who may share the render: ``None`` for everybody (public sources), else a private scope
+        (the source track's id), so equal private bytes of two listeners never meet in one render.
 
     Returns
     -------
@@ -209,6 +214,8 @@ def asset_key(*, source_sha256: str, params: RenderParams, engine_name: str, eng
         "params": canonical_params(params),
         "engine": {"name": engine_name, "version": engine_version},
     }
+    if scope is not None:
+        document["scope"] = scope
     blob = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
 

@@ -32,7 +32,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     """Register ``import`` and ``demo``."""
     importing = sub.add_parser("import", help="import a folder of music (resumable; skips duplicates)")
     importing.add_argument("folder", type=Path)
-    importing.add_argument("--user", default=os.environ.get("USER", "local"), help="uploader id (default: $USER)")
+    importing.add_argument(
+        "--user",
+        default=os.environ.get("USER", "local"),
+        help="uploader id (default: $USER); with --api only on a dev-mode server, else set TUNETON_API_TOKEN",
+    )
     importing.add_argument("--visibility", default="private", choices=["private", "unlisted", "public"])
     _common(importing)
     importing.set_defaults(handler=run_import)
@@ -70,7 +74,8 @@ async def _import(settings: Settings, args: argparse.Namespace, folder: Path, *,
     started = time.monotonic()
     state_dir = settings.data_dir / "imports"
     if args.api is not None:
-        http = HttpUploader(args.api, user=user, visibility=visibility)
+        token = os.environ.get("TUNETON_API_TOKEN") or None
+        http = HttpUploader(args.api, user=user, visibility=visibility, token=token)
         try:
             summary = await import_folder(folder, http, state_dir=state_dir, concurrency=args.jobs)
         finally:

@@ -85,8 +85,12 @@ class LocalUploader:
 class HttpUploader:
     """Upload to a running server's ``POST /v1/tracks``."""
 
-    def __init__(self, base_url: str, *, user: str, visibility: str, timeout_s: float = 600) -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, headers={"X-Tuneton-User": user}, timeout=timeout_s)
+    def __init__(
+        self, base_url: str, *, user: str, visibility: str, token: str | None = None, timeout_s: float = 600
+    ) -> None:
+        # an access token (TUNETON_API_TOKEN) signs in anywhere; the dev header only on a dev-mode server
+        headers = {"Authorization": f"Bearer {token}"} if token else {"X-Tuneton-User": user}
+        self._client = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s)
         self._visibility = visibility
 
     async def upload(self, path: Path, *, name: str, command_id: str) -> FileResult:

@@ -108,6 +108,7 @@ PINNED_KEY = "ae20ffa6b733095d66e86681ecc7cf0a98a0cd86a2c4a2a9b3f6de9f49bcda08"
         {"params": RenderParams(output_format=OutputFormat.MP3)},
         {"engine_name": "signalsmith"},
         {"engine_version": "2"},
+        {"scope": "track-1"},  # a private track's renders are its own
     ],
 )
 def test_asset_key_changes_with_every_input(change: dict[str, object]) -> None:
@@ -118,6 +119,13 @@ def test_asset_key_changes_with_every_input(change: dict[str, object]) -> None:
         "engine_version": "1",
     }
     assert asset_key(**{**base, **change}) != asset_key(**base)  # type: ignore[arg-type]
+
+
+def test_private_scopes_never_share_a_key() -> None:
+    def key(scope: str | None) -> str:
+        return asset_key(source_sha256=SHA, params=RenderParams(), engine_name="rb", engine_version="1", scope=scope)
+
+    assert len({key(None), key("track-a"), key("track-b")}) == 3
 
 
 def test_asset_key_ignores_float_noise() -> None:

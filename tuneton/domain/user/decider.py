@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tuneton.domain.context import CommandContext
 from tuneton.domain.errors import InvalidValue
@@ -14,6 +15,7 @@ from tuneton.domain.user.events import ProfileUpdated, UserEvent, UserRegistered
 
 MAX_NAME = 128
 MAX_USERNAME = 64
+MAX_URL = 2048
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")  # BCP 47 shape, ASCII only
 
 
@@ -24,6 +26,10 @@ class User:
     display_name: str
     username: str | None
     language_code: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    photo_url: str | None = None
+    is_premium: bool = False
 
 
 def decide(state: User | None, command: UserCommand, ctx: CommandContext) -> list[UserEvent]:
@@ -41,7 +47,7 @@ def evolve(state: User | None, event: UserEvent) -> User:
     """Fold one event into the state."""
     match event:
         case UserRegistered() | ProfileUpdated():
-            return User(display_name=event.display_name, username=event.username, language_code=event.language_code)
+            return User(**vars(event))
         case _:
             raise TypeError(f"unknown user event {type(event).__name__}")
 
@@ -51,7 +57,10 @@ def _register(state: User | None, command: RegisterUser) -> list[UserEvent]:
         display_name=clean_text(command.display_name, field="display_name", max_length=MAX_NAME),
         username=_clean_username(command.username),
         language_code=_clean_language(command.language_code),
+        **_telegram_fields(state, command),
     )
+    if state is not None and command.from_telegram and state.display_name != _telegram_name(state):
+        wanted = replace(wanted, display_name=state.display_name)  # the listener renamed themselves: keep it
     if state is None:
         return [UserRegistered(**vars(wanted))]
     return [] if wanted == state else [ProfileUpdated(**vars(wanted))]
@@ -69,6 +78,39 @@ def _update(state: User | None, command: UpdateProfile) -> list[UserEvent]:
     if command.language_code is not None:
         wanted = replace(wanted, language_code=_clean_language(command.language_code))
     return [] if wanted == state else [ProfileUpdated(**vars(wanted))]
+
+
+def _telegram_fields(state: User | None, command: RegisterUser) -> dict[str, Any]:
+    """Names, photo and premium: Telegram's on a verified sign-in, else as they were."""
+    if not command.from_telegram:
+        keep = state or User(display_name="", username=None, language_code=None)
+        return {"first_name": keep.first_name, "last_name": keep.last_name, "photo_url": keep.photo_url,
+                "is_premium": keep.is_premium}  # fmt: skip
+    return {
+        "first_name": _optional(command.first_name, field="first_name"),
+        "last_name": _optional(command.last_name, field="last_name"),
+        "photo_url": _photo_url(command.photo_url),
+        "is_premium": bool(command.is_premium),
+    }
+
+
+def _telegram_name(state: User) -> str:
+    """The display name a Telegram sign-in gave (first and last name)."""
+    return " ".join(part for part in (state.first_name, state.last_name) if part)
+
+
+def _optional(value: str | None, *, field: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return clean_text(value, field=field, max_length=MAX_NAME)
+
+
+def _photo_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if len(value) > MAX_URL or not value.startswith("https://") or not value.isprintable():
+        raise InvalidValue("photo_url must be an https URL", field="photo_url")
+    return value
 
 
 def _clean_username(value: str | None) -> str | None:

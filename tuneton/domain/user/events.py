@@ -12,6 +12,10 @@ class UserRegistered:
     display_name: str
     username: str | None
     language_code: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    photo_url: str | None = None
+    is_premium: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +25,10 @@ class ProfileUpdated:
     display_name: str
     username: str | None
     language_code: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    photo_url: str | None = None
+    is_premium: bool = False
 
 
 UserEvent = UserRegistered | ProfileUpdated
