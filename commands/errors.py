@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from commands.bus import OutcomeTimeout
 from commands.dispatch import verdict
 from commands.ingest import IngestRejected
+from commands.lookups import TrackUnavailable
 from commands.multipart import UploadError
 from tuneton.media.errors import MediaError, MediaTooLarge, TagTooLarge, UnsupportedMedia
 
@@ -52,9 +53,16 @@ async def _timeout(_: Request, error: Exception) -> Response:
     return JSONResponse(body, status_code=status.HTTP_504_GATEWAY_TIMEOUT)
 
 
+async def _unavailable(_: Request, error: Exception) -> Response:
+    assert isinstance(error, TrackUnavailable)
+    body = {"reason": error.reason, "message": str(error), "details": {"id": error.missing}}
+    return JSONResponse(body, status_code=status.HTTP_404_NOT_FOUND)
+
+
 EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
     MediaError: _media,
     UploadError: _upload,
     IngestRejected: _rejected,
     OutcomeTimeout: _timeout,
+    TrackUnavailable: _unavailable,
 }

@@ -1,0 +1,96 @@
+"""A listener's session over HTTP on both runtimes: queue, takeover between devices, history, refusals."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import Product
+from tests.media_files import synth
+
+
+def client(product: Product, user: str) -> httpx.Client:
+    """An HTTP client authenticated (dev header) as ``user``."""
+    return httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=60)
+
+
+def upload(api: httpx.Client, path: Path, *, frequency: int, seconds: float, visibility: str = "public") -> str:
+    synth(path, seconds=seconds, source=f"sine=frequency={frequency}")
+    with path.open("rb") as fh:
+        answer = api.post("/v1/tracks", params={"visibility": visibility}, files={"file": (path.name, fh)})
+    assert answer.status_code == 201, answer.text
+    track_id, token = answer.json()["track_id"], answer.json()["consistency_token"]
+    assert api.get(f"/v1/tracks/{track_id}", params={"consistency": token}).status_code == 200  # projected
+    return str(track_id)
+
+
+def ok(answer: httpx.Response, code: int = 200) -> dict[str, object]:
+    assert answer.status_code == code, answer.text
+    body: dict[str, object] = answer.json()
+    return body
+
+
+def read(api: httpx.Client, path: str, token: object, **params: str) -> dict[str, object]:
+    return ok(api.get(path, params={"consistency": str(token), **params}))
+
+
+def test_queue_devices_history_and_refusals(product: Product, tmp_path: Path) -> None:
+    alice, bob = f"a-{uuid.uuid4().hex[:8]}", f"b-{uuid.uuid4().hex[:8]}"
+    salt = uuid.uuid4().int % 200
+    with client(product, alice) as api, client(product, bob) as other:
+        long_one = upload(api, tmp_path / "long.mp3", frequency=300 + salt, seconds=40)
+        t2 = upload(api, tmp_path / "two.mp3", frequency=700 + salt, seconds=3)
+        t3 = upload(api, tmp_path / "three.mp3", frequency=1100 + salt, seconds=3)
+        private = upload(other, tmp_path / "secret.mp3", frequency=1500 + salt, seconds=3, visibility="private")
+
+        played = ok(
+            api.post("/v1/me/queue/play", json={"track_ids": [long_one, t2, t3], "index": 0, "device_id": "phone"}), 201
+        )
+        items = played["item_ids"]
+        session = read(api, "/v1/me/session", played["consistency_token"], device_id="phone")
+        assert session["now_playing"]["track_id"] == long_one  # type: ignore[index]
+        assert session["this_device_active"] is True
+
+        nexted = ok(api.post("/v1/me/queue/play-next", json={"track_id": t3}), 201)
+        queue = read(api, "/v1/me/queue", nexted["consistency_token"])
+        assert [i["track_id"] for i in queue["data"]] == [long_one, t3, t2, t3]  # type: ignore[attr-defined]
+        assert queue["current_index"] == 0
+
+        # phone pauses at 25 s; the laptop picks up there; the phone presses play again and takes over
+        ok(api.post("/v1/me/session/position", json={"device_id": "phone", "item_id": items[0], "position_ms": 25_000}))
+        ok(api.post("/v1/me/session/pause", json={"device_id": "phone", "position_ms": 25_000}))
+        laptop = ok(api.post("/v1/me/session/resume", json={"device_id": "laptop"}))
+        picked = read(api, "/v1/me/session", laptop["consistency_token"], device_id="phone")
+        assert picked["device_id"] == "laptop"
+        assert picked["this_device_active"] is False
+        assert picked["now_playing"]["saved_position_ms"] == 25_000  # type: ignore[index]
+        ok(api.post("/v1/me/session/resume", json={"device_id": "phone"}))
+        superseded = api.post("/v1/me/session/pause", json={"device_id": "laptop", "position_ms": 26_000})
+        assert superseded.status_code == 409, superseded.text
+        assert superseded.json()["reason"] == "device_superseded"
+        assert superseded.json()["details"] == {"active_device_id": "phone"}
+
+        # next, then that track ends: the history shows the long one skipped, t3 finished, t2 playing
+        ok(api.post("/v1/me/session/next", json={"device_id": "phone"}))
+        ended = ok(api.post("/v1/me/session/ended", json={"device_id": "phone", "item_id": nexted["item_ids"][0]}))
+        history = read(api, "/v1/me/history", ended["consistency_token"])
+        assert [(p["track_id"], p["outcome"]) for p in history["data"]] == [  # type: ignore[attr-defined]
+            (t2, "playing"),
+            (t3, "finished"),
+            (long_one, "skipped"),
+        ]
+        resume_at = read(api, "/v1/me/continue", ended["consistency_token"])["data"]
+        assert [(t["track_id"], t["position_ms"] >= 25_000) for t in resume_at] == [(long_one, True)]  # type: ignore[attr-defined]
+        mine = read(api, "/v1/me/plays", ended["consistency_token"])["data"]
+        assert [(t["track_id"], t["plays"]) for t in mine] == [(t3, 1)]  # type: ignore[attr-defined]
+
+        refused = api.post("/v1/me/queue/play-now", json={"track_id": private, "device_id": "phone"})
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["reason"] == "track_not_found"
+        missing = api.delete(f"/v1/me/queue/items/{uuid.uuid4()}")
+        assert missing.status_code == 409, missing.text
+        assert missing.json()["reason"] == "queue_item_not_found"
+        bad_index = api.post("/v1/me/queue/play", json={"track_ids": [t2], "index": 3, "device_id": "phone"})
+        assert bad_index.status_code == 422, bad_index.text
