@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -22,8 +23,18 @@ def upload(api: httpx.Client, path: Path, *, frequency: int, seconds: float, vis
         answer = api.post("/v1/tracks", params={"visibility": visibility}, files={"file": (path.name, fh)})
     assert answer.status_code == 201, answer.text
     track_id, token = answer.json()["track_id"], answer.json()["consistency_token"]
-    assert api.get(f"/v1/tracks/{track_id}", params={"consistency": token}).status_code == 200  # projected
+    consistent(api, f"/v1/tracks/{track_id}", token)  # projected before the command side resolves it
     return str(track_id)
+
+
+def consistent(api: httpx.Client, path: str, token: object, **params: str) -> httpx.Response:
+    """GET with a consistency token, retrying while the read model is behind (503 + Retry-After)."""
+    for _ in range(60):
+        answer = api.get(path, params={"consistency": str(token), **params})
+        if answer.status_code != 503:
+            return answer
+        time.sleep(float(answer.headers.get("Retry-After", "1")))
+    return answer
 
 
 def ok(answer: httpx.Response, code: int = 200) -> dict[str, object]:
@@ -33,7 +44,7 @@ def ok(answer: httpx.Response, code: int = 200) -> dict[str, object]:
 
 
 def read(api: httpx.Client, path: str, token: object, **params: str) -> dict[str, object]:
-    return ok(api.get(path, params={"consistency": str(token), **params}))
+    return ok(consistent(api, path, token, **params))
 
 
 def test_queue_devices_history_and_refusals(product: Product, tmp_path: Path) -> None:
