@@ -18,9 +18,8 @@ from projections.registry import PROJECTIONS
 from query_api.listening_views import queue_view, session_view
 from query_api.readers import listening as reader
 from tests.contract.test_read_store_postgres import database  # noqa: F401 - the fixture, per module
-from tests.fakes import InMemorySchemaRegistry
+from tests.integration.read_models import LogAndCodec, embedded_log, fresh_read_store
 from tuneton.adapters.embedded.log import EmbeddedEventLog
-from tuneton.adapters.sqlite.readstore import SqliteReadStore
 from tuneton.domain.context import CommandContext
 from tuneton.domain.listening import commands as c
 from tuneton.domain.listening.decider import Session, decide, evolve
@@ -64,29 +63,15 @@ def decided_events() -> list[tuple[datetime, Any]]:
 
 
 @pytest.fixture
-async def log(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedEventLog, AvroCodec]]:
-    event_log = EmbeddedEventLog(tmp_path / "events.db")
-    await event_log.start()
-    await event_log.ensure_topics({topics.LISTENING_EVENTS: 6, topics.DEADLETTER: 1})
-    codec = AvroCodec(InMemorySchemaRegistry())
-    await codec.start()
-    yield event_log, codec
-    await event_log.close()
+async def log(tmp_path: Path) -> AsyncIterator[LogAndCodec]:
+    async with embedded_log(tmp_path, topics.LISTENING_EVENTS) as opened:
+        yield opened
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReadStore]:
-    ddl = [p.schema.read_text(encoding="utf-8") for p in PROJECTIONS.values()]
-    if request.param == "sqlite":
-        read_store: ReadStore = SqliteReadStore(tmp_path / "readmodels.db", ddl=ddl)
-    else:
-        from tuneton.adapters.postgres.readstore import PostgresReadStore
-
-        read_store = PostgresReadStore(request.getfixturevalue("database"), ddl=ddl)
-    await read_store.start()
-    await read_store.reset("listening", PROJECTIONS["listening"].tables)
-    yield read_store
-    await read_store.close()
+    async with fresh_read_store(request, tmp_path, "listening") as opened:
+        yield opened
 
 
 async def append(log: tuple[EmbeddedEventLog, AvroCodec], stream: list[tuple[datetime, Any]]) -> list[LogRecord]:
