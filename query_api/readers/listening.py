@@ -26,7 +26,7 @@ async def session(store: ReadStore, session_id: str) -> dict[str, Any] | None:
 async def queue(store: ReadStore, session_id: str) -> list[dict[str, Any]]:
     """The queue in play order, each item with its track's title and whether the listener may still play it."""
     sql = (
-        "SELECT q.item_id, q.track_id, q.duration_ms, t.title, t.owner_id, t.visibility "
+        "SELECT q.item_id, q.track_id, q.duration_ms, q.rank, t.title, t.owner_id, t.visibility "
         "FROM listening_queue q LEFT JOIN tracks t ON t.track_id = q.track_id "
         "WHERE q.session_id = :id ORDER BY q.rank, q.item_id"
     )

@@ -18,7 +18,10 @@ from query_api.listening_views import (
     session_view,
     tracks_played,
 )
+from query_api.prefetch import UpNextPublic, session_state, up_next_view
 from query_api.readers import listening as reader
+from query_api.readers import tracks as tracks_reader
+from tuneton.domain.listening.playback import up_next as up_next_item
 
 router = APIRouter(tags=["listening queries"], dependencies=[Consistent])
 DeviceId = Annotated[str | None, Query(max_length=64, description="This player's id: answers this_device_active.")]
@@ -40,6 +43,20 @@ async def my_queue(store: ReadStoreDep, user: RequiredUser) -> QueuePublic:
     row = await reader.session(store, user)
     current = None if row is None else row["item_id"]
     return queue_view(await reader.queue(store, user), current_item=current, viewer=user)
+
+
+@router.get("/v1/me/queue/next", response_model=UpNextPublic)
+async def up_next(store: ReadStoreDep, user: RequiredUser) -> UpNextPublic:
+    """What plays when the current track ends, with a prefetch hint (URL, first byte range, duration).
+
+    A client preloads that range while the current track plays and switches without a gap; the session's
+    own rule picks the item (repeat one: the same track; repeat all: the queue loops).
+    """
+    row = await reader.session(store, user)
+    state = session_state(row, await reader.queue(store, user))
+    following = up_next_item(state)
+    tracks = await tracks_reader.tracks_by_id(store, [] if following is None else [following.track_id])
+    return up_next_view(state, tracks, viewer=user)
 
 
 @router.get("/v1/me/history", response_model=PlaysPublic)

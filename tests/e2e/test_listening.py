@@ -68,6 +68,13 @@ def test_queue_devices_history_and_refusals(product: Product, tmp_path: Path) ->
         queue = read(api, "/v1/me/queue", nexted["consistency_token"])
         assert [i["track_id"] for i in queue["data"]] == [long_one, t3, t2, t3]  # type: ignore[attr-defined]
         assert queue["current_index"] == 0
+        up = read(api, "/v1/me/queue/next", nexted["consistency_token"])["next"]
+        assert (up["item_id"], up["available"]) == (nexted["item_ids"][0], True)  # type: ignore[index]
+        hint = up["prefetch"]  # type: ignore[index]
+        assert hint["url"].startswith(f"/v1/tracks/{t3}/audio/stream")
+        preload = api.get(hint["url"], headers={"Range": hint["range"]})
+        assert preload.status_code == 206, preload.text
+        assert len(preload.content) == int(hint["range"].rsplit("-", 1)[1]) + 1
 
         # phone pauses at 25 s; the laptop picks up there; the phone presses play again and takes over
         ok(api.post("/v1/me/session/position", json={"device_id": "phone", "item_id": items[0], "position_ms": 25_000}))

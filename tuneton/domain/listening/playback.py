@@ -193,13 +193,21 @@ def _progress(now: NowPlaying, position_ms: int, at: int) -> list[e.ListeningEve
     return [e.PlaybackProgressed(play_no=now.play_no, position_ms=position, heard_ms=heard, at_ms=at)]
 
 
+def up_next(session: Session) -> QueuedItem | None:
+    """What plays when the current item ends (with nothing playing: what resume plays first).
+
+    The one rule for both the decider (``ReportEnded``) and the "what plays next" query that lets a
+    client preload it.
+    """
+    if session.now is not None and session.repeat is RepeatMode.ONE:
+        return item(session, session.now.item_id)
+    return following(session, wrap=session.repeat is RepeatMode.ALL)
+
+
 def _ended(session: Session, now: NowPlaying, at: int) -> list[e.ListeningEvent]:
     heard = heard_until(now, now.duration_ms, at)
     events: list[e.ListeningEvent] = [e.TrackFinished(play_no=now.play_no, track_id=now.track_id, heard_ms=heard)]
-    if session.repeat is RepeatMode.ONE:
-        target: QueuedItem | None = item(session, now.item_id)
-    else:
-        target = following(session, wrap=session.repeat is RepeatMode.ALL)
+    target = up_next(session)
     if target is not None:
         events.append(start(session, target, now.device_id, at))
     return events
