@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from commands.bus import OutcomeTimeout
 from commands.dispatch import verdict
 from commands.ingest import IngestRejected
-from commands.lookups import TrackUnavailable
+from commands.lookups import NotPlayable
 from commands.multipart import UploadError
 from tuneton.media.errors import MediaError, MediaTooLarge, TagTooLarge, UnsupportedMedia
 
@@ -53,10 +53,10 @@ async def _timeout(_: Request, error: Exception) -> Response:
     return JSONResponse(body, status_code=status.HTTP_504_GATEWAY_TIMEOUT)
 
 
-async def _unavailable(_: Request, error: Exception) -> Response:
-    assert isinstance(error, TrackUnavailable)
-    body = {"reason": error.reason, "message": str(error), "details": {"id": error.missing}}
-    return JSONResponse(body, status_code=status.HTTP_404_NOT_FOUND)
+async def _not_playable(_: Request, error: Exception) -> Response:
+    assert isinstance(error, NotPlayable)
+    body = {"reason": error.reason, "message": str(error), "details": error.details}
+    return JSONResponse(body, status_code=error.status)
 
 
 EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
@@ -64,5 +64,5 @@ EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
     UploadError: _upload,
     IngestRejected: _rejected,
     OutcomeTimeout: _timeout,
-    TrackUnavailable: _unavailable,
+    NotPlayable: _not_playable,
 }

@@ -3,24 +3,32 @@
 The session decider cannot read the catalogue (it is pure and the tracks are another aggregate), so
 the edge resolves track ids to their lengths here, refusing ids the caller cannot see: a removed
 track, another listener's private track and an unknown id all read as ``track_not_found``, which
-tells nobody that a private track exists.
+tells nobody that a private track exists. A render to switch to must be of the playing track and
+playable: ``409 render_failed`` and ``409 render_not_ready`` (queued, or an MP3 still rendering: it is
+stored once complete) say why not; an HLS render that is still rendering plays as its playlist grows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from tuneton.domain.track.rules import visible_to
 from tuneton.ports import ReadStore
 
 
-class TrackUnavailable(Exception):
-    """A requested track (or playlist) is not there for this listener."""
+class NotPlayable(Exception):
+    """What the caller asked to play is not there for them (``reason``, ``status``: the HTTP answer)."""
 
-    def __init__(self, *, reason: str, missing: str) -> None:
-        super().__init__(f"no {reason.removesuffix('_not_found')} {missing} you can see")
+    def __init__(self, message: str, *, reason: str, status: int, **details: Any) -> None:
+        super().__init__(message)
         self.reason = reason
-        self.missing = missing
+        self.status = status
+        self.details = details
+
+
+def _missing(kind: str, ident: str) -> NotPlayable:
+    return NotPlayable(f"no {kind} {ident} you can see", reason=f"{kind}_not_found", status=404, id=ident)
 
 
 async def playable(store: ReadStore, track_ids: Sequence[str], viewer: str) -> dict[str, int]:
@@ -46,7 +54,7 @@ async def track_lengths(store: ReadStore, track_ids: Sequence[str], viewer: str)
     found = await playable(store, track_ids, viewer)
     missing = next((track_id for track_id in track_ids if track_id not in found), None)
     if missing is not None:
-        raise TrackUnavailable(reason="track_not_found", missing=missing)
+        raise _missing("track", missing)
     return [found[track_id] for track_id in track_ids]
 
 
@@ -56,8 +64,40 @@ async def playlist_tracks(store: ReadStore, playlist_id: str, viewer: str) -> li
         "SELECT owner_id, visibility FROM playlists WHERE playlist_id = :id", {"id": playlist_id}
     )
     if not heads or (heads[0]["visibility"] == "private" and heads[0]["owner_id"] != viewer):
-        raise TrackUnavailable(reason="playlist_not_found", missing=playlist_id)
+        raise _missing("playlist", playlist_id)
     rows = await store.fetch_all(
         "SELECT track_id FROM playlist_items WHERE playlist_id = :id ORDER BY rank, item_id", {"id": playlist_id}
     )
     return [r["track_id"] for r in rows]
+
+
+async def queued_track(store: ReadStore, session_id: str, item_id: str) -> str:
+    """The track of a queue item, from the listening read model."""
+    rows = await store.fetch_all(
+        "SELECT track_id FROM listening_queue WHERE session_id = :s AND item_id = :i", {"s": session_id, "i": item_id}
+    )
+    if not rows:
+        raise NotPlayable(f"no item {item_id} in your queue", reason="queue_item_not_found", status=409, id=item_id)
+    return str(rows[0]["track_id"])
+
+
+async def rendition(store: ReadStore, asset_key: str, track_id: str) -> tuple[float, int]:
+    """Tempo and duration (ms) of a render of ``track_id`` that can play now, or why it cannot."""
+    rows = await store.fetch_all(
+        "SELECT track_id, status, output_format, tempo, duration_ms, source_duration_ms, percent, failure_reason "
+        "FROM renders WHERE asset_key = :k",
+        {"k": asset_key},
+    )
+    if not rows or rows[0]["track_id"] != track_id:
+        raise _missing("render", asset_key)
+    row = rows[0]
+    tempo = float(row["tempo"])
+    if row["status"] == "failed":
+        raise NotPlayable("the render failed; request it again to retry", reason="render_failed", status=409,
+                          id=asset_key, failure_reason=row["failure_reason"])  # fmt: skip
+    streaming = row["status"] == "rendering" and row["output_format"] == "aac-hls"
+    if row["status"] != "ready" and not streaming:
+        raise NotPlayable("the render cannot play yet", reason="render_not_ready", status=409, id=asset_key,
+                          status_now=row["status"], percent=row["percent"])  # fmt: skip
+    duration = row["duration_ms"] if row["status"] == "ready" else round(row["source_duration_ms"] / tempo)
+    return tempo, int(duration)

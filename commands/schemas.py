@@ -171,6 +171,16 @@ class PauseBody(DeviceBody):
     position_ms: int = Field(ge=0)
 
 
+class RenditionBody(DeviceBody):
+    """Body of ``POST /v1/me/session/rendition``: go on from a render (or the original) at the same moment."""
+
+    item_id: str = Field(min_length=1, max_length=128, description="The item playing now.")
+    asset_key: str | None = Field(
+        min_length=64, max_length=64, description="A render of its track; null: the original."
+    )
+    position_ms: int = Field(ge=0, description="Where the device is in what it plays now.")
+
+
 class ShuffleBody(BaseModel):
     """Body of ``PUT /v1/me/session/shuffle``."""
 

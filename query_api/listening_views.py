@@ -23,6 +23,9 @@ class NowPlayingPublic(BaseModel):
     position_ms: int = Field(description="Where the music is now: the saved position, moved on if it plays.")
     saved_position_ms: int = Field(description="The last position a device recorded.")
     saved_at: datetime
+    asset_key: str | None = Field(description="The render playing (positions are in its timeline); null: the original.")
+    tempo: float = Field(description="Tempo of what plays: the original's position is position_ms * tempo.")
+    original_position_ms: int = Field(description="position_ms in the original's timeline (the same musical moment).")
 
 
 class SessionPublic(BaseModel):
@@ -118,7 +121,11 @@ def session_view(row: dict[str, Any] | None, *, now_ms: int, device_id: str | No
 def _now_playing(row: dict[str, Any], now_ms: int) -> NowPlayingPublic:
     saved, at, duration = int(row["position_ms"]), int(row["position_at"]), int(row["duration_ms"])
     position = min(duration, saved + max(0, now_ms - at)) if row["playing"] else saved
+    tempo = float(row["tempo"])
     return NowPlayingPublic(
+        asset_key=row["asset_key"],
+        tempo=tempo,
+        original_position_ms=round(position * tempo),
         play_no=int(row["play_no"]),
         item_id=row["item_id"],
         track_id=row["track_id"],

@@ -29,6 +29,7 @@ from commands.schemas import (
     QueueAccepted,
     QueueTrack,
     QueueTracks,
+    RenditionBody,
     RepeatBody,
     ShuffleBody,
 )
@@ -191,6 +192,29 @@ async def report_position(body: PositionBody, bus: BusDep, user: CurrentUser, co
 async def report_ended(body: EndedBody, bus: BusDep, user: CurrentUser, command_id: CommandId) -> Accepted:
     """The track played to its end: play what comes next (the same one with repeat one)."""
     command = c.ReportEnded(session_id=user, device_id=body.device_id, item_id=body.item_id)
+    return await _send(bus, command, user, command_id)
+
+
+@router.post("/session/rendition", response_model=CommandAccepted)
+async def switch_rendition(
+    request: Request, body: RenditionBody, bus: BusDep, user: CurrentUser, command_id: CommandId
+) -> Accepted:
+    """Switch what plays between the original and its renders; the session resumes at the same musical moment.
+
+    The answer's session (``GET /v1/me/session``) holds the position in the new rendition (the renders'
+    position mapping, ``t_render = t_original / tempo``). ``409 render_not_ready`` for a queued render (or an
+    MP3 still rendering), ``409 render_failed``, ``404 render_not_found`` for a render of another track.
+    """
+    store = request.app.state.read_store
+    track_id = await lookups.queued_track(store, user, body.item_id)
+    if body.asset_key is None:
+        tempo, duration = 1.0, (await lookups.track_lengths(store, [track_id], user))[0]
+    else:
+        await lookups.track_lengths(store, [track_id], user)  # still yours to play
+        tempo, duration = await lookups.rendition(store, body.asset_key, track_id)
+    command = c.SwitchRendition(session_id=user, device_id=body.device_id, item_id=body.item_id,
+                                asset_key=body.asset_key, tempo=tempo, duration_ms=duration,
+                                position_ms=body.position_ms)  # fmt: skip
     return await _send(bus, command, user, command_id)
 
 

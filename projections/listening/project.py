@@ -19,7 +19,7 @@ TOPICS = ("tuneton.listening.events",)
 TABLES = ("listening_history", "listening_queue", "listening_sessions")
 SCHEMA = Path(__file__).with_name("schema.sql")
 
-_STOPPED: dict[str, Any] = {"playing": False, "item_id": None, "track_id": None, "duration_ms": None}
+_STOPPED: dict[str, Any] = {"playing": False, "item_id": None, "track_id": None, "duration_ms": None, "asset_key": None}
 
 
 def project(event: e.ListeningEvent, meta: EventMeta) -> list[RowOp]:
@@ -92,6 +92,10 @@ def _playback(event: e.ListeningEvent, key: dict[str, Any], at: int) -> list[Row
                 "superseded_device_id": event.superseded_device_id,
             }
             return [_session(key, resumed), _play(key, event.play_no, {"outcome": "playing"})]
+        case e.RenditionSwitched():
+            switched = {"asset_key": event.asset_key, "tempo": event.tempo, "duration_ms": event.duration_ms,
+                        "position_ms": event.position_ms, "position_at": event.at_ms}  # fmt: skip
+            return [_session(key, switched)]
         case e.TrackFinished():
             ended = {"heard_ms": event.heard_ms, "outcome": "finished", "ended_at": at}
             return [_session(key, _STOPPED), _play(key, event.play_no, ended)]
@@ -115,6 +119,8 @@ def _started(event: e.TrackStarted, key: dict[str, Any]) -> list[RowOp]:
         "position_ms": event.position_ms,
         "position_at": event.at_ms,
         "superseded_device_id": None,
+        "asset_key": None,
+        "tempo": 1.0,
     }
     play = {
         "item_id": event.item_id,

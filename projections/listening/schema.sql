@@ -1,6 +1,7 @@
 -- Listening read model (PostgreSQL and SQLite): one row per session (= listener), its queue in play
 -- order, and one history row per play. Times are epoch milliseconds. The session row is created by
 -- whatever event comes first (an upsert of version/updated_at), so every other column has a default.
+-- position_ms and duration_ms are in the timeline of what plays: the original, or the render asset_key.
 CREATE TABLE IF NOT EXISTS listening_sessions (
     session_id            TEXT PRIMARY KEY,
     device_id             TEXT,
@@ -9,6 +10,8 @@ CREATE TABLE IF NOT EXISTS listening_sessions (
     item_id               TEXT,
     track_id              TEXT,
     duration_ms           BIGINT,
+    asset_key             TEXT,
+    tempo                 DOUBLE PRECISION NOT NULL DEFAULT 1,
     playing               BOOLEAN NOT NULL DEFAULT FALSE,
     position_ms           BIGINT NOT NULL DEFAULT 0,
     position_at           BIGINT NOT NULL DEFAULT 0,

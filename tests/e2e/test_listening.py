@@ -14,7 +14,7 @@ from tests.media_files import synth
 
 def client(product: Product, user: str) -> httpx.Client:
     """An HTTP client authenticated (dev header) as ``user``."""
-    return httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=60)
+    return httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=180)
 
 
 def upload(api: httpx.Client, path: Path, *, frequency: int, seconds: float, visibility: str = "public") -> str:
@@ -51,7 +51,7 @@ def test_queue_devices_history_and_refusals(product: Product, tmp_path: Path) ->
     alice, bob = f"a-{uuid.uuid4().hex[:8]}", f"b-{uuid.uuid4().hex[:8]}"
     salt = uuid.uuid4().int % 200
     with client(product, alice) as api, client(product, bob) as other:
-        long_one = upload(api, tmp_path / "long.mp3", frequency=300 + salt, seconds=40)
+        long_one = upload(api, tmp_path / "long.mp3", frequency=300 + salt, seconds=25)
         t2 = upload(api, tmp_path / "two.mp3", frequency=700 + salt, seconds=3)
         t3 = upload(api, tmp_path / "three.mp3", frequency=1100 + salt, seconds=3)
         private = upload(other, tmp_path / "secret.mp3", frequency=1500 + salt, seconds=3, visibility="private")
@@ -76,16 +76,16 @@ def test_queue_devices_history_and_refusals(product: Product, tmp_path: Path) ->
         assert preload.status_code == 206, preload.text
         assert len(preload.content) == int(hint["range"].rsplit("-", 1)[1]) + 1
 
-        # phone pauses at 25 s; the laptop picks up there; the phone presses play again and takes over
-        ok(api.post("/v1/me/session/position", json={"device_id": "phone", "item_id": items[0], "position_ms": 25_000}))
-        ok(api.post("/v1/me/session/pause", json={"device_id": "phone", "position_ms": 25_000}))
+        # phone pauses at 12 s; the laptop picks up there; the phone presses play again and takes over
+        ok(api.post("/v1/me/session/position", json={"device_id": "phone", "item_id": items[0], "position_ms": 12_000}))
+        ok(api.post("/v1/me/session/pause", json={"device_id": "phone", "position_ms": 12_000}))
         laptop = ok(api.post("/v1/me/session/resume", json={"device_id": "laptop"}))
         picked = read(api, "/v1/me/session", laptop["consistency_token"], device_id="phone")
         assert picked["device_id"] == "laptop"
         assert picked["this_device_active"] is False
-        assert picked["now_playing"]["saved_position_ms"] == 25_000  # type: ignore[index]
+        assert picked["now_playing"]["saved_position_ms"] == 12_000  # type: ignore[index]
         ok(api.post("/v1/me/session/resume", json={"device_id": "phone"}))
-        superseded = api.post("/v1/me/session/pause", json={"device_id": "laptop", "position_ms": 26_000})
+        superseded = api.post("/v1/me/session/pause", json={"device_id": "laptop", "position_ms": 13_000})
         assert superseded.status_code == 409, superseded.text
         assert superseded.json()["reason"] == "device_superseded"
         assert superseded.json()["details"] == {"active_device_id": "phone"}
@@ -100,7 +100,7 @@ def test_queue_devices_history_and_refusals(product: Product, tmp_path: Path) ->
             (long_one, "skipped"),
         ]
         resume_at = read(api, "/v1/me/continue", ended["consistency_token"])["data"]
-        assert [(t["track_id"], t["position_ms"] >= 25_000) for t in resume_at] == [(long_one, True)]  # type: ignore[attr-defined]
+        assert [(t["track_id"], t["position_ms"] >= 12_000) for t in resume_at] == [(long_one, True)]  # type: ignore[attr-defined]
         mine = read(api, "/v1/me/plays", ended["consistency_token"])["data"]
         assert [(t["track_id"], t["plays"]) for t in mine] == [(t3, 1)]  # type: ignore[attr-defined]
 
@@ -112,3 +112,39 @@ def test_queue_devices_history_and_refusals(product: Product, tmp_path: Path) ->
         assert missing.json()["reason"] == "queue_item_not_found"
         bad_index = api.post("/v1/me/queue/play", json={"track_ids": [t2], "index": 3, "device_id": "phone"})
         assert bad_index.status_code == 422, bad_index.text
+
+
+def ready_render(api: httpx.Client, track_id: str) -> str:
+    """Request a render of ``track_id`` (tempo 1.25) and wait until it is ready; its asset key."""
+    asked = api.post(f"/v1/tracks/{track_id}/renders", json={"semitones": 2, "tempo": 1.25, "quality": "preview"})
+    assert asked.status_code == 202, asked.text
+    for _ in range(360):
+        status = consistent(api, asked.json()["status_url"].split("?")[0], asked.json()["consistency_token"])
+        if status.json()["status"] == "ready":
+            return str(asked.json()["asset_key"])
+        assert status.json()["status"] in ("queued", "rendering"), status.text
+        time.sleep(0.5)
+    raise AssertionError("the render did not finish")
+
+
+def test_switching_between_the_original_and_a_render_keeps_the_moment(product: Product, tmp_path: Path) -> None:
+    user, salt = f"r-{uuid.uuid4().hex[:8]}", uuid.uuid4().int % 200
+    with client(product, user) as api:
+        track = upload(api, tmp_path / "song.mp3", frequency=500 + salt, seconds=4)
+        other = upload(api, tmp_path / "other.mp3", frequency=900 + salt, seconds=3)
+        render, foreign = ready_render(api, track), ready_render(api, other)
+        played = ok(api.post("/v1/me/queue/play", json={"track_ids": [track], "device_id": "phone"}), 201)
+        item = played["item_ids"][0]  # type: ignore[index]
+
+        to_render = {"device_id": "phone", "item_id": item, "asset_key": render, "position_ms": 2_000}
+        switched = ok(api.post("/v1/me/session/rendition", json=to_render))
+        now = read(api, "/v1/me/session", switched["consistency_token"])["now_playing"]
+        assert (now["asset_key"], now["tempo"], now["saved_position_ms"]) == (render, 1.25, 1_600)  # type: ignore[index]
+        to_original = {"device_id": "phone", "item_id": item, "asset_key": None, "position_ms": 2_400}
+        back = ok(api.post("/v1/me/session/rendition", json=to_original))
+        now = read(api, "/v1/me/session", back["consistency_token"])["now_playing"]
+        assert (now["asset_key"], now["saved_position_ms"]) == (None, 3_000)  # type: ignore[index]
+
+        wrong = api.post("/v1/me/session/rendition", json={**to_render, "asset_key": foreign})
+        assert wrong.status_code == 404, wrong.text
+        assert wrong.json()["reason"] == "render_not_found"

@@ -31,6 +31,8 @@ LISTENING_COMMANDS: list[tuple[str, Any]] = [
         c.ReportEnded(session_id=_S, device_id="phone", item_id="i1"),
         c.Pause(session_id=_S, device_id="phone", position_ms=1),
         c.Resume(session_id=_S, device_id="laptop"),
+        c.SwitchRendition(session_id=_S, device_id="phone", item_id="i1", asset_key="ab" * 32, tempo=1.25,
+                          duration_ms=144_000, position_ms=10_000),
         c.SetShuffle(session_id=_S, enabled=True, seed=7),
         c.SetRepeat(session_id=_S, mode=RepeatMode.ALL),
     )
@@ -58,6 +60,8 @@ LISTENING_EVENTS: list[tuple[str, Any]] = [
         e.PlaybackResumed(
             play_no=1, device_id="laptop", position_ms=16_000, at_ms=1_735_689_700_000, superseded_device_id="phone"
         ),
+        e.RenditionSwitched(play_no=1, asset_key=None, tempo=1.0, duration_ms=180_000, position_ms=20_000,
+                            at_ms=1_735_689_710_000),
         e.TrackFinished(play_no=1, track_id="t1", heard_ms=180_000),
         e.TrackSkipped(play_no=2, track_id="t2", position_ms=3_000, heard_ms=3_000),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tuneton.audio.positions import to_original_time, to_render_time
 from tuneton.domain.context import CommandContext
 from tuneton.domain.errors import DomainError, InvalidValue
 from tuneton.domain.listening import commands as c
@@ -22,6 +23,7 @@ from tuneton.domain.listening.errors import (
     QueueItemNotFound,
 )
 from tuneton.domain.listening.order import shuffled
+from tuneton.domain.listening.playback import same_moment
 from tuneton.domain.listening.queueing import MAX_QUEUE
 from tuneton.domain.listening.values import QueueEntry, RepeatMode
 
@@ -326,3 +328,30 @@ def test_refusals(past: tuple[Any, ...], command: Any, error: type[DomainError])
 def test_evolve_refuses_unknown_events() -> None:
     with pytest.raises(TypeError):
         evolve(None, object())  # type: ignore[arg-type]
+
+
+def switch(asset_key: str | None, *, tempo: float, position_ms: int, duration_ms: int = 144_000) -> c.SwitchRendition:
+    return c.SwitchRendition(session_id=U, device_id="phone", item_id="i1", asset_key=asset_key, tempo=tempo,
+                             duration_ms=duration_ms, position_ms=position_ms)  # fmt: skip
+
+
+def test_switching_to_a_render_and_back_keeps_the_musical_moment() -> None:
+    render = "ab" * 32
+    state, events = run(play(1), At(10, switch(render, tempo=1.25, position_ms=10_000)))
+    assert events == [
+        e.RenditionSwitched(play_no=1, asset_key=render, tempo=1.25, duration_ms=144_000, position_ms=8_000,
+                            at_ms=int((T0 + timedelta(seconds=10)).timestamp() * 1000))
+    ]  # fmt: skip
+    assert decided(state, switch(render, tempo=1.25, position_ms=8_000), 11) == []  # already playing it
+    back = decided(state, switch(None, tempo=1.0, position_ms=8_800, duration_ms=3 * MINUTE), 11)
+    assert isinstance(back[0], e.RenditionSwitched)
+    assert back[0].position_ms == 11_000  # 8.8 s at tempo 1.25 is 11 s of the original
+
+
+@pytest.mark.parametrize("tempo", [0.5, 0.8, 1.0, 1.25, 2.0])
+def test_the_session_maps_positions_as_the_renders_do(tempo: float) -> None:
+    for original_s in (0.0, 1.234, 60.0, 183.5):
+        render_ms = same_moment(round(original_s * 1000), tempo_from=1.0, tempo_to=tempo)
+        assert render_ms == round(to_render_time(original_s, tempo=tempo) * 1000)
+        back = same_moment(render_ms, tempo_from=tempo, tempo_to=1.0)
+        assert abs(back - to_original_time(render_ms / 1000, tempo=tempo) * 1000) <= 1

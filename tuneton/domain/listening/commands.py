@@ -145,6 +145,23 @@ class Resume:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SwitchRendition:
+    """Go on playing ``item_id`` from a render (``asset_key``) or the original (``None``) at the same moment.
+
+    ``position_ms`` is where the device is in what it plays now; ``tempo`` and ``duration_ms`` describe the
+    rendition switched to (tempo 1 for the original), as resolved at the edge from the renders read model.
+    """
+
+    session_id: str
+    device_id: str
+    item_id: str
+    asset_key: str | None
+    tempo: float
+    duration_ms: int
+    position_ms: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetShuffle:
     """Turn shuffle on (the upcoming items in an order drawn from ``seed``) or off (their original order)."""
 
@@ -176,6 +193,7 @@ ListeningCommand = (
     | ReportEnded
     | Pause
     | Resume
+    | SwitchRendition
     | SetShuffle
     | SetRepeat
 )
@@ -194,6 +212,7 @@ COMMAND_TYPES: tuple[type[object], ...] = (
     ReportEnded,
     Pause,
     Resume,
+    SwitchRendition,
     SetShuffle,
     SetRepeat,
 )

@@ -110,6 +110,22 @@ class PlaybackResumed:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RenditionSwitched:
+    """The play goes on from a render (``asset_key``) or the original (``None``), at ``position_ms`` of it.
+
+    Positions and the duration of the play are in the rendition's own timeline from here on; ``tempo`` maps
+    them to the original's (``t_original = t_render * tempo``).
+    """
+
+    play_no: int
+    asset_key: str | None
+    tempo: float
+    duration_ms: int
+    position_ms: int
+    at_ms: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrackFinished:
     """The play reached the end of the track."""
 
@@ -139,6 +155,7 @@ ListeningEvent = (
     | PlaybackProgressed
     | PlaybackPaused
     | PlaybackResumed
+    | RenditionSwitched
     | TrackFinished
     | TrackSkipped
 )
@@ -153,6 +170,7 @@ EVENT_TYPES: tuple[type[object], ...] = (
     PlaybackProgressed,
     PlaybackPaused,
     PlaybackResumed,
+    RenditionSwitched,
     TrackFinished,
     TrackSkipped,
 )

@@ -44,6 +44,8 @@ def decide_playback(session: Session, command: c.ListeningCommand, at: int) -> l
             return [e.PlaybackPaused(play_no=now.play_no, position_ms=position, heard_ms=heard, at_ms=at)]
         case c.Resume():
             return _resume(session, command.device_id, at)
+        case c.SwitchRendition():
+            return _switch_rendition(_reporting(session, command.device_id, command.item_id), command, at)
     raise TypeError(f"not a playback command: {type(command).__name__}")
 
 
@@ -80,6 +82,10 @@ def evolve_playback(session: Session, event: e.ListeningEvent) -> Session:
                 now, playing=True, device_id=event.device_id, position_ms=event.position_ms, at_ms=event.at_ms
             )
             return replace(session, now=moved, device_id=event.device_id)
+        case e.RenditionSwitched():
+            moved = replace(now, asset_key=event.asset_key, tempo=event.tempo, duration_ms=event.duration_ms,
+                            position_ms=event.position_ms, at_ms=event.at_ms)  # fmt: skip
+            return replace(session, now=moved)
         case e.TrackFinished() | e.TrackSkipped():
             return replace(session, now=None)
     raise TypeError(f"unknown listening event {type(event).__name__}")
@@ -230,5 +236,33 @@ def _resume(session: Session, device_id: str, at: int) -> list[e.ListeningEvent]
             position_ms=position_at(now, at),
             at_ms=at,
             superseded_device_id=superseded,
+        )
+    ]
+
+
+def same_moment(position_ms: int, *, tempo_from: float, tempo_to: float) -> int:
+    """``position_ms`` of a rendition at ``tempo_from`` as a position in one at ``tempo_to``.
+
+    The renders' position mapping (``tuneton.audio.positions``: ``t_render = t_original / tempo``, linear
+    and drift-free), composed through the original's timeline; a unit test holds the two to each other.
+    """
+    return round(position_ms * tempo_from / tempo_to)
+
+
+def _switch_rendition(now: NowPlaying, command: c.SwitchRendition, at: int) -> list[e.ListeningEvent]:
+    if command.asset_key == now.asset_key:
+        return []
+    if not 0.25 <= command.tempo <= 4.0 or command.duration_ms <= 0:
+        raise InvalidValue("tempo and duration_ms of the rendition are out of range", field="tempo")
+    current = _position(now, command.position_ms)
+    target = min(command.duration_ms, same_moment(current, tempo_from=now.tempo, tempo_to=command.tempo))
+    return [
+        e.RenditionSwitched(
+            play_no=now.play_no,
+            asset_key=command.asset_key,
+            tempo=command.tempo,
+            duration_ms=command.duration_ms,
+            position_ms=target,
+            at_ms=at,
         )
     ]

@@ -20,6 +20,8 @@ class NowPlaying:
     position_ms: int
     at_ms: int
     heard_ms: int
+    asset_key: str | None = None  # the render playing, None for the original
+    tempo: float = 1.0  # of what plays: positions and duration are in its timeline
 
 
 @dataclass(frozen=True, kw_only=True)
