@@ -43,11 +43,12 @@ async def given(store: ReadStore, *events: Any) -> None:
     await store.apply(batch)
 
 
+FAILED = e.RenderFailed(attempt=1, reason=FailureReason.INTERNAL, detail="x")
 MP3 = replace(REQUESTED, params=replace(PARAMS, output_format="mp3"))
 REFUSED: list[tuple[str, tuple[Any, ...], str, str]] = [
     ("queued", (REQUESTED,), "t1", "render_not_ready"),
     ("an mp3 still rendering", (MP3, PROGRESSED), "t1", "render_not_ready"),
-    ("failed", (REQUESTED, e.RenderFailed(attempt=1, reason=FailureReason.INTERNAL, detail="x")), "t1", "render_failed"),
+    ("failed", (REQUESTED, FAILED), "t1", "render_failed"),
     ("of another track", (REQUESTED, e.AssetRendered(attempt=1, asset=ASSET)), "t9", "render_not_found"),
     ("never requested", (), "t1", "render_not_found"),
 ]  # fmt: skip
