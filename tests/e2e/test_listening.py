@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.conftest import Product
+from tests.e2e.test_operator_tools import _cli
 from tests.media_files import synth
 
 
@@ -148,3 +150,21 @@ def test_switching_between_the_original_and_a_render_keeps_the_moment(product: P
         wrong = api.post("/v1/me/session/rendition", json={**to_render, "asset_key": foreign})
         assert wrong.status_code == 404, wrong.text
         assert wrong.json()["reason"] == "render_not_found"
+
+
+def test_an_analyst_replays_the_history_from_the_topic_and_the_routes_are_documented(product: Product) -> None:
+    user = f"h-{uuid.uuid4().hex[:8]}"
+    with client(product, user) as api:
+        added = ok(api.post("/v1/me/queue/play", json={"track_ids": ["nope"], "device_id": "d"}), 404)
+        assert added["reason"] == "track_not_found"
+        shuffled = ok(api.put("/v1/me/session/shuffle", json={"enabled": True}))
+        ok(api.put("/v1/me/session/repeat", json={"mode": "all"}))
+    lines = _cli(product, "events", "tail", "tuneton.listening.events", "--from-beginning", "--no-follow")
+    mine = [json.loads(line)["value"] for line in lines.splitlines() if f'"{user}"' in line]
+    assert [(v["event_type"], v["aggregate_version"]) for v in mine] == [("ShuffleChanged", 1), ("RepeatChanged", 2)]
+    assert mine[0]["causation_id"] == shuffled["command_id"]
+
+    paths = httpx.get(f"{product.base}/openapi.json", timeout=30).json()["paths"]
+    for path in ("/v1/me/queue/play", "/v1/me/session/rendition", "/v1/me/queue/next", "/v1/me/continue"):
+        assert path in paths
+    assert "409" in paths["/v1/me/session/pause"]["post"]["responses"]
