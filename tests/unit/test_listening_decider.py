@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from processors import snapshots
+from processors.snapshots import AggregateRecord
 from tuneton.audio.positions import to_original_time, to_render_time
 from tuneton.domain.context import CommandContext
 from tuneton.domain.errors import DomainError, InvalidValue
@@ -26,6 +28,7 @@ from tuneton.domain.listening.order import shuffled
 from tuneton.domain.listening.playback import same_moment
 from tuneton.domain.listening.queueing import MAX_QUEUE
 from tuneton.domain.listening.values import QueueEntry, RepeatMode
+from tuneton.events import topics
 
 U = "listener-1"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -355,3 +358,11 @@ def test_the_session_maps_positions_as_the_renders_do(tempo: float) -> None:
         assert render_ms == round(to_render_time(original_s, tempo=tempo) * 1000)
         back = same_moment(render_ms, tempo_from=tempo, tempo_to=1.0)
         assert abs(back - to_original_time(render_ms / 1000, tempo=tempo) * 1000) <= 1
+
+
+def test_a_session_survives_the_decider_s_snapshot() -> None:
+    state, _ = run(
+        play(1, 2, 3, start=1), SHUFFLE, repeat(RepeatMode.ALL), At(5, c.Resume(session_id=U, device_id="tv"))
+    )
+    record = AggregateRecord(version=9, state=state)
+    assert snapshots.load(snapshots.dump(record), topics.LISTENING).state == state

@@ -38,13 +38,11 @@ def decide(state: Session | None, command: c.ListeningCommand, ctx: CommandConte
     session = state or Session()
     at = int(ctx.issued_at.timestamp() * 1000)
     match command:
-        case c.PlayNow() | c.PlayNext() | c.AddToQueue() | c.MoveInQueue() | c.ClearQueue() | c.PlayCollection():
-            return q.decide_queue(session, command, at)
-        case c.RemoveFromQueue() | c.SetShuffle():
-            return q.decide_queue(session, command, at)
         case c.SetRepeat():
             mode = _repeat(command.mode)
             return [] if mode is session.repeat else [e.RepeatChanged(mode=mode)]
+        case _ if isinstance(command, q.QUEUE_COMMANDS):
+            return q.decide_queue(session, command, at)
         case _:
             return p.decide_playback(session, command, at)
 

@@ -20,6 +20,9 @@ from tuneton.domain.text import clean_text
 
 MAX_QUEUE = 1_000
 MAX_ID = 128
+QUEUE_COMMANDS = (
+    c.PlayNow, c.PlayNext, c.AddToQueue, c.RemoveFromQueue, c.MoveInQueue, c.ClearQueue, c.PlayCollection, c.SetShuffle,
+)  # fmt: skip
 
 
 def decide_queue(session: Session, command: c.ListeningCommand, at: int) -> list[e.ListeningEvent]:
