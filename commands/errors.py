@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from commands.bus import OutcomeTimeout
 from commands.dispatch import verdict
 from commands.ingest import IngestRejected
+from commands.lookups import NotPlayable
 from commands.multipart import UploadError
 from tuneton.media.errors import MediaError, MediaTooLarge, TagTooLarge, UnsupportedMedia
 
@@ -52,9 +53,16 @@ async def _timeout(_: Request, error: Exception) -> Response:
     return JSONResponse(body, status_code=status.HTTP_504_GATEWAY_TIMEOUT)
 
 
+async def _not_playable(_: Request, error: Exception) -> Response:
+    assert isinstance(error, NotPlayable)
+    body = {"reason": error.reason, "message": str(error), "details": error.details}
+    return JSONResponse(body, status_code=error.status)
+
+
 EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
     MediaError: _media,
     UploadError: _upload,
     IngestRejected: _rejected,
     OutcomeTimeout: _timeout,
+    NotPlayable: _not_playable,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from commands.errors import EXCEPTION_HANDLERS
-from commands.routers import auth, playlists, renders, tracks, users
+from commands.routers import auth, listening, playlists, renders, tracks, users
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -13,5 +13,6 @@ router.include_router(playlists.router)
 router.include_router(users.router)
 router.include_router(tracks.router)
 router.include_router(renders.router)
+router.include_router(listening.router)
 
 __all__ = ["EXCEPTION_HANDLERS", "router"]

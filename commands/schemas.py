@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tuneton.domain.listening.values import RepeatMode
 from tuneton.domain.playlist.commands import Visibility
 
 
@@ -118,3 +119,81 @@ class TrackMetadataPatch(BaseModel):
     genre: str | None = Field(default=None, max_length=1024)
     isrc: str | None = Field(default=None, max_length=32)
     clear: list[str] = Field(default_factory=list, description='Fields to empty, e.g. ["album", "year"].')
+
+
+class DeviceBody(BaseModel):
+    """Which player sends the command: the last device to press play is the one the session plays on."""
+
+    device_id: str = Field(min_length=1, max_length=64, description="A stable id the player chose for itself.")
+
+
+class QueueTrack(BaseModel):
+    """Body of ``POST /v1/me/queue/play-next``: one track to insert after the current item."""
+
+    track_id: str = Field(min_length=1, max_length=128)
+
+
+class PlayTrack(DeviceBody, QueueTrack):
+    """Body of ``POST /v1/me/queue/play-now``: play this track now, on this device."""
+
+
+class QueueTracks(BaseModel):
+    """Body of ``POST /v1/me/queue/items``: tracks to append to the queue, in order."""
+
+    track_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class PlayCollectionBody(DeviceBody):
+    """Body of ``POST /v1/me/queue/play``: a playlist, or the track ids of a search result, from ``index``."""
+
+    playlist_id: str | None = Field(default=None, min_length=1, max_length=128)
+    track_ids: list[str] | None = Field(default=None, min_length=1, max_length=1000)
+    index: int = Field(default=0, ge=0, description="Which entry plays first (0-based).")
+    source: str = Field(default="", max_length=128, description="Where the tracks come from (search, album ...).")
+
+
+class PositionBody(DeviceBody):
+    """Body of ``POST /v1/me/session/position``: where the playing device is (every few seconds, after a seek)."""
+
+    item_id: str = Field(min_length=1, max_length=128)
+    position_ms: int = Field(ge=0)
+
+
+class EndedBody(DeviceBody):
+    """Body of ``POST /v1/me/session/ended``: the playing device reached the end of ``item_id``."""
+
+    item_id: str = Field(min_length=1, max_length=128)
+
+
+class PauseBody(DeviceBody):
+    """Body of ``POST /v1/me/session/pause``."""
+
+    position_ms: int = Field(ge=0)
+
+
+class RenditionBody(DeviceBody):
+    """Body of ``POST /v1/me/session/rendition``: go on from a render (or the original) at the same moment."""
+
+    item_id: str = Field(min_length=1, max_length=128, description="The item playing now.")
+    asset_key: str | None = Field(
+        min_length=64, max_length=64, description="A render of its track; null: the original."
+    )
+    position_ms: int = Field(ge=0, description="Where the device is in what it plays now.")
+
+
+class ShuffleBody(BaseModel):
+    """Body of ``PUT /v1/me/session/shuffle``."""
+
+    enabled: bool
+
+
+class RepeatBody(BaseModel):
+    """Body of ``PUT /v1/me/session/repeat``."""
+
+    mode: RepeatMode
+
+
+class QueueAccepted(CommandAccepted):
+    """A queue command was recorded; ``item_ids`` name the queue items it created, in order."""
+
+    item_ids: list[str] = Field(default_factory=list)

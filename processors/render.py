@@ -41,7 +41,7 @@ from tuneton.audio.encode import BITRATES, MP3_FILE, PLAYLIST
 from tuneton.audio.engines import get_engine
 from tuneton.audio.errors import AudioError
 from tuneton.audio.params import OutputFormat, Quality, RenderParams
-from tuneton.audio.pipeline import SAMPLE_RATE, expected_segments
+from tuneton.audio.pipeline import SAMPLE_RATE, progress_total
 from tuneton.catalog_values import BlobError, BlobNotFound
 from tuneton.domain.render import commands as rc
 from tuneton.domain.render.events import TransformRequested
@@ -151,9 +151,9 @@ class RenderStep:
         source = work / "source"
         await self._download(job.source.blob_key, source)
         out = work / "out"
-        publisher = SegmentPublisher(self._blobs, prefix=prefix, out_dir=out, params=params)
+        total = progress_total(job.source.duration_ms / 1000, params=params)
+        publisher = SegmentPublisher(self._blobs, prefix=prefix, out_dir=out, params=params, expected=total)
         frames_hint = round(job.source.duration_ms / 1000 * SAMPLE_RATE)
-        total = expected_segments(job.source.duration_ms / 1000, tempo=params.tempo)
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         future = loop.run_in_executor(
@@ -186,7 +186,7 @@ class RenderStep:
             segment_count=segments,
             duration_ms=round(outcome.frames * 1000 / outcome.sr),
             size_bytes=publisher.size_bytes,
-            musical=predicted_musical(job.source.musical, params),
+            musical=predicted_musical(job.source.musical, params, lufs=outcome.lufs),
         )
         marker = json.dumps(asdict(asset), sort_keys=True).encode()
         await self._blobs.put_bytes(prefix + MARKER, marker, content_type="application/json")
@@ -237,8 +237,9 @@ class RenderStep:
 class SegmentPublisher:
     """Copies what the encoder finished from ``out_dir`` to the blob store, playlist last."""
 
-    def __init__(self, blobs: BlobStore, *, prefix: str, out_dir: Path, params: RenderParams) -> None:
+    def __init__(self, blobs: BlobStore, *, prefix: str, out_dir: Path, params: RenderParams, expected: int) -> None:
         self._blobs = blobs
+        self._expected = expected  # progress units of the whole render (progress_total)
         self._prefix = prefix
         self._out = out_dir
         self._hls = params.output_format is OutputFormat.AAC_HLS
@@ -281,13 +282,18 @@ class SegmentPublisher:
         return self._segments
 
     async def _publish_mp3(self, *, final: bool) -> int:
-        """MP3 is one growing file: stored once complete; until then progress is its encoded length."""
+        """MP3 is one growing file: stored once complete; until then progress is its encoded length.
+
+        In whole seconds, below the expected total until the file is complete (its byte count only
+        estimates the length, so an estimate must not claim 100 % while the render still runs).
+        """
         path = self._out / MP3_FILE
         size = path.stat().st_size if path.exists() else 0
         self.rendered_ms = round(size * 8 / self._kbps)
         if final:
             await self._put(MP3_FILE)
-        return self.rendered_ms // 1000
+            return max(self._expected, self.rendered_ms // 1000)
+        return min(self.rendered_ms // 1000, self._expected - 1)
 
     async def _put(self, name: str) -> None:
         path = self._out / name
@@ -296,17 +302,21 @@ class SegmentPublisher:
         self.size_bytes += info.size
 
 
-def predicted_musical(source: Musical | None, params: RenderParams) -> Musical | None:
-    """Tempo and key of the render, from the source's analysis (A minor +3 semitones -> C minor)."""
+def predicted_musical(source: Musical | None, params: RenderParams, *, lufs: float | None) -> Musical | None:
+    """Tempo and key of the render, from the source's analysis (A minor +3 semitones -> C minor).
+
+    ``lufs`` is the loudness measured on the render's output: the encoder changes it, so the source's
+    would be wrong (an MP3 measures 0.5-0.6 LU quieter than its source).
+    """
     if source is None:
-        return None
+        return None if lufs is None else Musical(lufs=lufs)
     key, offset = source.key, source.key_offset_cents
     if source.key:
         with contextlib.suppress(AudioError):
             shifted, offset = shifted_key(parse_key(source.key), pitch_cents=params.pitch_cents + offset)
             key = str(shifted)
     bpm = None if source.bpm is None else round(shifted_bpm(source.bpm, tempo=params.tempo), 2)
-    return Musical(bpm=bpm, key=key, key_offset_cents=offset, lufs=source.lufs)
+    return Musical(bpm=bpm, key=key, key_offset_cents=offset, lufs=lufs)
 
 
 def _render_params(params: TransformParams) -> RenderParams:

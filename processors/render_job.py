@@ -35,6 +35,7 @@ class JobOutcome:
     sr: int = pipeline.SAMPLE_RATE
     failure: str | None = None  # "undecodable_source" | "out_of_range" | "internal"
     detail: str = ""
+    lufs: float | None = None  # measured on the encoded output
 
 
 def run_render_job(source: str, out_dir: str, params: RenderParams, engine: str, frames_hint: int) -> JobOutcome:
@@ -52,7 +53,7 @@ def run_render_job(source: str, out_dir: str, params: RenderParams, engine: str,
     except Exception as error:
         log.exception("render job crashed")
         return JobOutcome(ok=False, failure="internal", detail=f"{type(error).__name__}: {error}"[:500])
-    return JobOutcome(ok=True, frames=rendered.frames, sr=rendered.sr)
+    return JobOutcome(ok=True, frames=rendered.frames, sr=rendered.sr, lufs=rendered.lufs)
 
 
 def die_with_parent() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from projections.listening import project as listening
 from projections.playlists import project as playlists
 from projections.renders import project as renders
 from projections.search import project as search
@@ -51,7 +52,7 @@ PROJECTIONS: dict[str, Projection] = {
     module.NAME: Projection(
         name=module.NAME, topics=module.TOPICS, tables=module.TABLES, schema=module.SCHEMA, project=module.project
     )
-    for module in (playlists, users, tracks, renders)
+    for module in (playlists, users, tracks, renders, listening)
 }
 
 SEARCH = IndexProjection(name=search.NAME, topics=search.TOPICS, project=search.project)

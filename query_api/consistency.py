@@ -9,7 +9,13 @@ from tuneton.events.consistency import ConsistencyToken
 from tuneton.ports import ReadStore
 
 # Which read model reflects which aggregate type's stream.
-PROJECTION_OF = {"playlist": "playlists", "user": "users", "track": "tracks", "render": "renders"}
+PROJECTION_OF = {
+    "playlist": "playlists",
+    "user": "users",
+    "track": "tracks",
+    "render": "renders",
+    "listening": "listening",
+}
 
 
 class ReadModelBehind(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from query_api.routers import media, playlists, renders, tracks, users
+from query_api.routers import listening, media, playlists, renders, tracks, users
 
 router = APIRouter()
 router.include_router(playlists.router)
@@ -12,3 +12,4 @@ router.include_router(users.router)
 router.include_router(tracks.router)
 router.include_router(media.router)
 router.include_router(renders.router)
+router.include_router(listening.router)

@@ -35,6 +35,7 @@ TOPIC_PARTITIONS = {
     topics.PLAYLIST_EVENTS: 6,
     topics.TRACK_EVENTS: 6,
     topics.RENDER_EVENTS: 6,
+    topics.LISTENING_EVENTS: 6,
     topics.DEADLETTER: 1,
 }
 

@@ -19,10 +19,9 @@ from projections.registry import PROJECTIONS
 from query_api.readers import renders as reader
 from query_api.render_views import render_public
 from tests.contract.test_read_store_postgres import database  # noqa: F401 - the fixture, per module
-from tests.fakes import InMemorySchemaRegistry
+from tests.integration.read_models import LogAndCodec, embedded_log, fresh_read_store
 from tests.unit.render_samples import ASSET, ASSET_KEY, PARAMS, SOURCE
 from tuneton.adapters.embedded.log import EmbeddedEventLog
-from tuneton.adapters.sqlite.readstore import SqliteReadStore
 from tuneton.domain.render import events as e
 from tuneton.domain.render.values import FailureReason
 from tuneton.events import topics
@@ -40,29 +39,15 @@ def progressed(attempt: int, ready: int, total: int = 4) -> e.RenderProgressed:
 
 
 @pytest.fixture
-async def log(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedEventLog, AvroCodec]]:
-    event_log = EmbeddedEventLog(tmp_path / "events.db")
-    await event_log.start()
-    await event_log.ensure_topics({topics.RENDER_EVENTS: 6, topics.DEADLETTER: 1})
-    codec = AvroCodec(InMemorySchemaRegistry())
-    await codec.start()
-    yield event_log, codec
-    await event_log.close()
+async def log(tmp_path: Path) -> AsyncIterator[LogAndCodec]:
+    async with embedded_log(tmp_path, topics.RENDER_EVENTS) as opened:
+        yield opened
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReadStore]:
-    ddl = [p.schema.read_text(encoding="utf-8") for p in PROJECTIONS.values()]
-    if request.param == "sqlite":
-        read_store: ReadStore = SqliteReadStore(tmp_path / "readmodels.db", ddl=ddl)
-    else:
-        from tuneton.adapters.postgres.readstore import PostgresReadStore
-
-        read_store = PostgresReadStore(request.getfixturevalue("database"), ddl=ddl)
-    await read_store.start()
-    await read_store.reset("renders", PROJECTIONS["renders"].tables)
-    yield read_store
-    await read_store.close()
+    async with fresh_read_store(request, tmp_path, "renders") as opened:
+        yield opened
 
 
 async def append(log: tuple[EmbeddedEventLog, AvroCodec], stream: list[Any], *, first: int = 1) -> list[LogRecord]:

@@ -13,6 +13,7 @@ import fastavro
 import pytest
 
 from tests.fakes import InMemorySchemaRegistry
+from tests.unit.listening_samples import LISTENING_COMMANDS, LISTENING_EVENTS
 from tests.unit.render_samples import RENDER_COMMANDS, RENDER_EVENTS
 from tests.unit.track_samples import TRACK_COMMANDS, TRACK_EVENTS
 from tuneton.domain.playlist import commands as pc
@@ -48,6 +49,7 @@ COMMANDS: list[tuple[str, Any]] = [
     ("playlist", pc.SetVisibility(playlist_id="p", visibility=pc.Visibility.UNLISTED)),
     *TRACK_COMMANDS,
     *RENDER_COMMANDS,
+    *LISTENING_COMMANDS,
 ]
 
 EVENTS: list[tuple[str, Any]] = [
@@ -66,6 +68,7 @@ EVENTS: list[tuple[str, Any]] = [
     ("playlist", pe.VisibilityChanged(visibility=pc.Visibility.PUBLIC)),
     *TRACK_EVENTS,
     *RENDER_EVENTS,
+    *LISTENING_EVENTS,
 ]
 
 
@@ -241,7 +244,7 @@ async def test_another_topics_record_is_undecodable(codec: AvroCodec) -> None:
 
 async def test_a_command_for_an_unknown_aggregate_is_undecodable(codec: AvroCodec) -> None:
     record = {
-        **dataclasses.asdict(command_envelope("listening", None)),
+        **dataclasses.asdict(command_envelope("podcast", None)),
         "command_type": "DeletePlaylist",
         "payload": ("tuneton.playlist.commands.DeletePlaylist", {"playlist_id": "p"}),
     }

@@ -122,7 +122,9 @@ class StreamEncoder:
                 "-hls_segment_filename",
                 str(self.out_dir / "seg_%05d.m4s"),
                 "-hls_segment_options",
-                "use_editlist=1",  # signal the encoder priming (elst)
+                "use_editlist=1",  # signal the encoder priming (elst) ...
+                "-avoid_negative_ts",  # ... which needs the priming's negative timestamps passed to the fMP4
+                "disabled",  # muxer: shifted to 0 by the HLS muxer, the edit list said media_time 0
                 "-hls_flags",
                 "independent_segments+temp_file",
                 str(self.out_dir / WINDOW),
@@ -141,7 +143,7 @@ class StreamEncoder:
 
     @property
     def priming_s(self) -> float:
-        """Encoder delay in seconds. The fMP4 edit list tells compliant players (AVFoundation) to skip it;
+        """Encoder delay in seconds. The fMP4 edit list tells compliant players (AVFoundation, MSE) to skip it;
         a player that ignores edit lists (or any MP3 player here: no Xing/LAME tag on a growing file)
         hears everything this much late, constantly: add it when mapping positions."""
         return PRIMING_FRAMES[self.output_format] / self._sr

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tuneton.audio import decode
+from tuneton.audio.analysis import loudness_lufs
 from tuneton.audio.encode import StreamEncoder
 from tuneton.audio.engines import get_engine
-from tuneton.audio.params import RenderParams
+from tuneton.audio.errors import AnalysisError
+from tuneton.audio.params import OutputFormat, RenderParams
 from tuneton.audio.render import limited
 
 SAMPLE_RATE = 44100
@@ -35,6 +37,7 @@ class RenderedFile:
     entry: Path
     frames: int
     sr: int
+    lufs: float | None = None  # integrated loudness of the encoded output (None: silent, or under 400 ms)
 
     @property
     def duration_s(self) -> float:
@@ -52,6 +55,30 @@ def expected_segments(duration_s: float, *, tempo: float) -> int:
         return max(1, math.ceil(rendered / HLS_FIRST_SEGMENT_S - 0.05))
     # ... then at the next multiples of hls_time (counted from the start of the stream)
     return short + math.ceil(rendered / HLS_SEGMENT_S - 0.05) - math.floor(head / HLS_SEGMENT_S)
+
+
+def progress_total(duration_s: float, *, params: RenderParams) -> int:
+    """How many progress units a render of ``duration_s`` source seconds has: HLS segments, or MP3 seconds.
+
+    The render processor reports an MP3's progress in whole encoded seconds (it is one growing file),
+    so its total is the rendered length in seconds, not the HLS segment estimate.
+    """
+    if params.output_format is OutputFormat.MP3:
+        return max(1, math.ceil(max(0.0, duration_s) / params.tempo))
+    return expected_segments(duration_s, tempo=params.tempo)
+
+
+def output_loudness(entry: Path, *, sr: int = SAMPLE_RATE) -> float | None:
+    """Integrated loudness (LUFS) of an encoded render, decoded as a listener hears it.
+
+    Measured on the output, not predicted from the source: the encoder changes it (MP3's low-pass takes
+    0.5-0.6 LU off a typical mix under the K-weighting, which lifts the highs).
+    """
+    try:
+        lufs = loudness_lufs(decode.decode(entry, sr=sr), sr=sr)
+    except AnalysisError:
+        return None
+    return lufs if math.isfinite(lufs) else None  # silence: no loudness to report
 
 
 def render_file(
@@ -86,6 +113,8 @@ def render_file(
     ------
     DecodeError, ParameterError, EngineError, EncodeError
         The render failed; ``out_dir`` holds no complete render (no ``#EXT-X-ENDLIST``).
+
+    The result's ``lufs`` is measured on the finished output (:func:`output_loudness`).
     """
     engine = get_engine(engine_name)
     blocks = decode.stream_decode(source, sr=sr, channels=channels)
@@ -104,4 +133,4 @@ def render_file(
         for block in limited(stretched, sr=sr, channels=channels):
             encoder.write(block)
             frames += block.shape[1]
-    return RenderedFile(entry=encoder.entry, frames=frames, sr=sr)
+    return RenderedFile(entry=encoder.entry, frames=frames, sr=sr, lufs=output_loudness(encoder.entry, sr=sr))

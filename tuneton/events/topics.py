@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tuneton.domain.listening import commands as listening_commands
+from tuneton.domain.listening import decider as listening_decider
+from tuneton.domain.listening import events as listening_events
 from tuneton.domain.playlist import commands as playlist_commands
 from tuneton.domain.playlist import decider as playlist_decider
 from tuneton.domain.playlist import events as playlist_events
@@ -24,6 +27,7 @@ USER_EVENTS = "tuneton.user.events"
 PLAYLIST_EVENTS = "tuneton.playlist.events"
 TRACK_EVENTS = "tuneton.track.events"
 RENDER_EVENTS = "tuneton.render.events"
+LISTENING_EVENTS = "tuneton.listening.events"
 DEADLETTER = "tuneton.deadletter"
 
 
@@ -118,8 +122,19 @@ RENDER = AggregateType(
     evolve=render_decider.evolve,
 )
 
-AGGREGATES: dict[str, AggregateType] = {a.name: a for a in (USER, PLAYLIST, TRACK, RENDER)}
-EVENT_TOPICS: tuple[str, ...] = (USER_EVENTS, PLAYLIST_EVENTS, TRACK_EVENTS, RENDER_EVENTS)
+# One session per listener (aggregate id = user id): the queue, what plays where, and the history.
+LISTENING = AggregateType(
+    name="listening",
+    events_topic=LISTENING_EVENTS,
+    namespace="tuneton.listening",
+    command_types=listening_commands.COMMAND_TYPES,
+    event_types=listening_events.EVENT_TYPES,
+    decide=listening_decider.decide,
+    evolve=listening_decider.evolve,
+)
+
+AGGREGATES: dict[str, AggregateType] = {a.name: a for a in (USER, PLAYLIST, TRACK, RENDER, LISTENING)}
+EVENT_TOPICS: tuple[str, ...] = (USER_EVENTS, PLAYLIST_EVENTS, TRACK_EVENTS, RENDER_EVENTS, LISTENING_EVENTS)
 ALL_TOPICS: tuple[str, ...] = (
     COMMANDS,
     OUTCOMES,
@@ -127,6 +142,7 @@ ALL_TOPICS: tuple[str, ...] = (
     PLAYLIST_EVENTS,
     TRACK_EVENTS,
     RENDER_EVENTS,
+    LISTENING_EVENTS,
     DEADLETTER,
 )
 

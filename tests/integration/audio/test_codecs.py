@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,33 @@ def test_encoder_reports_ffmpeg_failure(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="expected"):
         enc.write(np.zeros((3, 10), np.float32))
     enc.abort()
+
+
+def edit_list_media_time(init: bytes) -> int:
+    """``media_time`` of the first edit of the first track in an MP4 init segment (moov/trak/edts/elst)."""
+    at = init.index(b"elst") + 4  # the box body: version, flags, entry count, then the entries
+    version, count = init[at], int.from_bytes(init[at + 4 : at + 8], "big")
+    assert count >= 1
+    entry = init[at + 8 : at + 8 + (16 if version else 8)]
+    offset = 8 if version else 4
+    return int.from_bytes(entry[offset : offset * 2], "big", signed=True)
+
+
+def test_hls_marks_the_encoder_priming_so_the_timeline_is_sample_accurate(tmp_path: Path) -> None:
+    """Regression: init.mp4 said media_time 0, so players played the AAC priming as content (23 ms late)."""
+    y, _ = click_track(3.0)
+    with StreamEncoder(tmp_path / "p", sr=SR, channels=2, output_format=OutputFormat.AAC_HLS) as enc:
+        enc.write(y)
+    assert edit_list_media_time((tmp_path / "p" / "init.mp4").read_bytes()) == 1024
+    # Decode as a player does: keep timestamps, drop what the timeline places before 0.
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-copyts", "-i", str(enc.entry), "-af", "atrim=start=0", "-ac", "1", "-f", "f32le",
+         "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    decoded = np.frombuffer(pcm, "<f4")
+    reference = y.mean(axis=0)
+    window = reference[: 2 * SR]
+    lags = np.correlate(decoded[: window.size + 2048], window, "valid")
+    assert int(np.argmax(lags)) == 0  # sample-accurate: the render starts where /positions says
+    assert abs(decoded.size - reference.size) < 1024  # only the encoder's tail padding remains

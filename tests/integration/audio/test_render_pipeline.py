@@ -11,7 +11,9 @@ import soundfile as sf
 
 from tests.audio_signals import SR, harmonic_cents, harmonic_tone
 from tests.media_files import ffmpeg
-from tuneton.audio import DecodeError, RenderParams
+from tuneton.audio import DecodeError, OutputFormat, RenderParams
+from tuneton.audio.analysis import loudness_lufs
+from tuneton.audio.decode import decode
 from tuneton.audio.pipeline import expected_segments, render_file
 
 
@@ -54,3 +56,19 @@ def test_an_undecodable_source_raises_and_leaves_no_complete_playlist(tmp_path: 
         render_file(source, out, params=RenderParams(pitch_cents=100), engine_name="rubberband-r3", frames_hint=SR)
     playlist = out / "playlist.m3u8"
     assert not playlist.exists() or "#EXT-X-ENDLIST" not in playlist.read_text()
+
+
+def test_an_mp3_render_reports_the_loudness_of_its_output(tmp_path: Path) -> None:
+    """Regression: the result carried the source's loudness; the MP3 encoder's low-pass changes it."""
+    source = tmp_path / "bright.wav"
+    seconds = 5.0
+    rng = np.random.default_rng(3)
+    y = harmonic_tone(440.0, seconds, level=0.3) + rng.normal(0, 0.05, (2, round(seconds * SR))).astype(np.float32)
+    sf.write(source, y.T, SR, subtype="FLOAT")
+    params = RenderParams(pitch_cents=100, output_format=OutputFormat.MP3)
+    rendered = render_file(source, tmp_path / "out", params=params, engine_name="rubberband-r3",
+                           frames_hint=round(seconds * SR))  # fmt: skip
+    assert rendered.entry.name == "render.mp3"
+    heard = loudness_lufs(decode(rendered.entry, sr=SR), sr=SR)
+    assert rendered.lufs == pytest.approx(heard, abs=1e-6)
+    assert rendered.lufs != pytest.approx(loudness_lufs(y, sr=SR), abs=0.1)  # not the source's

@@ -1,0 +1,1 @@
+"""The listening read model: sessions, queues and the listening history."""
