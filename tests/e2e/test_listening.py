@@ -15,7 +15,7 @@ from tests.media_files import synth
 
 
 def client(product: Product, user: str) -> httpx.Client:
-    """An HTTP client authenticated (dev header) as ``user``."""
+    """An HTTP client signed in as ``user`` (a token minted with the product's key)."""
     return httpx.Client(base_url=product.base, headers=product.auth(user), timeout=180)
 
 
