@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     kafka = sub.add_parser("kafka", help="Kafka administration").add_subparsers(required=True)
     init = kafka.add_parser("init", help="create the topics in infra/kafka/topics.yaml (idempotent)")
     init.add_argument("--spec", default=None, help="topics spec file")
+    init.add_argument("--check", action="store_true", help="change nothing; report drift and exit 1 if any")
     init.set_defaults(handler=_kafka_init)
     return parser
 
@@ -168,11 +169,14 @@ def _json_default(value: object) -> object:
 
 def _kafka_init(settings: Settings, args: argparse.Namespace) -> int:
     from tuneton.adapters.kafka.admin import create_topics_from_spec
+    from tuneton.bootstrap import TOPICS_SPEC
 
-    spec = Path(args.spec) if args.spec else Path(__file__).resolve().parents[1] / "infra" / "kafka" / "topics.yaml"
-    for line in create_topics_from_spec(settings.kafka_bootstrap, spec):
+    spec = Path(args.spec) if args.spec else TOPICS_SPEC
+    drift = False
+    for line in create_topics_from_spec(settings.kafka_bootstrap, spec, check=args.check):
         print(line)
-    return 0
+        drift = drift or line.startswith(("drift", "missing"))
+    return 1 if args.check and drift else 0
 
 
 if __name__ == "__main__":
