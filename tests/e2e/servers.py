@@ -118,3 +118,18 @@ def wait_processing(base: str, timeout_s: float = 180) -> None:
             pass
         time.sleep(0.5)
     raise RuntimeError("the processors never answered a command")
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """``tuneton ARGS`` against the product's settings; its stdout (fails the test on a non-zero exit)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tuneton.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

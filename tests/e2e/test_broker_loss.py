@@ -30,7 +30,7 @@ from tests.e2e.servers import ROOT, product_env, serve, wait_processing, worker
 from tests.fixtures.catalog_servers import S3Endpoint
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(900)]  # a cluster start alone takes ~1 min here
 
 PORT = 9392
 BOOTSTRAP = ",".join(f"127.0.0.1:{PORT + 2 * i}" for i in range(3))

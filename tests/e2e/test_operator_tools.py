@@ -10,21 +10,11 @@ import uuid
 import httpx
 
 from tests.e2e.conftest import Product
-from tests.e2e.servers import ROOT, wait_ready
+from tests.e2e.servers import ROOT, run_cli, wait_ready
 
 
 def _cli(product: Product, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "tuneton.cli", *args],
-        env=product.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_cli(product.env, *args)
 
 
 def _playlist(product: Product, user: str, playlist_id: str) -> dict[str, object]:
