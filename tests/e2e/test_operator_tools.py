@@ -81,9 +81,12 @@ def test_health_readiness_and_metrics(product: Product) -> None:
     assert ready["ready"] is True, ready
     metrics = httpx.get(f"{product.base}/metrics", timeout=10).text
     assert 'tuneton_http_request_seconds_count{method="POST",route="/v1/playlists",status="2xx"}' in metrics
-    assert (
-        'tuneton_consumer_lag_records{group="tuneton-projector-playlists",topic="tuneton.playlist.events"}' in metrics
+    labels = '{group="tuneton-projector-playlists",topic="tuneton.playlist.events"}'
+    assert f"tuneton_consumer_lag_records{labels}" in metrics
+    position = next(
+        line for line in metrics.splitlines() if line.startswith(f"tuneton_projector_position_records{labels}")
     )
+    assert float(position.split()[-1]) >= 1, "the playlist just created moved the stored position"
     if product.runtime == "kafka":  # the worker counts its records on its own port
         port = product.env["TUNETON_WORKER_METRICS_PORT"]
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.adapters.kafka.errors import KafkaAdapterError
 
 pytestmark = pytest.mark.kafka
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -115,3 +119,35 @@ def test_the_replication_entry_for_the_cluster_size_is_applied(
     assert f"drift {events}: min.insync.replicas is 1, spec says 2" in create_topics_from_spec(
         kafka_bootstrap, spec, check=True
     )
+
+
+def test_kafkas_own_tools_run_from_the_fetched_jars(
+    kafka_bootstrap: str, names: tuple[str, str], tmp_path: Path
+) -> None:
+    """``infra/kafka/tools.sh``: the kafka-topics and kafka-consumer-groups an operator expects."""
+    events, outcomes = names
+    list(create_topics_from_spec(kafka_bootstrap, write_spec(tmp_path / "t.yaml", events, outcomes, retention=1)))
+    env = {**os.environ, "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap}
+
+    def tools(*args: str) -> str:
+        done = subprocess.run(
+            ["bash", str(ROOT / "infra" / "kafka" / "tools.sh"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    described = tools("kafka-topics", "--describe", "--topic", events)
+    assert f"Topic: {events}" in described
+    assert "PartitionCount: 3" in described
+    group = f"admin-tools-{uuid.uuid4().hex[:8]}"
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": group})
+    consumer.commit(offsets=[TopicPartition(events, 0, 0)], asynchronous=False)
+    consumer.close()
+    patient = ("--timeout", "60000")  # the tool's 5 s default is short on a busy 2-core machine
+    assert group in tools("kafka-consumer-groups", "--list", *patient).split()
+    assert events in tools("kafka-consumer-groups", "--describe", "--group", group, *patient)
