@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.servers import free_port
 from tuneton.adapters.kafka.registry import ConfluentSchemaRegistry
 from tuneton.domain.playlist import events as pe
 from tuneton.domain.playlist.commands import Visibility
@@ -28,8 +29,6 @@ from tuneton.events.codec import AvroCodec, load_schema_text
 from tuneton.events.envelope import EventEnvelope
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PORTS = {"TUNETON_PG_PORT": "55732", "TUNETON_REGISTRY_PORT": "8385", "TUNETON_REGISTRY_MGMT_PORT": "8386"}
-URL = f"http://127.0.0.1:{PORTS['TUNETON_REGISTRY_PORT']}/apis/ccompat/v7"
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,10 @@ class PrivateRegistry:
     """The scripts' environment for a registry of this test only."""
 
     env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.env['TUNETON_REGISTRY_PORT']}/apis/ccompat/v7"
 
     def run(self, script: str) -> None:
         done = subprocess.run(
@@ -49,7 +52,10 @@ class PrivateRegistry:
 def private_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRegistry]:
     state = tmp_path_factory.mktemp("registry-stack")
     state.chmod(0o755)  # postgres runs as its own user below it
-    registry = PrivateRegistry({**os.environ, "TUNETON_STACK_DIR": str(state), **PORTS})
+    # Free ports, not fixed ones: other checkouts on this machine run private stacks too.
+    names = ("TUNETON_PG_PORT", "TUNETON_REGISTRY_PORT", "TUNETON_REGISTRY_MGMT_PORT")
+    ports = {name: str(free_port()) for name in names}
+    registry = PrivateRegistry({**os.environ, "TUNETON_STACK_DIR": str(state), **ports})
     try:
         registry.run("infra/registry/start.sh")  # starts its PostgreSQL first
         yield registry
@@ -76,8 +82,8 @@ def header_id(data: bytes) -> int:
     return int.from_bytes(data[1:5], "big")
 
 
-async def started_codec() -> AvroCodec:
-    codec = AvroCodec(ConfluentSchemaRegistry(URL, timeout_s=2, max_retries=0))
+async def started_codec(url: str) -> AvroCodec:
+    codec = AvroCodec(ConfluentSchemaRegistry(url, timeout_s=2, max_retries=0))
     await codec.start()
     return codec
 
@@ -85,14 +91,16 @@ async def started_codec() -> AvroCodec:
 async def test_a_registry_restart_keeps_history_decodable_without_restarting_clients(
     private_registry: PrivateRegistry,
 ) -> None:
-    producer = await started_codec()  # a long-running process, started before the restart
+    producer = await started_codec(private_registry.url)  # a long-running process, started before the restart
     old = [producer.encode_event(event(v)) for v in (1, 2)]
     # A newer release wrote with a schema this consumer has not seen: decoding needs the registry.
     newer = json.loads(load_schema_text(topics.PLAYLIST_EVENTS))
     newer["fields"].append({"name": "trace_id", "type": ["null", "string"], "default": None})
-    newer_id = await ConfluentSchemaRegistry(URL).register(f"{topics.PLAYLIST_EVENTS}-value", json.dumps(newer))
+    newer_id = await ConfluentSchemaRegistry(private_registry.url).register(
+        f"{topics.PLAYLIST_EVENTS}-value", json.dumps(newer)
+    )
     unseen = bytes([0]) + newer_id.to_bytes(4, "big") + old[0][5:] + b"\x00"  # trace_id = null
-    consumer = await started_codec()
+    consumer = await started_codec(private_registry.url)
 
     await asyncio.to_thread(private_registry.run, "infra/registry/stop.sh")
     waiting = asyncio.create_task(consumer.decode_event(topics.PLAYLIST_EVENTS, unseen))
@@ -103,7 +111,7 @@ async def test_a_registry_restart_keeps_history_decodable_without_restarting_cli
     assert (await asyncio.wait_for(waiting, 60)).aggregate_version == 1
     new = producer.encode_event(event(3))  # same process, same cached id, still valid
     assert header_id(new) == header_id(old[0])
-    late = await started_codec()  # a process started after the restart gets the same ids
+    late = await started_codec(private_registry.url)  # a process started after the restart gets the same ids
     assert header_id(late.encode_event(event(4))) == header_id(old[0])
     decoded = [await late.decode_event(topics.PLAYLIST_EVENTS, data) for data in [*old, new]]
     assert [e.aggregate_version for e in decoded] == [1, 2, 3]
