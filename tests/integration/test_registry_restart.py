@@ -83,7 +83,7 @@ def header_id(data: bytes) -> int:
 
 
 async def started_codec(url: str) -> AvroCodec:
-    codec = AvroCodec(ConfluentSchemaRegistry(url, timeout_s=2, max_retries=0))
+    codec = AvroCodec(ConfluentSchemaRegistry(url, timeout_s=30))  # patient: this machine is often busy
     await codec.start()
     return codec
 
