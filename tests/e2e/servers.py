@@ -85,8 +85,11 @@ def worker(env: dict[str, str], log_path: Path) -> Process:
     return Process([sys.executable, "-m", "processors", "worker", "--loglevel", "warn"], env, log_path).start()
 
 
-def wait_ready(base: str, process: Process, timeout_s: float = 60) -> None:
-    """Poll /readyz until 200, failing with the process log if it dies or never gets ready."""
+def wait_ready(base: str, process: Process, timeout_s: float = 180) -> None:
+    """Poll /readyz until 200, failing with the process log if it dies or never gets ready.
+
+    3 minutes: with several suites sharing 2 cores (load average 40+) a healthy start took over 60 s.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.popen is not None and process.popen.poll() is not None:
