@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +63,9 @@ def private_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Priva
     finally:
         registry.run("infra/registry/stop.sh")
         registry.run("infra/postgres/stop.sh")
+        cluster = state / "postgres"
+        if cluster.is_symlink():  # as root under a mode-700 tmp dir the cluster lives in /var/lib/tuneton
+            shutil.rmtree(cluster.resolve(), ignore_errors=True)
 
 
 def event(version: int) -> EventEnvelope:
