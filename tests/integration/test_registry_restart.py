@@ -30,6 +30,8 @@ from tuneton.events.codec import AvroCodec, load_schema_text
 from tuneton.events.envelope import EventEnvelope
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Two registry starts: ~10 s each on an idle machine, but 80 s were measured here at load average 40+.
+pytestmark = pytest.mark.timeout(900)
 
 
 @dataclass(frozen=True)
