@@ -5,8 +5,10 @@
 Loads the file with PyYAML (anchors and ``<<`` merge keys resolved, as Compose does) and checks the
 structure the project relies on: the services and their images, that every published port is bound to
 127.0.0.1, that the app containers run in the distributed runtime and reach the stack by service name,
-and that depends_on / volumes / build references resolve. Exit status 1 with one line per problem.
-It is not a full Compose-spec validation (`docker compose config` does that where the plugin exists).
+that the registry keeps its schemas in the compose PostgreSQL (not the image's in-memory default) and
+starts after it, and that depends_on / volumes / bind mounts / build references resolve. Exit status 1
+with one line per problem. It is not a full Compose-spec validation (`docker compose config` does that
+where the plugin exists).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ EXPECTED_COMMANDS = {
     "processors": ["python", "-m", "processors", "worker"],
 }
 APP_SERVICES = ("app", "processors")
+# The registry must survive a restart with every schema id the Kafka log refers to.
+REGISTRY_STORAGE = {"APICURIO_STORAGE_KIND": "sql", "APICURIO_STORAGE_SQL_KIND": "postgresql"}
 TOP_LEVEL = {"name", "services", "volumes", "networks", "configs", "secrets"}
 
 
@@ -76,6 +80,25 @@ def _check_app_env(name: str, svc: dict[str, Any], services: dict[str, Any], pro
             problems.append(f"{name}: {var}={value} does not point at a service of this file")
 
 
+def _check_registry(services: dict[str, Any], problems: list[str]) -> None:
+    registry = services.get("registry")
+    if not isinstance(registry, dict):
+        return
+    env = _env(registry.get("environment"))
+    problems.extend(
+        f"registry: {var} must be {want!r} (persistent schemas), got {env.get(var)!r}"
+        for var, want in REGISTRY_STORAGE.items()
+        if env.get(var) != want
+    )
+    url = env.get("APICURIO_DATASOURCE_URL", "")
+    host = urlsplit(url.removeprefix("jdbc:")).hostname if url.startswith("jdbc:postgresql://") else None
+    if host != "postgres":
+        problems.append(f"registry: APICURIO_DATASOURCE_URL must be jdbc:postgresql://postgres:..., got {url!r}")
+    depends = registry.get("depends_on") or []
+    if "postgres" not in depends:
+        problems.append("registry: must depend on postgres (its schema storage)")
+
+
 def _check_service(
     path: Path, name: str, svc: Any, services: dict[str, Any], volumes: set[str], problems: list[str]
 ) -> None:
@@ -100,6 +123,8 @@ def _check_service(
         source = str(mount).split(":", 1)[0]
         if ":" in str(mount) and not source.startswith((".", "/")) and source not in volumes:
             problems.append(f"{name}: named volume {source!r} is not declared under volumes:")
+        if source.startswith(".") and not (path.parent / source).exists():
+            problems.append(f"{name}: bind mount source {source} does not exist")
     if name in APP_SERVICES or build:
         _check_app_env(name, svc, services, problems)
 
@@ -127,6 +152,7 @@ def check(path: Path) -> list[str]:
 
     for name, svc in services.items():
         _check_service(path, name, svc, services, volumes, problems)
+    _check_registry(services, problems)
     return problems
 
 

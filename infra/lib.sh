@@ -18,7 +18,20 @@ export STACK_DIR CACHE_DIR
 KAFKA_PORT=${TUNETON_KAFKA_PORT:-9092}
 # shellcheck disable=SC2034 # used by kafka/start.sh
 KAFKA_CONTROLLER_PORT=${TUNETON_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
+# TUNETON_KAFKA_NODES=3: a 3-broker KRaft cluster (every node broker + controller) instead of the single
+# node. Node i (1-based) listens on KAFKA_PORT + 2(i-1), its controller on the port after it:
+# 9092/9093, 9094/9095, 9096/9097 by default.
+KAFKA_NODES=${TUNETON_KAFKA_NODES:-1}
+[[ $KAFKA_NODES == 1 || $KAFKA_NODES == 3 ]] || { echo "TUNETON_KAFKA_NODES must be 1 or 3" >&2; exit 2; }
+kafka_broker_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+kafka_controller_port() {
+  if ((KAFKA_NODES == 1)); then echo "$KAFKA_CONTROLLER_PORT"; else echo $(($(kafka_broker_port "$1") + 1)); fi
+}
 KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+for ((node = 2; node <= KAFKA_NODES; node++)); do
+  KAFKA_BOOTSTRAP+=",127.0.0.1:$(kafka_broker_port "$node")"
+done
+unset node
 REGISTRY_PORT=${TUNETON_REGISTRY_PORT:-8085}
 # shellcheck disable=SC2034 # used by registry/start.sh
 REGISTRY_MGMT_PORT=${TUNETON_REGISTRY_MGMT_PORT:-$((REGISTRY_PORT + 1))}
@@ -106,8 +119,9 @@ wait_until() {
 # confluent_kafka available ($PYTHON) use its AdminClient; otherwise send a
 # raw Metadata v4 request with the stdlib (v4 is accepted by 3.x and by 4.x,
 # which dropped v0-v3), so `status` also works from a shell without the venv.
+# kafka_answers [HOST:PORT]: that broker (default: the first of $KAFKA_BOOTSTRAP) answers.
 kafka_answers() {
-  "$PYTHON" - "$KAFKA_BOOTSTRAP" <<'PY' 2>/dev/null
+  "$PYTHON" - "${1:-${KAFKA_BOOTSTRAP%%,*}}" <<'PY' 2>/dev/null
 import sys
 host, port = sys.argv[1].rsplit(":", 1)
 try:

@@ -24,6 +24,7 @@ from typing import Any
 
 import faust
 
+from processors import roles
 from processors.decider import STATE_STORE, DeciderStep
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
@@ -32,22 +33,23 @@ from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
 from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
-from tuneton.bootstrap import Runtime, build_runtime
+from tuneton.bootstrap import Runtime, build_runtime, kafka_replication_factor
 from tuneton.events import topics
 from tuneton.observability import metrics
 from tuneton.ports import LogRecord, OutgoingRecord
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
-APP_ID = "tuneton-processors"
-DECIDER_GROUP = APP_ID
+DECIDER_GROUP = roles.APP_ID
 
 
 def create_app(settings: Settings) -> faust.App:
-    """Build the Faust app and its agents; adapters connect when the worker starts."""
-    (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
+    """Build the Faust app and the agents of the worker's role; adapters connect when the worker starts."""
+    role = settings.worker_role
+    app_id = roles.group_of(role)
+    (settings.data_dir / "faust" / role).mkdir(parents=True, exist_ok=True)
     app = faust.App(
-        APP_ID,
+        app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
         key_serializer="raw",  # every payload is ours (Avro / JSON snapshots): Faust moves bytes only
@@ -57,25 +59,16 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=10,  # a SIGKILLed worker's partitions move on within ~10 s, not 60
         broker_heartbeat_interval=2,
         topic_partitions=6,
-        topic_replication_factor=1,
+        topic_replication_factor=kafka_replication_factor(settings),  # changelogs: as topics.yaml says
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         web_host="127.0.0.1",
         autodiscover=False,
-        datadir=str(settings.data_dir / "faust"),
+        datadir=str(settings.data_dir / "faust" / role),
     )
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
-    # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
-    # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
-    # its commands by construction (and batches need no per-event partition context).
-    snapshots = {
-        name: app.Table(
-            f"{STATE_STORE}-{name}", default=None, partitions=6, key_type=bytes, value_type=bytes, use_partitioner=True
-        )
-        for name in topics.AGGREGATES
-    }
 
     async def send(records: list[OutgoingRecord]) -> None:
         """Send now (not attached to the offset commit) and wait until the broker has them all."""
@@ -86,7 +79,30 @@ def create_app(settings: Settings) -> faust.App:
         for delivery in pending:
             await delivery
 
-    @app.agent(outputs[topics.COMMANDS], name="decider")
+    if roles.runs(role, "decider"):
+        _decider_agent(app, ready, send, runtime)
+    for projection in PROJECTIONS.values():
+        if roles.runs(role, projection.name):
+            _projector_agent(app, projection, ready, send)
+    if roles.runs(role, SEARCH.name):
+        _search_agent(app, SEARCH, ready, send)
+    if roles.runs(role, "render"):
+        _render_agent(app, ready, send, settings.render_concurrency)
+    return app
+
+
+def _decider_agent(app: faust.App, ready: _Readiness, send: Any, runtime: Runtime) -> None:
+    # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
+    # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
+    # its commands by construction (and batches need no per-event partition context).
+    snapshots = {
+        name: app.Table(
+            f"{STATE_STORE}-{name}", default=None, partitions=6, key_type=bytes, value_type=bytes, use_partitioner=True
+        )
+        for name in topics.AGGREGATES
+    }
+
+    @app.agent(_raw_topic(app, topics.COMMANDS), name="decider")
     async def decide(stream: faust.StreamT[bytes]) -> None:
         step = DeciderStep(await ready.codec())
         async for events in stream.take_events(200, within=0.005):  # type: ignore[attr-defined]
@@ -97,12 +113,6 @@ def create_app(settings: Settings) -> faust.App:
             if decided:
                 await app.producer.flush()  # 3. ... durable before these offsets can be committed
             metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
-
-    for projection in PROJECTIONS.values():
-        _projector_agent(app, projection, ready, send)
-    _search_agent(app, SEARCH, ready, send)
-    _render_agent(app, ready, send, settings.render_concurrency)
-    return app
 
 
 def _render_agent(app: faust.App, ready: _Readiness, send: Any, concurrency: int) -> None:

@@ -26,9 +26,10 @@ bash scripts/install.sh
 echo "== stack"
 if ! infra/stack status >/dev/null 2>&1; then
   started=1
-  # A stack this run starts gets empty state: Apicurio keeps schemas in memory, so a Kafka log kept
-  # from an earlier run would hold records whose schema ids the new registry never issued.
-  # Downloads stay cached in ~/.cache/tuneton; only data, logs and pid files are per run.
+  # A stack this run starts gets empty state (topics, read models, registry), removed at the end.
+  # Schemas persist in that stack's PostgreSQL with the Kafka log, so a kept stack stays decodable;
+  # the default stack dir is not reused because one from before that change pairs its Kafka log with
+  # an in-memory registry's ids. Downloads stay cached in ~/.cache/tuneton.
   if [ -z "${TUNETON_STACK_DIR:-}" ]; then
     fresh_state=$(mktemp -d /tmp/tuneton-stack.XXXXXX)
     chmod 755 "$fresh_state"  # postgres and elasticsearch run as their own users below it

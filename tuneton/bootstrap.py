@@ -14,6 +14,7 @@ import contextlib
 import logging
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from processors.embedded import DeciderRunner, ProjectorRunner, RenderRunner, SearchRunner
@@ -27,6 +28,7 @@ from tuneton.ports import BlobStore, EventLog, OutgoingRecord, ReadStore, Schema
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
+TOPICS_SPEC = Path(__file__).resolve().parents[1] / "infra" / "kafka" / "topics.yaml"
 
 TOPIC_PARTITIONS = {
     topics.COMMANDS: 6,
@@ -141,6 +143,20 @@ async def _supervise(runner: _Runner, stop: asyncio.Event) -> None:
         except Exception:
             log.exception("%s failed; restarting from its last commit", type(runner).__name__)
             await asyncio.sleep(1)
+
+
+def kafka_replication_factor(settings: Settings) -> int:
+    """Replicas for topics a Kafka client creates itself (Faust's changelogs), by cluster size.
+
+    The same ``replication:`` entry of ``infra/kafka/topics.yaml`` that ``tuneton kafka init`` applies,
+    so a worker's state survives a broker loss on the 3-broker cluster as the product topics do.
+    """
+    from tuneton.adapters.kafka.admin import kafka_broker_count
+    from tuneton.adapters.kafka.topicspec import load_replication
+
+    brokers = kafka_broker_count(settings.kafka_bootstrap)
+    factor = load_replication(TOPICS_SPEC, brokers=brokers).replication_factor
+    return factor if factor > 0 else 1
 
 
 def build_runtime(settings: Settings) -> Runtime:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import contextlib
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(handler=_rebuild)
 
     events = sub.add_parser("events", help="event log tools").add_subparsers(required=True)
-    tail = events.add_parser("tail", help="print decoded records of a topic as JSON lines")
-    tail.add_argument("topic")
-    tail.add_argument("--from-beginning", action="store_true")
-    tail.add_argument("--no-follow", action="store_true", help="exit once caught up with the end")
-    tail.add_argument("--limit", type=int, default=None, help="stop after this many records")
-    tail.set_defaults(handler=_tail)
+    from tuneton.analytics.cli import add_parsers as add_event_parsers
+
+    add_event_parsers(events)
 
     from tuneton.catalog.cli import add_parsers
 
@@ -62,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     kafka = sub.add_parser("kafka", help="Kafka administration").add_subparsers(required=True)
     init = kafka.add_parser("init", help="create the topics in infra/kafka/topics.yaml (idempotent)")
     init.add_argument("--spec", default=None, help="topics spec file")
+    init.add_argument("--check", action="store_true", help="change nothing; report drift and exit 1 if any")
     init.set_defaults(handler=_kafka_init)
     return parser
 
@@ -131,69 +126,16 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _tail(settings: Settings, args: argparse.Namespace) -> int:
-    from tuneton.bootstrap import build_runtime
-
-    async def run() -> None:
-        rt = build_runtime(settings)
-        await rt.start()
-        try:
-            ends = await rt.event_log.end_offsets(args.topic) if args.from_beginning else {}
-            subscription = await rt.event_log.subscribe([args.topic], group=None, from_beginning=args.from_beginning)
-            printed = 0
-            while args.limit is None or printed < args.limit:
-                records = await subscription.poll(max_records=500, wait_s=0.5)
-                for record in records[: None if args.limit is None else args.limit - printed]:
-                    print(
-                        json.dumps(await _describe(rt, record), default=_json_default, ensure_ascii=False), flush=True
-                    )
-                    printed += 1
-                # --no-follow: stop once every partition reached the end offsets seen at start
-                if args.no_follow and not records:
-                    at = await subscription.positions()
-                    if all(at.get((args.topic, p), 0) >= end for p, end in ends.items()):
-                        break
-            await subscription.close()
-        finally:
-            await rt.close()
-
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a follower stops
-        asyncio.run(run())
-    return 0
-
-
-async def _describe(rt: Any, record: Any) -> dict[str, Any]:
-    base = {
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "key": record.key.decode("utf-8", "replace") if record.key else None,
-    }
-    try:
-        base["value"] = await rt.codec.decode(record.topic, record.value)
-    except Exception as error:  # noqa: BLE001 - an analyst wants to see poison too
-        base["undecodable"] = repr(error)
-        base["raw"] = base64.b64encode(record.value or b"").decode()
-    return base
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, tuple):
-        return list(value)
-    return str(value)
-
-
 def _kafka_init(settings: Settings, args: argparse.Namespace) -> int:
     from tuneton.adapters.kafka.admin import create_topics_from_spec
+    from tuneton.bootstrap import TOPICS_SPEC
 
-    spec = Path(args.spec) if args.spec else Path(__file__).resolve().parents[1] / "infra" / "kafka" / "topics.yaml"
-    for line in create_topics_from_spec(settings.kafka_bootstrap, spec):
+    spec = Path(args.spec) if args.spec else TOPICS_SPEC
+    drift = False
+    for line in create_topics_from_spec(settings.kafka_bootstrap, spec, check=args.check):
         print(line)
-    return 0
+        drift = drift or line.startswith(("drift", "missing"))
+    return 1 if args.check and drift else 0
 
 
 if __name__ == "__main__":

@@ -157,7 +157,11 @@ class SchemaRegistry(abc.ABC):
 
     @abc.abstractmethod
     async def schema_by_id(self, schema_id: int) -> str:
-        """Return the schema text registered under ``schema_id``."""
+        """Return the schema text registered under ``schema_id``.
+
+        Raises ``LookupError`` only when the registry answered that no schema has the id; any other
+        error means it could not answer now, and the caller retries (the codec does).
+        """
 
 
 @dataclass(frozen=True, kw_only=True)

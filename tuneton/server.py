@@ -131,7 +131,11 @@ async def _check(probe: Awaitable[object]) -> str:
 
 
 async def _update_lag(rt: Runtime) -> None:
-    """Lag = high-water mark minus the group's (or projection's) committed position."""
+    """Lag = log end minus the projection's stored next offset (PostgreSQL / SQLite), per topic.
+
+    Projector positions live in the read store, in the transaction that applied the rows; the
+    consumer group's Kafka offsets are only where a restarted consumer starts reading again.
+    """
     from projections.registry import PROJECTIONS
 
     for projection in PROJECTIONS.values():
@@ -144,6 +148,9 @@ async def _update_lag(rt: Runtime) -> None:
                 continue
             lag = sum(end - stored.get((topic, p), 0) for p, end in ends.items())
             metrics.CONSUMER_LAG.labels(projection.group, topic).set(lag)
+            metrics.PROJECTOR_POSITION.labels(projection.group, topic).set(
+                sum(offset for (t, _), offset in stored.items() if t == topic)
+            )
 
 
 class _ObserveLatency:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     faust_commit_interval_s: float = Field(
         default=1.0, gt=0, description="how often the Faust worker commits consumer offsets (redelivery window)"
     )
+    worker_role: str = Field(
+        default="all",
+        description="agents of this Faust worker: all, decider, render, search or a projection (own consumer group)",
+    )
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = Field(default=9464, ge=1, le=65535, description="Faust worker /metrics port")
     command_timeout_s: float = Field(default=10.0, gt=0)

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Start Apicurio Registry 3.3.3 on 127.0.0.1:8085 with in-memory (H2) storage,
-# detached, log and pid file under $TUNETON_STACK_DIR/registry. Clients use
-# its Confluent-compatible API at http://127.0.0.1:8085/apis/ccompat/v7.
+# Start Apicurio Registry 3.3.3 on 127.0.0.1:8085, detached, log and pid file
+# under $TUNETON_STACK_DIR/registry. Clients use its Confluent-compatible API at
+# http://127.0.0.1:8085/apis/ccompat/v7. Schemas are stored in the project's
+# PostgreSQL (database `apicurio`, started by infra/postgres/start.sh first if it
+# does not answer), so a registry restart keeps every schema id: records already
+# in Kafka stay decodable and running clients' cached ids stay valid.
 #   APICURIO_JAVA=...                   java to use (needs 21+; auto-detected)
 #   TUNETON_REGISTRY_COMPATIBILITY=...  default global rule (BACKWARD)
+#   TUNETON_REGISTRY_STORAGE=...        postgresql (default) | memory (H2: every
+#                                       schema is lost on restart; scratch only)
+#   TUNETON_REGISTRY_DB=...             PostgreSQL database of the registry (apicurio)
 #   TUNETON_REGISTRY_PORT / _MGMT_PORT  override 8085 / 8086 (the Quarkus
 #                                       management interface, health+metrics)
+#   TUNETON_PG_PORT                     the PostgreSQL it stores into (55432)
 # Idempotent: if the ccompat API already answers it is left alone.
 set -euo pipefail
 LOG_TAG=registry
@@ -22,6 +29,38 @@ START_TIMEOUT=${REGISTRY_START_TIMEOUT:-120}
 # Apicurio's own default global compatibility is NONE (anything registers);
 # Confluent's is BACKWARD. Match Confluent so compatibility bugs show up here.
 COMPAT=${TUNETON_REGISTRY_COMPATIBILITY:-BACKWARD}
+STORAGE=${TUNETON_REGISTRY_STORAGE:-postgresql}
+REGISTRY_DB=${TUNETON_REGISTRY_DB:-apicurio}
+case $STORAGE in
+  postgresql | memory) ;;
+  *) die "unknown TUNETON_REGISTRY_STORAGE=$STORAGE (use postgresql or memory)" ;;
+esac
+[[ $REGISTRY_DB =~ ^[a-z_][a-z0-9_]*$ ]] || die "TUNETON_REGISTRY_DB must be a plain lower-case identifier"
+
+# The registry's own database beside `tuneton` (its tables must not mix with the read models').
+ensure_registry_db() {
+  local admin="postgresql://postgres@127.0.0.1:${PG_PORT}/postgres" exists
+  pg_server_answers || "$INFRA_DIR/postgres/start.sh" || die "PostgreSQL (schema storage) did not start"
+  exists=$(psql -X -q -tA "$admin" -c "select 1 from pg_database where datname = '$REGISTRY_DB'")
+  if [[ $exists != 1 ]]; then
+    log "creating database $REGISTRY_DB (schema storage)"
+    psql -X -q "$admin" -c "create database $REGISTRY_DB" >/dev/null
+  fi
+}
+
+# -D options selecting the storage, one a line. Apicurio opens 20 connections by default: 2..8 is
+# plenty here. No password: the loopback cluster of infra/postgres trusts local connections.
+storage_opts() {
+  if [[ $STORAGE == memory ]]; then
+    printf '%s\n' -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2
+    return
+  fi
+  printf '%s\n' -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=postgresql \
+    "-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${PG_PORT}/${REGISTRY_DB}" \
+    -Dapicurio.datasource.username=postgres \
+    -Dapicurio.datasource.jdbc.initial-size=2 -Dapicurio.datasource.jdbc.min-size=2 \
+    -Dapicurio.datasource.jdbc.max-size=8
+}
 
 if registry_answers; then
   if pid_alive "$PIDFILE" "$APP_DIR/quarkus-run.jar"; then
@@ -59,6 +98,8 @@ else
   fi
   JAVA=$(find_java) ||
     die "Apicurio $VERSION needs Java 21+ (none found in APICURIO_JAVA, JAVA_HOME, /usr/lib/jvm, PATH)"
+  [[ $STORAGE == memory ]] || ensure_registry_db
+  mapfile -t STORAGE_OPTS < <(storage_opts)
 
   # The 150 MB tarball is fetched once from Maven Central into the shared cache.
   if [[ ! -f $TARBALL ]]; then
@@ -82,9 +123,7 @@ else
     # Bind both Quarkus listeners to loopback (management defaults to 0.0.0.0:9000).
     -Dquarkus.http.host=127.0.0.1 "-Dquarkus.http.port=$REGISTRY_PORT"
     -Dquarkus.management.host=127.0.0.1 "-Dquarkus.management.port=$REGISTRY_MGMT_PORT"
-    # In-memory H2 (also Apicurio's default, stated so it can't drift):
-    # schemas vanish on restart, which is what tests want.
-    -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2
+    "${STORAGE_OPTS[@]}"
     "-Dapicurio.rules.global.compatibility=$COMPAT"
     # Scratch files in the state dir rather than /tmp.
     "-Dapicurio.storage.snapshot.location=$STATE" "-Dapicurio.import.work-dir=$STATE"
@@ -103,7 +142,7 @@ fi
 
 for ((i = 0; i < START_TIMEOUT * 2; i++)); do
   if registry_answers; then
-    log "ready at $REGISTRY_URL (global compatibility $COMPAT, pid $(<"$PIDFILE"))"
+    log "ready at $REGISTRY_URL (storage $STORAGE, global compatibility $COMPAT, pid $(<"$PIDFILE"))"
     exit 0
   fi
   if ! pid_alive "$PIDFILE" "$APP_DIR/quarkus-run.jar"; then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,16 +61,23 @@ class Product:
 CATALOG_LIMITS = {"TUNETON_UPLOAD_MAX_BYTES": str(16 * 1024 * 1024)}
 
 
-@pytest.fixture(scope="session")
-def e2e_database(postgres_dsn: str) -> Iterator[str]:
-    """A fresh PostgreSQL database for this session's Kafka-runtime read models."""
-    name = f"tuneton_e2e_{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def fresh_database(postgres_dsn: str, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside ``postgres_dsn``'s, dropped afterwards; yields its DSN."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = postgres_dsn.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def e2e_database(postgres_dsn: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for this session's Kafka-runtime read models."""
+    with fresh_database(postgres_dsn, "tuneton_e2e") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,10 @@ def worker(env: dict[str, str], log_path: Path) -> Process:
 
 
 def wait_ready(base: str, process: Process, timeout_s: float = 180) -> None:
-    """Poll /readyz until 200, failing with the process log if it dies or never gets ready."""
+    """Poll /readyz until 200, failing with the process log if it dies or never gets ready.
+
+    3 minutes: with several suites sharing 2 cores (load average 40+) a healthy start took over 60 s.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.popen is not None and process.popen.poll() is not None:
@@ -140,3 +143,18 @@ def wait_processing(base: str, auth: dict[str, str], timeout_s: float = 180) -> 
             pass
         time.sleep(0.5)
     raise RuntimeError("the processors never answered a command")
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """``tuneton ARGS`` against the product's settings; its stdout (fails the test on a non-zero exit)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tuneton.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

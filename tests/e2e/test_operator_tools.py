@@ -10,21 +10,11 @@ import uuid
 import httpx
 
 from tests.e2e.conftest import Product
-from tests.e2e.servers import ROOT, wait_ready
+from tests.e2e.servers import ROOT, run_cli, wait_ready
 
 
 def _cli(product: Product, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "tuneton.cli", *args],
-        env=product.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_cli(product.env, *args)
 
 
 def _playlist(product: Product, user: str, playlist_id: str) -> dict[str, object]:
@@ -89,9 +79,12 @@ def test_health_readiness_and_metrics(product: Product) -> None:
     assert ready["ready"] is True, ready
     metrics = httpx.get(f"{product.base}/metrics", timeout=10).text
     assert 'tuneton_http_request_seconds_count{method="POST",route="/v1/playlists",status="2xx"}' in metrics
-    assert (
-        'tuneton_consumer_lag_records{group="tuneton-projector-playlists",topic="tuneton.playlist.events"}' in metrics
+    labels = '{group="tuneton-projector-playlists",topic="tuneton.playlist.events"}'
+    assert f"tuneton_consumer_lag_records{labels}" in metrics
+    position = next(
+        line for line in metrics.splitlines() if line.startswith(f"tuneton_projector_position_records{labels}")
     )
+    assert float(position.split()[-1]) >= 1, "the playlist just created moved the stored position"
     if product.runtime == "kafka":  # the worker counts its records on its own port
         port = product.env["TUNETON_WORKER_METRICS_PORT"]
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text

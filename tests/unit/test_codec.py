@@ -298,3 +298,45 @@ async def test_a_v1_record_decodes_after_a_compatible_evolution(tmp_path: Path) 
     assert len(registry.versions(f"{topics.PLAYLIST_EVENTS}-value")) == 2
     decoded = await codec.decode_event(topics.PLAYLIST_EVENTS, written_with(V1_TEXT, v1_id, V1_TRACK_ADDED))
     assert_same(decoded, EXPECTED)
+
+
+class RestartingRegistry(InMemorySchemaRegistry):
+    """A registry that cannot answer the next ``down`` lookups (a restart), then answers again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = 0
+        self.lookups = 0
+
+    async def schema_by_id(self, schema_id: int) -> str:
+        self.lookups += 1
+        if self.down:
+            self.down -= 1
+            raise ConnectionError("registry restarting")
+        return await super().schema_by_id(schema_id)
+
+
+async def test_a_registry_restart_delays_decoding_instead_of_making_records_poison() -> None:
+    """While the registry cannot answer, the lookup is retried (not cached as a failure, not poison)."""
+    registry = RestartingRegistry()
+    reader = AvroCodec(registry, retry_max_s=0.01)
+    await reader.start()
+    newer = json.loads(V1_TEXT)  # a writer from a newer release: an id this reader has not seen
+    newer["fields"].append({"name": "trace_id", "type": ["null", "string"], "default": None})
+    newer_text = json.dumps(newer)
+    newer_id = await registry.register(f"{topics.PLAYLIST_EVENTS}-value", newer_text)
+    registry.down, registry.lookups = 3, 0
+    data = written_with(newer_text, newer_id, {**V1_TRACK_ADDED, "trace_id": "t"})
+    assert_same(await reader.decode_event(topics.PLAYLIST_EVENTS, data), EXPECTED)
+    assert registry.lookups == 4
+
+
+async def test_an_id_the_registry_never_issued_is_poison_at_once() -> None:
+    registry = RestartingRegistry()
+    codec = AvroCodec(registry)
+    await codec.start()
+    valid = codec.encode_event(event_envelope("playlist", EVENTS[2][1]))
+    registry.lookups = 0
+    with pytest.raises(UndecodableRecord, match="unknown schema id 9999"):
+        await codec.decode_event(topics.PLAYLIST_EVENTS, corrupt_samples(valid)["unknown schema id"])
+    assert registry.lookups == 1

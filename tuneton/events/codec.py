@@ -3,12 +3,19 @@
 Schemas are read from ``schemas/avro/<topic>-value.avsc`` (the source of truth), parsed once and
 registered under subject ``<topic>-value``. Decoding resolves the writer's schema (by id, from the
 registry) against the current reader schema, so old records stay readable after a compatible change.
+
+A registry that cannot answer (restarting, unreachable) does not make a record poison: the lookup is
+retried with backoff until the registry is back, so a processor stalls (its lag grows) instead of
+dead-lettering good events, and resumes by itself. Only an id the registry says it never issued
+(``LookupError`` from the port) makes a record undecodable.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 import struct
 from dataclasses import asdict
 from datetime import datetime
@@ -23,8 +30,11 @@ from tuneton.events.errors import UndecodableRecord, UnknownTopic
 from tuneton.events.mapping import from_avro, to_avro
 from tuneton.ports import SchemaRegistry
 
+log = logging.getLogger(__name__)
 _MAGIC = 0
 _HEADER = struct.Struct(">bI")
+_RETRY_FIRST_S = 0.2
+_RETRY_MAX_S = 5.0
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
 
 
@@ -39,9 +49,12 @@ def load_schema_text(topic: str, schema_dir: Path = DEFAULT_SCHEMA_DIR) -> str:
 class AvroCodec:
     """Encodes and decodes every topic's values; call ``start`` once to register the schemas."""
 
-    def __init__(self, registry: SchemaRegistry, *, schema_dir: Path = DEFAULT_SCHEMA_DIR) -> None:
+    def __init__(
+        self, registry: SchemaRegistry, *, schema_dir: Path = DEFAULT_SCHEMA_DIR, retry_max_s: float = _RETRY_MAX_S
+    ) -> None:
         self._registry = registry
         self._schema_dir = schema_dir
+        self._retry_max_s = retry_max_s
         self._readers: dict[str, Any] = {}
         self._ids: dict[str, int] = {}
         self._writers: dict[int, Any] = {}
@@ -97,12 +110,25 @@ class AvroCodec:
 
     async def _writer(self, schema_id: int) -> Any:
         if schema_id not in self._writers:
+            text = await self._fetch(schema_id)
             try:
-                text = await self._registry.schema_by_id(schema_id)
                 self._writers[schema_id] = fastavro.parse_schema(json.loads(text))
-            except Exception as exc:  # noqa: BLE001 - any registry failure makes the record undecodable here
-                raise UndecodableRecord(f"unknown schema id {schema_id}: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - fastavro's SchemaParseException and friends
+                raise UndecodableRecord(f"schema id {schema_id} is not valid Avro: {exc}") from None
         return self._writers[schema_id]
+
+    async def _fetch(self, schema_id: int) -> str:
+        """The writer schema's text; waits out a registry that cannot answer (never caches a failure)."""
+        delay = min(_RETRY_FIRST_S, self._retry_max_s)
+        while True:
+            try:
+                return await self._registry.schema_by_id(schema_id)
+            except LookupError as exc:
+                raise UndecodableRecord(f"unknown schema id {schema_id}: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - transport or server error: the registry is down, retry
+                log.warning("schema registry unavailable for id %s (%r); retrying in %.1fs", schema_id, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_s)
 
     # --- typed envelopes -----------------------------------------------------------------------
 

@@ -23,7 +23,14 @@ DEAD_LETTERS = Counter(
     "tuneton_dead_letters_total", "Records sent to the dead-letter topic, by consumer group.", ["group"]
 )
 CONSUMER_LAG = Gauge(
-    "tuneton_consumer_lag_records", "Records not yet processed, by consumer group and topic.", ["group", "topic"]
+    "tuneton_consumer_lag_records",
+    "Records not yet applied: log end minus the projector's stored position (read store, not Kafka offsets).",
+    ["group", "topic"],
+)
+PROJECTOR_POSITION = Gauge(
+    "tuneton_projector_position_records",
+    "The projector's stored next offsets summed over partitions; flat while lag > 0 means it stopped.",
+    ["group", "topic"],
 )
 
 RENDERS_STARTED = Counter("tuneton_renders_started_total", "Renders started by this render processor")

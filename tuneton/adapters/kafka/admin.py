@@ -6,7 +6,10 @@ which changes only the keys named and leaves other per-topic overrides alone. Th
 CLI path, so the blocking client costs nothing.
 
 Partition counts are never changed: adding partitions moves keys to other partitions and breaks the
-per-aggregate ordering the deciders rely on, so a difference is reported as drift for a human.
+per-aggregate ordering the deciders rely on, so a difference is reported as drift for a human. So is a
+replication factor that differs from the file's entry for this cluster size (changing it means a
+partition reassignment, an operator's decision). ``check=True`` changes nothing and reports every
+difference, configs included, as drift.
 """
 
 from __future__ import annotations
@@ -24,37 +27,66 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     ConfigResource,
     NewTopic,
     ResourceType,
+    TopicMetadata,
 )
 
 from tuneton.adapters.kafka.errors import KafkaAdapterError
 from tuneton.adapters.kafka.topicspec import TopicSpec, load_spec
 
 
-def create_topics_from_spec(bootstrap: str, spec_path: Path, *, timeout_s: float = 30.0) -> Iterator[str]:
-    """Create missing topics, align configs of existing ones; yield one printable line per action."""
-    specs = load_spec(spec_path)
+def create_topics_from_spec(
+    bootstrap: str, spec_path: Path, *, timeout_s: float = 30.0, check: bool = False
+) -> Iterator[str]:
+    """Create missing topics, align configs of existing ones; yield one printable line per action.
+
+    Lines start with ``created``, ``exists``, ``altered``, ``drift`` or (with ``check``) ``missing``.
+    """
     admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": int(timeout_s * 1000)})
     try:
-        existing = admin.list_topics(timeout=timeout_s).topics
+        metadata = admin.list_topics(timeout=timeout_s)
     except KafkaException as error:
         raise KafkaAdapterError(f"cannot reach Kafka at {bootstrap}: {error}") from error
+    existing = metadata.topics
+    specs = load_spec(spec_path, brokers=len(metadata.brokers))
     missing = [s for s in specs if s.name not in existing]
-    created = _create(admin, missing, timeout_s)
+    if check:
+        yield from (f"missing {s.name}" for s in missing)
+    created = set() if check else _create(admin, missing, timeout_s)
     yield from (f"created {s.name} ({s.partitions} partitions)" for s in missing if s.name in created)
     for spec in specs:
-        if spec.name in created:
+        if spec.name in created or (check and spec.name not in existing):
             continue
         if spec.name in existing:
             yield f"exists {spec.name}"
-            current = len(existing[spec.name].partitions)
-            if current != spec.partitions:
-                yield (
-                    f"drift {spec.name}: {current} partitions, spec says {spec.partitions} "
-                    "(left alone: changing it moves keys between partitions)"
-                )
+            yield from _layout_drift(spec, existing[spec.name])
         else:
             yield f"exists {spec.name} (created concurrently)"
-        yield from _align_config(admin, spec, timeout_s)
+        yield from _align_config(admin, spec, timeout_s, check=check)
+
+
+def kafka_broker_count(bootstrap: str, *, timeout_s: float = 10.0) -> int:
+    """How many brokers the cluster at ``bootstrap`` has (its metadata's broker list)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": int(timeout_s * 1000)})
+    try:
+        return len(admin.list_topics(timeout=timeout_s).brokers)
+    except KafkaException as error:
+        raise KafkaAdapterError(f"cannot reach Kafka at {bootstrap}: {error}") from error
+
+
+def _layout_drift(spec: TopicSpec, topic: TopicMetadata) -> Iterator[str]:
+    """Partition count and replication factor differences: reported, never changed here."""
+    current = len(topic.partitions)
+    if current != spec.partitions:
+        yield (
+            f"drift {spec.name}: {current} partitions, spec says {spec.partitions} "
+            "(left alone: changing it moves keys between partitions)"
+        )
+    replicas = {len(p.replicas) for p in topic.partitions.values()}
+    if spec.replication_factor > 0 and replicas != {spec.replication_factor}:
+        yield (
+            f"drift {spec.name}: replication factor {'/'.join(map(str, sorted(replicas)))}, spec says "
+            f"{spec.replication_factor} (left alone: a partition reassignment, see docs/runbook.md)"
+        )
 
 
 def _create(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set[str]:
@@ -82,8 +114,8 @@ def _create(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set
     return created
 
 
-def _align_config(admin: AdminClient, spec: TopicSpec, timeout_s: float) -> Iterator[str]:
-    """SET each spec'd key whose current value differs; other overrides stay as they are."""
+def _align_config(admin: AdminClient, spec: TopicSpec, timeout_s: float, *, check: bool) -> Iterator[str]:
+    """SET each spec'd key whose current value differs (``check``: report it); other overrides stay."""
     if not spec.config:
         return
     resource = ConfigResource(ResourceType.TOPIC, spec.name)
@@ -92,6 +124,10 @@ def _align_config(admin: AdminClient, spec: TopicSpec, timeout_s: float) -> Iter
     except KafkaException as error:
         raise KafkaAdapterError(f"cannot describe configs of {spec.name}: {error}") from error
     changes = {k: v for k, v in spec.config.items() if k not in current or current[k].value != v}
+    if check:
+        for key, value in sorted(changes.items()):
+            yield f"drift {spec.name}: {key} is {current[key].value if key in current else None}, spec says {value}"
+        return
     if not changes:
         return
     entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in changes.items()]

@@ -9,6 +9,11 @@ Accepted shapes, so the file can stay whatever reads best to operators:
 
 Config values are stringified the way Kafka stores them (``retention.ms: -1`` → ``"-1"``,
 ``true`` → ``"true"``) so a re-run compares equal and changes nothing.
+
+Replication depends on the cluster, not the topic: an optional ``replication:`` list holds one entry per
+cluster size (``brokers``, ``replication_factor``, ``config`` such as ``min.insync.replicas``), and the
+entry with the most brokers the cluster has is applied to every topic (under a topic's own settings).
+The same file thus serves the single dev node and the 3-broker cluster.
 """
 
 from __future__ import annotations
@@ -35,17 +40,68 @@ class TopicSpec:
     config: Mapping[str, str] = field(default_factory=dict)
 
 
-def load_spec(path: Path) -> list[TopicSpec]:
-    """Parse the YAML file at ``path``."""
-    return parse_spec(yaml.safe_load(path.read_text(encoding="utf-8")))
+@dataclass(frozen=True, kw_only=True)
+class Replication:
+    """How a cluster of at least ``brokers`` brokers replicates every topic."""
+
+    brokers: int = 1
+    replication_factor: int = -1
+    config: Mapping[str, str] = field(default_factory=dict)
 
 
-def parse_spec(data: Any) -> list[TopicSpec]:
-    """Topic specs from already-parsed YAML."""
+def load_spec(path: Path, *, brokers: int | None = None) -> list[TopicSpec]:
+    """Parse the YAML file at ``path`` for a cluster of ``brokers`` (None: ignore ``replication:``)."""
+    return parse_spec(yaml.safe_load(path.read_text(encoding="utf-8")), brokers=brokers)
+
+
+def load_replication(path: Path, *, brokers: int) -> Replication:
+    """The replication entry of the YAML file at ``path`` for a cluster of ``brokers``."""
+    return replication_for(yaml.safe_load(path.read_text(encoding="utf-8")), brokers)
+
+
+def replication_for(data: Any, brokers: int) -> Replication:
+    """The ``replication:`` entry with the most brokers not above ``brokers`` (none: broker defaults)."""
+    entries = data.get("replication") if isinstance(data, Mapping) else None
+    if entries is None:
+        return Replication()
+    if not isinstance(entries, list):
+        raise TopicSpecError("replication must be a list of {brokers, replication_factor, config}")
+    profiles = [_replication(entry) for entry in entries]
+    fitting = [p for p in profiles if p.brokers <= brokers]
+    if not fitting:
+        raise TopicSpecError(f"no replication entry for a cluster of {brokers} broker(s)")
+    return max(fitting, key=lambda p: p.brokers)
+
+
+def _replication(entry: Any) -> Replication:
+    if not isinstance(entry, Mapping):
+        raise TopicSpecError(f"a replication entry must be a mapping: {entry!r}")
+    brokers = _positive("replication: brokers", entry.get("brokers"))
+    factor = _positive("replication: replication_factor", entry.get("replication_factor"))
+    if factor > brokers:
+        raise TopicSpecError(f"replication: {factor} replicas need at least {factor} brokers, entry says {brokers}")
+    config = {str(k): _kafka_value(v) for k, v in (entry.get("config") or {}).items()}
+    return Replication(brokers=brokers, replication_factor=factor, config=config)
+
+
+def _positive(what: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise TopicSpecError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def parse_spec(data: Any, *, brokers: int | None = None) -> list[TopicSpec]:
+    """Topic specs from already-parsed YAML, with the replication entry for ``brokers`` applied."""
+    replication = Replication() if brokers is None else replication_for(data, brokers)
     defaults: Mapping[str, Any] = {}
     if isinstance(data, Mapping) and "topics" in data:
         defaults = data.get("defaults") or {}
         data = data["topics"]
+    defaults = {
+        **defaults,
+        "replication_factor": defaults.get("replication_factor", replication.replication_factor),
+        "config": {**replication.config, **(defaults.get("config") or {})},
+    }
     if isinstance(data, Mapping):
         entries = [{"name": name, **(body or {})} for name, body in data.items()]
     elif isinstance(data, list):
@@ -64,9 +120,7 @@ def _topic(entry: Any, defaults: Mapping[str, Any]) -> TopicSpec:
     if not isinstance(entry, Mapping) or not entry.get("name"):
         raise TopicSpecError(f"a topic needs a name: {entry!r}")
     name = str(entry["name"])
-    partitions = entry.get("partitions", defaults.get("partitions"))
-    if not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1:
-        raise TopicSpecError(f"{name}: partitions must be a positive integer, got {partitions!r}")
+    partitions = _positive(f"{name}: partitions", entry.get("partitions", defaults.get("partitions")))
     replication = entry.get("replication_factor", entry.get("replicas", defaults.get("replication_factor", -1)))
     if not isinstance(replication, int) or isinstance(replication, bool):
         raise TopicSpecError(f"{name}: replication_factor must be an integer, got {replication!r}")

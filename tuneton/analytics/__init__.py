@@ -1,0 +1,1 @@
+"""Analyst tools: decoded topic exports (Parquet, JSON lines) that pandas and DuckDB open directly."""
