@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,19 @@ class Product:
         env = {k.removeprefix("TUNETON_").lower(): v for k, v in self.env.items() if k.startswith("TUNETON_")}
         env.pop("config", None)
         return Settings(**env)
+
+
+@contextmanager
+def distributed(env: dict[str, str], logs: Path) -> Iterator[Product]:
+    """The Faust worker and ``tuneton serve`` on ``env``'s servers, once they answer commands."""
+    processing = worker(env, logs / "worker.log")
+    server, base = serve(env, logs / "serve.log")
+    try:
+        wait_processing(base)
+        yield Product("kafka", base, server, processing, env)
+    finally:
+        server.stop()
+        processing.stop()
 
 
 # A 16 MB upload limit: a 10 MB tag still fits (and is refused for itself), a 17 MB file does not.
@@ -96,12 +110,8 @@ def kafka_product(
             **CATALOG_LIMITS,
         }
     )
-    processing = worker(env, logs / "worker.log")
-    server, base = serve(env, logs / "serve.log")
-    wait_processing(base)
-    yield Product("kafka", base, server, processing, env)
-    server.stop()
-    processing.stop()
+    with distributed(env, logs) as running:
+        yield running
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])
