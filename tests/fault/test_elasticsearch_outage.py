@@ -51,7 +51,10 @@ async def _index_and_fold(
         letters = []
         ends = await rt.event_log.end_offsets(topics.DEADLETTER)
         subscription = await rt.event_log.subscribe([topics.DEADLETTER], group=None, from_beginning=True)
-        while any((await subscription.positions()).get((topics.DEADLETTER, p), 0) < end for p, end in ends.items()):
+        while True:
+            at = await subscription.positions()
+            if all(at.get((topics.DEADLETTER, p), 0) >= end for p, end in ends.items()):
+                break
             for record in await subscription.poll(wait_s=0.5):
                 letter = await rt.codec.decode_deadletter(record.value)
                 if letter.processor == SEARCH.group:
