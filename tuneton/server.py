@@ -135,7 +135,11 @@ async def _update_lag(rt: Runtime) -> None:
     from projections.registry import PROJECTIONS
 
     for projection in PROJECTIONS.values():
-        stored = await rt.read_store.positions(projection.name)
+        try:
+            stored = await rt.read_store.positions(projection.name)
+        except StoreUnavailable as error:  # the scrape still answers; the gauges keep their last values
+            log.warning("consumer lag unavailable: %s", error)
+            return
         for topic in projection.topics:
             try:
                 ends = await rt.event_log.end_offsets(topic)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -15,7 +13,8 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import Product
-from tests.e2e.servers import ROOT
+from tuneton.bootstrap import build_runtime
+from tuneton.ports import EventLog, LogRecord
 
 
 @dataclass
@@ -71,18 +70,38 @@ def seconds_until_ready(base: str, *, limit_s: float = 180) -> float:
     raise AssertionError(f"not ready {limit_s}s after the fault ended")
 
 
+async def read_to_end(event_log: EventLog, topic: str) -> list[LogRecord]:
+    """Every record of ``topic`` up to its end offsets as seen at the start."""
+    ends = await event_log.end_offsets(topic)
+    subscription = await event_log.subscribe([topic], group=None, from_beginning=True)
+    records: list[LogRecord] = []
+    try:
+        while True:
+            at = await subscription.positions()
+            if all(at.get((topic, p), 0) >= end for p, end in ends.items()):
+                return records
+            records += await subscription.poll(wait_s=0.5)
+    finally:
+        await subscription.close()
+
+
 def events_of(product: Product, topic: str) -> list[dict[str, Any]]:
-    """Every decoded record of ``topic`` (``tuneton events tail``), as JSON objects."""
-    out = subprocess.run(
-        [sys.executable, "-m", "tuneton.cli", "events", "tail", topic, "--from-beginning", "--no-follow"],
-        env=product.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    )
-    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    """Every decoded record of ``topic`` as ``{"key", "value"}``; needs only Kafka and the registry
+    (the CLI's ``events tail`` starts every adapter, so it fails while S3 or PostgreSQL is away)."""
+
+    async def read() -> list[dict[str, Any]]:
+        rt = build_runtime(product.settings())
+        await rt.event_log.start()
+        await rt.codec.start()
+        try:
+            return [
+                {"key": r.key.decode() if r.key else None, "value": await rt.codec.decode(topic, r.value)}
+                for r in await read_to_end(rt.event_log, topic)
+            ]
+        finally:
+            await rt.event_log.close()
+
+    return asyncio.run(read())
 
 
 def by_version(records: list[dict[str, Any]], key: str) -> dict[int, dict[str, Any]]:

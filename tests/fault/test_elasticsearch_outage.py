@@ -23,7 +23,7 @@ from processors.search import SearchStep
 from projections.registry import SEARCH
 from tests.e2e.conftest import Product
 from tests.e2e.test_track_catalog import song, upload
-from tests.fault.observe import Seen, report, seconds_until_ready, timed
+from tests.fault.observe import Seen, read_to_end, report, seconds_until_ready, timed
 from tests.fault.private_stack import PrivateStack
 from tuneton.adapters.sqlite.search import SqliteSearchIndex
 from tuneton.bootstrap import build_runtime
@@ -49,17 +49,10 @@ async def _index_and_fold(
         await rebuild_search(rt.event_log, fold, SearchRunner(rt.event_log, fold, SearchStep(rt.codec, SEARCH)))
         pairs = {t: (await rt.search_index.get(t), await fold.get(t)) for t in track_ids}
         letters = []
-        ends = await rt.event_log.end_offsets(topics.DEADLETTER)
-        subscription = await rt.event_log.subscribe([topics.DEADLETTER], group=None, from_beginning=True)
-        while True:
-            at = await subscription.positions()
-            if all(at.get((topics.DEADLETTER, p), 0) >= end for p, end in ends.items()):
-                break
-            for record in await subscription.poll(wait_s=0.5):
-                letter = await rt.codec.decode_deadletter(record.value)
-                if letter.processor == SEARCH.group:
-                    letters.append(f"{letter.source_topic}@{letter.source_offset}: {letter.error_type}")
-        await subscription.close()
+        for record in await read_to_end(rt.event_log, topics.DEADLETTER):
+            letter = await rt.codec.decode_deadletter(record.value)
+            if letter.processor == SEARCH.group:
+                letters.append(f"{letter.source_topic}@{letter.source_offset}: {letter.error_type}")
         return pairs, letters
     finally:
         await fold.close()

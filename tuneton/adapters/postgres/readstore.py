@@ -1,7 +1,7 @@
 """Read models on PostgreSQL (psycopg 3, async pool): the distributed runtime's ReadStore.
 
 When the server is down, a call fails within ``acquire_timeout_s`` (not the pool's default 30 s) with
-:class:`StoreUnavailable`, and for a second after such a failure every call fails at once (a
+:class:`StoreUnavailable`, and for as long again after such a failure every call fails at once (a
 :class:`Breaker`): the HTTP edge answers 503 with Retry-After, readiness says "not ready", and
 projectors retry their batch. The pool reconnects by itself when the server
 is back; nothing needs a restart.
@@ -28,6 +28,7 @@ _DDL_LOCK = 0x7475_6E65
 # Errors that say "the server is not there right now", not "this statement is wrong". PoolTimeout is
 # an OperationalError too; listed for the reader. Deadlocks and cancellations (also OperationalErrors)
 # are worth a retry as well.
+RECONNECT_GIVE_UP_S = 5.0
 _UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
@@ -49,7 +50,7 @@ class PostgresReadStore(ReadStore):
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
         self._sizes = (min_size, max_size)
         self._acquire_timeout_s = acquire_timeout_s
-        self._breaker = Breaker("read store")
+        self._breaker = Breaker("read store", open_s=acquire_timeout_s)
         self._connect_timeout_s = connect_timeout_s
 
     @property
@@ -69,6 +70,10 @@ class PostgresReadStore(ReadStore):
             open=False,
             timeout=self._acquire_timeout_s,
             kwargs={"connect_timeout": self._connect_timeout_s},
+            # psycopg_pool's backoff doubles without a cap (1, 2, 4 ... 64 s): after a 90-s outage the
+            # pool came back 24 s after the server did. Giving up after a few seconds instead lets the
+            # next waiting caller start a fresh attempt, which connects as soon as the server answers.
+            reconnect_timeout=RECONNECT_GIVE_UP_S,
         )
         await self._pool.open(wait=True, timeout=30)
         async with self._p.connection() as conn, conn.transaction():
