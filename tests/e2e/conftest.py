@@ -40,10 +40,14 @@ class Product:
 
 
 @contextmanager
-def distributed(env: dict[str, str], logs: Path) -> Iterator[Product]:
+def distributed(env: dict[str, str], logs: Path, *, ready_timeout_s: float = 60) -> Iterator[Product]:
     """The Faust worker and ``tuneton serve`` on ``env``'s servers, once they answer commands."""
     processing = worker(env, logs / "worker.log")
-    server, base = serve(env, logs / "serve.log")
+    try:
+        server, base = serve(env, logs / "serve.log", ready_timeout_s=ready_timeout_s)
+    except BaseException:
+        processing.stop()
+        raise
     try:
         wait_processing(base)
         yield Product("kafka", base, server, processing, env)

@@ -64,5 +64,5 @@ def fault_product(
             "TUNETON_LOG_LEVEL": os.environ.get("TUNETON_FAULT_LOG_LEVEL", "WARNING"),
         }
     )
-    with distributed(env, logs) as running:
+    with distributed(env, logs, ready_timeout_s=300) as running:  # a loaded 2-core machine starts slowly
         yield running
