@@ -46,6 +46,11 @@ class PrivateStack:
             "TUNETON_ES_PORT": str(self.es_port),
             "TUNETON_ES_TRANSPORT_PORT": str(self.es_port + 100),
             "TUNETON_S3_PORT": str(self.s3_port),
+            # The scripts' start-up budgets are sized for an idle machine; a restart mid-test on a
+            # shared, loaded one took Elasticsearch over 4 minutes.
+            "ES_START_TIMEOUT": "600",
+            "KAFKA_START_TIMEOUT": "300",
+            "S3_START_TIMEOUT": "120",
         }
 
     @property
