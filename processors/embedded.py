@@ -2,7 +2,8 @@
 
 They drive exactly the steps the Faust agents drive; only the transaction mechanics differ. An error
 inside a step (undecodable record, a bug tripped by odd data) dead-letters that record and moves on;
-an error while persisting (disk, database) stops the loop and is retried from the last commit.
+a projector's error while persisting (database, index) is retried in place until it succeeds
+(:mod:`processors.sinks`); any other failure stops the loop, which restarts from the last commit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from processors.projector import ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
+from processors.sinks import ProjectorSink, SearchSink
 from processors.snapshots import AggregateRecord
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
@@ -101,6 +103,7 @@ class ProjectorRunner:
         self._log = log_
         self._store = store
         self._step = step
+        self._sink = ProjectorSink(step, store, log_.append)
         self._batch = batch
 
     @property
@@ -123,14 +126,8 @@ class ProjectorRunner:
             await subscription.close()
 
     async def process(self, records: Sequence[LogRecord]) -> int:
-        """Project a batch in one read-store transaction; poison goes to the DLQ first."""
-        prepared = await self._step.prepare(records)
-        if prepared.dead_letters:
-            await self._log.append(prepared.dead_letters)
-            metrics.DEAD_LETTERS.labels(self.group).inc(len(prepared.dead_letters))
-        applied = await self._store.apply(prepared.entries)
-        metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
-        return applied
+        """Project a batch in one read-store transaction (retried until stored); poison goes to the DLQ."""
+        return await self._sink.process(records)
 
 
 class SearchRunner:
@@ -142,8 +139,8 @@ class SearchRunner:
 
     def __init__(self, log_: EventLog, index: SearchIndex, step: SearchStep, *, batch: int = 500) -> None:
         self._log = log_
-        self._index = index
         self._step = step
+        self._sink = SearchSink(step, index, log_.append)
         self._batch = batch
 
     @property
@@ -169,14 +166,8 @@ class SearchRunner:
             await subscription.close()
 
     async def process(self, records: Sequence[LogRecord]) -> int:
-        """Index a batch; poison goes to the DLQ first. Returns how many changes were applied."""
-        prepared = await self._step.prepare(records, self._index.get)
-        if prepared.dead_letters:
-            await self._log.append(prepared.dead_letters)
-            metrics.DEAD_LETTERS.labels(self.group).inc(len(prepared.dead_letters))
-        applied = await self._index.write(prepared.changes) if prepared.changes else []
-        metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
-        return sum(applied)
+        """Index a batch (retried until the index answers); poison goes to the DLQ. Returns changes applied."""
+        return await self._sink.process(records)
 
 
 class RenderRunner:

@@ -14,6 +14,8 @@
   a redelivered batch after a crash is skipped, not applied twice).
 * Search: one agent over ``tuneton.track.events`` writing Elasticsearch with external versions (the
   event's stream version), so a batch redelivered after a crash is stale there and changes nothing.
+* Both acknowledge a batch only after it is stored, and retry a failing store in place with backoff
+  (:mod:`processors.sinks`): an outage of PostgreSQL or Elasticsearch delays them, never skips a batch.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from processors.projector import ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
+from processors.sinks import ProjectorSink, SearchSink
 from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
 from tuneton.bootstrap import Runtime, build_runtime, kafka_replication_factor
@@ -170,15 +173,10 @@ def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, 
 
     @app.agent(*source, name=f"projector-{projection.name}")
     async def project(stream: faust.StreamT[bytes]) -> None:
-        step = ProjectorStep(await ready.codec(), projection)
-        store = await ready.read_store()
-        async for events in stream.take_events(500, within=0.005):  # type: ignore[attr-defined]
-            prepared = await step.prepare([_log_record(e) for e in events])
-            if prepared.dead_letters:
-                await send(prepared.dead_letters)
-                metrics.DEAD_LETTERS.labels(projection.group).inc(len(prepared.dead_letters))
-            await store.apply(prepared.entries)
-            metrics.EVENTS_PROCESSED.labels(projection.group).inc(len(events))
+        sink = ProjectorSink(ProjectorStep(await ready.codec(), projection), await ready.read_store(), send)
+        async for events in stream.noack_take(500, within=0.005):  # type: ignore[attr-defined]
+            await sink.process([_log_record(e) for e in events])  # retried until stored ...
+            await _ack(stream, events)  # ... and only then may the offsets be committed
 
 
 Decided = dict[tuple[str, bytes], tuple[AggregateRecord, bytes]]
@@ -211,16 +209,18 @@ def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness
 
     @app.agent(*source, name=f"projector-{projection.name}")
     async def index(stream: faust.StreamT[bytes]) -> None:
-        step = SearchStep(await ready.codec(), projection)
-        search = await ready.search_index()
-        async for events in stream.take_events(500, within=0.02):  # type: ignore[attr-defined]
-            prepared = await step.prepare([_log_record(e) for e in events], search.get)
-            if prepared.dead_letters:
-                await send(prepared.dead_letters)
-                metrics.DEAD_LETTERS.labels(projection.group).inc(len(prepared.dead_letters))
-            if prepared.changes:
-                await search.write(prepared.changes)
-            metrics.EVENTS_PROCESSED.labels(projection.group).inc(len(events))
+        sink = SearchSink(SearchStep(await ready.codec(), projection), await ready.search_index(), send)
+        async for events in stream.noack_take(500, within=0.02):  # type: ignore[attr-defined]
+            await sink.process([_log_record(e) for e in events])
+            await _ack(stream, events)
+
+
+async def _ack(stream: faust.StreamT[bytes], events: Any) -> None:
+    """Acknowledge a persisted batch. ``take_events`` would ack in a ``finally``, so a batch whose
+    store write failed (or a worker stopped mid-retry) got its offsets committed anyway: the lost
+    batch of issue 8. With ``noack_take`` an unpersisted batch stays unacknowledged and is redelivered."""
+    for event in events:
+        await stream.ack(event)
 
 
 class _Readiness:

@@ -5,7 +5,7 @@ transaction: there is no checkpoint table next to the documents. Instead every c
 event's stream version and the index applies it as an *external version* (Elasticsearch
 ``version_type=external``; a version column on SQLite), so a redelivered batch, a replay after a
 crash, or a duplicate event is stale and changes nothing. The consumer commits its offsets only after
-the index acknowledged the batch; an index failure stops the loop and it resumes from the last commit.
+the index acknowledged the batch; an index failure is retried in place (:mod:`processors.sinks`).
 """
 
 from __future__ import annotations
@@ -42,29 +42,39 @@ class SearchStep:
 
     async def prepare(self, records: Sequence[LogRecord], current: CurrentDocument) -> PreparedChanges:
         """Changes for a batch. ``current`` reads a track's indexed document; changes earlier in the
-        batch are seen by later events of the same track (the index has not seen them yet)."""
+        batch are seen by later events of the same track (the index has not seen them yet).
+
+        Only a record's own faults (it does not decode, the projection refuses it) make it a dead
+        letter. A failing ``current`` (the index is unreachable) propagates: the caller retries the
+        whole batch, because the records are fine and must not be parked for the index's trouble.
+        """
         prepared = PreparedChanges()
         documents: dict[str, SearchDocument | None] = {}
         for record in records:
             try:
                 envelope = await self._codec.decode_event(record.topic, record.value)
-                track_id = envelope.aggregate_id
-                if track_id not in documents:
-                    documents[track_id] = await current(track_id)
-                meta = EventMeta(
-                    aggregate_id=track_id,
-                    aggregate_version=envelope.aggregate_version,
-                    occurred_at=envelope.occurred_at,
-                    actor_id=envelope.actor_id,
-                )
+            except Exception as error:  # noqa: BLE001 - undecodable: this record's fault
+                self._park(prepared, record, error)
+                continue
+            track_id = envelope.aggregate_id
+            if track_id not in documents:
+                documents[track_id] = await current(track_id)  # outside the poison handling, on purpose
+            meta = EventMeta(
+                aggregate_id=track_id,
+                aggregate_version=envelope.aggregate_version,
+                occurred_at=envelope.occurred_at,
+                actor_id=envelope.actor_id,
+            )
+            try:
                 change = self.projection.project(documents[track_id], envelope.event, meta)
-            except Exception as error:  # noqa: BLE001 - a decode or projection failure is this record's fault
-                log.warning("dead-lettering %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
-                prepared.dead_letters.append(
-                    dead_letter(self._codec, record, processor=self.projection.group, error=error)
-                )
+            except Exception as error:  # noqa: BLE001 - the pure projection refused it: this record's fault
+                self._park(prepared, record, error)
                 continue
             if change is not None:
                 prepared.changes.append(change)
                 documents[track_id] = change if isinstance(change, SearchDocument) else None
         return prepared
+
+    def _park(self, prepared: PreparedChanges, record: LogRecord, error: Exception) -> None:
+        log.warning("dead-lettering %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
+        prepared.dead_letters.append(dead_letter(self._codec, record, processor=self.projection.group, error=error))

@@ -11,11 +11,19 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from tuneton.availability import StoreUnavailable
 from tuneton.domain.errors import TuneTonError
 
 
 class BlobError(TuneTonError):
     """A blob store refused or failed an operation."""
+
+
+class BlobUnavailable(BlobError, StoreUnavailable):
+    """The blob store's server did not answer (connection refused, timed out): retry later."""
+
+    def __init__(self, reason: str) -> None:
+        StoreUnavailable.__init__(self, "blob store", reason)
 
 
 class BlobNotFound(BlobError, LookupError):

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     from tuneton.catalog.cli import add_parsers
 
     add_parsers(sub)
+    from tuneton import deadletters
+
+    deadletters.add_parsers(sub)
 
     kafka = sub.add_parser("kafka", help="Kafka administration").add_subparsers(required=True)
     init = kafka.add_parser("init", help="create the topics in infra/kafka/topics.yaml (idempotent)")

@@ -6,6 +6,7 @@ stateless and can be scaled out behind the gateway.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
@@ -26,7 +27,9 @@ from query_api.main import router as query_router
 from tuneton.auth.errors import AuthError
 from tuneton.auth.http import auth_error_response
 from tuneton.auth.service import build_authenticator
+from tuneton.availability import StoreUnavailable
 from tuneton.bootstrap import Runtime, build_runtime
+from tuneton.http_unavailable import UNAVAILABLE_RESPONSES, store_unavailable
 from tuneton.observability import metrics
 from tuneton.settings import Settings
 
@@ -66,8 +69,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.add_exception_handler(AuthError, auth_error_response)
     for error, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
-    app.include_router(command_router)
-    app.include_router(query_router)
+    app.add_exception_handler(StoreUnavailable, store_unavailable)
+    app.include_router(command_router, responses=UNAVAILABLE_RESPONSES)
+    app.include_router(query_router, responses=UNAVAILABLE_RESPONSES)
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
     return app
@@ -96,12 +100,7 @@ def _health_routes(app: FastAPI) -> None:
     async def readyz(request: Request) -> JSONResponse:
         """Readiness: read store, log, blob store and search index answer; embedded processors are alive."""
         rt: Runtime = request.app.state.runtime
-        checks: dict[str, str] = {}
-        try:
-            await rt.read_store.fetch_all("SELECT 1 AS one", {})
-            checks["read_store"] = "ok"
-        except Exception as error:  # noqa: BLE001 - reported, not raised
-            checks["read_store"] = f"failed: {error!r}"
+        checks: dict[str, str] = {"read_store": await _check(rt.read_store.fetch_all("SELECT 1 AS one", {}))}
         try:
             await rt.event_log.end_offsets("tuneton.commands")
             checks["event_log"] = "ok"
@@ -121,10 +120,16 @@ def _health_routes(app: FastAPI) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+READY_PROBE_S = 3.0  # a probe that hangs longer (a store that does not answer) counts as failed
+
+
 async def _check(probe: Awaitable[object]) -> str:
-    """``ok``, or why the probe failed (readiness reports, it does not raise)."""
+    """``ok``, or why the probe failed (readiness reports, it does not raise), within READY_PROBE_S."""
     try:
-        await probe
+        async with asyncio.timeout(READY_PROBE_S):
+            await probe
+    except TimeoutError:
+        return f"failed: no answer within {READY_PROBE_S:g}s"
     except Exception as error:  # noqa: BLE001 - reported, not raised
         return f"failed: {error!r}"
     return "ok"
@@ -139,7 +144,11 @@ async def _update_lag(rt: Runtime) -> None:
     from projections.registry import PROJECTIONS
 
     for projection in PROJECTIONS.values():
-        stored = await rt.read_store.positions(projection.name)
+        try:
+            stored = await rt.read_store.positions(projection.name)
+        except StoreUnavailable as error:  # the scrape still answers; the gauges keep their last values
+            log.warning("consumer lag unavailable: %s", error)
+            return
         for topic in projection.topics:
             try:
                 ends = await rt.event_log.end_offsets(topic)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,24 @@ class Product:
         env = {k.removeprefix("TUNETON_").lower(): v for k, v in self.env.items() if k.startswith("TUNETON_")}
         env.pop("config", None)
         return Settings(**env)
+
+
+@contextmanager
+def distributed(env: dict[str, str], logs: Path, *, ready_timeout_s: float = 60) -> Iterator[Product]:
+    """The Faust worker and ``tuneton serve`` on ``env``'s servers, once they answer commands."""
+    processing = worker(env, logs / "worker.log")
+    try:
+        server, base = serve(env, logs / "serve.log", ready_timeout_s=ready_timeout_s)
+    except BaseException:
+        processing.stop()
+        raise
+    try:
+        product = Product("kafka", base, server, processing, env)
+        wait_processing(base, product.auth(f"probe-{uuid.uuid4().hex[:8]}"))
+        yield product
+    finally:
+        server.stop()
+        processing.stop()
 
 
 # A 16 MB upload limit: a 10 MB tag still fits (and is refused for itself), a 17 MB file does not.
@@ -123,15 +142,8 @@ def kafka_product(
             **auth_env(logs / "auth"),
         }
     )
-    processing = worker(env, logs / "worker.log")
-    try:  # a server that never gets ready must not leave the worker behind (it would join the group)
-        server, base = serve(env, logs / "serve.log")
-        product = Product("kafka", base, server, processing, env)
-        wait_processing(base, product.auth(f"probe-{uuid.uuid4().hex[:8]}"))
-        yield product
-        server.stop()
-    finally:
-        processing.stop()
+    with distributed(env, logs) as running:
+        yield running
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])

@@ -93,12 +93,12 @@ def auth_headers(env: dict[str, str], user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.issue(TelegramProfile(user_id=user, first_name=user)).access_token}"}
 
 
-def serve(env: dict[str, str], log_path: Path) -> tuple[Process, str]:
+def serve(env: dict[str, str], log_path: Path, *, ready_timeout_s: float = 60) -> tuple[Process, str]:
     """Start ``tuneton serve`` on a free port and wait until /readyz says ready."""
     port = free_port()
     process = Process([sys.executable, "-m", "tuneton.cli", "serve", "--port", str(port)], env, log_path).start()
     base = f"http://127.0.0.1:{port}"
-    wait_ready(base, process)
+    wait_ready(base, process, ready_timeout_s)
     return process, base
 
 

@@ -23,7 +23,7 @@ def _cli(product: Product, *args: str) -> list[str]:
 
 
 def _playlist_with_items(product: Product, user: str, tracks: list[str]) -> tuple[str, str]:
-    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=60) as api:
+    with httpx.Client(base_url=product.base, headers=product.auth(user), timeout=60) as api:
         created = api.post("/v1/playlists", json={"name": "Export"})
         assert created.status_code == 201, created.text
         playlist_id, token = created.json()["aggregate_id"], created.json()["consistency_token"]
@@ -54,7 +54,7 @@ def test_export_writes_decoded_events_and_resumes_by_offset(product: Product, tm
 
     again = json.loads(_cli(product, "events", "export", TOPIC, "--format", fmt, "--out", str(out))[-1])
     assert again["rows"] == 0, "a rerun with nothing new writes nothing"
-    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": user}, timeout=60) as api:
+    with httpx.Client(base_url=product.base, headers=product.auth(user), timeout=60) as api:
         assert api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": "c"}).status_code == 201
     _cli(product, "events", "export", TOPIC, "--format", fmt, "--out", str(out))
     rows = _rows(out, fmt, playlist_id)

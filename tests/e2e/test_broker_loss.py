@@ -25,8 +25,8 @@ import httpx
 import pytest
 from confluent_kafka.admin import AdminClient
 
-from tests.e2e.conftest import fresh_database
-from tests.e2e.servers import ROOT, product_env, serve, wait_processing, worker
+from tests.e2e.conftest import Product, fresh_database
+from tests.e2e.servers import ROOT, auth_env, auth_headers, product_env, serve, wait_processing, worker
 from tests.fixtures.catalog_servers import S3Endpoint
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 
@@ -88,7 +88,7 @@ def base(
     database: str,
     elasticsearch_url: str,
     s3_endpoint: S3Endpoint,
-) -> Iterator[str]:
+) -> Iterator[Product]:
     """API + Faust worker on the cluster."""
     lines = list(create_topics_from_spec(BOOTSTRAP, ROOT / "infra" / "kafka" / "topics.yaml"))
     assert all(line.startswith("created") for line in lines), lines
@@ -110,12 +110,13 @@ def base(
             "TUNETON_S3_ACCESS_KEY": s3_endpoint.access_key,
             "TUNETON_S3_SECRET_KEY": s3_endpoint.secret_key,
             "TUNETON_S3_BUCKET": f"tuneton-brokers-{suffix}",
+            **auth_env(logs / "auth"),
         }
     )
     server, url = serve(env, logs / "serve.log")  # before the worker: both starting at once can take >60 s
     processing = worker(env, logs / "worker.log")
-    wait_processing(url)
-    yield url
+    wait_processing(url, auth_headers(env, "probe-brokers"))
+    yield Product("kafka", url, server, processing, env)
     server.stop()
     processing.stop()
 
@@ -140,10 +141,11 @@ class Load:
                     self.quarter.set()
 
 
-def _client(base: str, load: Load, number: int) -> tuple[str, str, str, list[str]]:
+def _client(product: Product, load: Load, number: int) -> tuple[str, str, str, list[str]]:
     """One user adding tracks to their playlist; a 503 is retried with the same Idempotency-Key."""
+    base = product.base
     user = f"broker-{number}-{uuid.uuid4().hex[:6]}"
-    headers = {"X-Tuneton-User": user}
+    headers = product.auth(user)
     playlist = httpx.post(f"{base}/v1/playlists", json={"name": "Broker loss"}, headers=headers, timeout=60)
     assert playlist.status_code == 201, playlist.text
     playlist_id = playlist.json()["aggregate_id"]
@@ -177,7 +179,7 @@ def _busiest_leader() -> int:
     return max(set(leaders), key=leaders.count)
 
 
-def test_a_broker_killed_mid_load_loses_nothing_and_stops_nothing(cluster: Cluster, base: str) -> None:
+def test_a_broker_killed_mid_load_loses_nothing_and_stops_nothing(cluster: Cluster, base: Product) -> None:
     load = Load()
     victim = _busiest_leader()
     with ThreadPoolExecutor(CLIENTS) as pool:
@@ -193,9 +195,9 @@ def test_a_broker_killed_mid_load_loses_nothing_and_stops_nothing(cluster: Clust
 
     for user, playlist_id, token, added in results:
         body = httpx.get(
-            f"{base}/v1/playlists/{playlist_id}",
+            f"{base.base}/v1/playlists/{playlist_id}",
             params={"consistency": token},
-            headers={"X-Tuneton-User": user},
+            headers=base.auth(user),
             timeout=60,
         )
         assert body.status_code == 200, body.text

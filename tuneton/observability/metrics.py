@@ -48,3 +48,8 @@ RENDER_SECONDS = Histogram(
     "Wall time of a whole render, job start to the last object stored",
     buckets=(1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300),
 )
+STORE_RETRIES = Counter(
+    "tuneton_store_retries_total",
+    "Failed attempts to persist a batch (read store, search index, log) that a processor retried.",
+    ["group"],
+)

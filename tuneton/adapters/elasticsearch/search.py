@@ -15,13 +15,15 @@ on the integ-test zip (no ``analysis-common``) and on any stock 8.x cluster alik
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
+from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError, TransportError
 
 from tuneton.adapters.elasticsearch.query import document_body, search_body, tombstone_body
+from tuneton.availability import StoreUnavailable
 from tuneton.catalog_values import (
     IndexChange,
     SearchDocument,
@@ -37,6 +39,15 @@ from tuneton.ports import SearchIndex
 
 class SearchIndexError(TuneTonError):
     """Elasticsearch refused a write or runs an index built by other analysis rules."""
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Transport failures (refused, reset, timed out) mean the cluster is away: StoreUnavailable."""
+    try:
+        yield
+    except TransportError as error:
+        raise StoreUnavailable("search index", repr(error)) from error
 
 
 def mapping() -> dict[str, Any]:
@@ -87,7 +98,8 @@ class ElasticsearchSearchIndex(SearchIndex):
                       "version_type": "external"}  # fmt: skip
             body = document_body(change) if isinstance(change, SearchDocument) else tombstone_body(change.track_id)
             operations += [{"index": header}, body]
-        response = await self._es.bulk(operations=operations)
+        with _reachable():
+            response = await self._es.bulk(operations=operations)
         applied = []
         for item in response["items"]:
             result = item["index"]
@@ -102,7 +114,8 @@ class ElasticsearchSearchIndex(SearchIndex):
     async def get(self, track_id: str) -> SearchDocument | None:
         """Real-time GET by id (no refresh needed)."""
         try:
-            found = await self._es.get(index=self._index, id=track_id)
+            with _reachable():
+                found = await self._es.get(index=self._index, id=track_id)
         except NotFoundError:
             return None
         source = found["_source"]
@@ -113,7 +126,8 @@ class ElasticsearchSearchIndex(SearchIndex):
         terms = query_terms(query.text)
         if query.text.strip() and not terms:
             return SearchPage(total=0, hits=())
-        response = await self._es.search(index=self._index, body=search_body(query, terms))
+        with _reachable():
+            response = await self._es.search(index=self._index, body=search_body(query, terms))
         hits = tuple(_hit(hit, terms) for hit in response["hits"]["hits"])
         return SearchPage(total=int(response["hits"]["total"]["value"]), hits=hits)
 

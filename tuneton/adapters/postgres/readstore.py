@@ -1,30 +1,57 @@
-"""Read models on PostgreSQL (psycopg 3, async pool): the distributed runtime's ReadStore."""
+"""Read models on PostgreSQL (psycopg 3, async pool): the distributed runtime's ReadStore.
+
+When the server is down, a call fails within ``acquire_timeout_s`` (not the pool's default 30 s) with
+:class:`StoreUnavailable`, and for as long again after such a failure every call fails at once (a
+:class:`Breaker`): the HTTP edge answers 503 with Retry-After, readiness says "not ready", and
+projectors retry their batch. The pool reconnects by itself when the server
+is back; nothing needs a restart.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from tuneton.adapters.sql.batch import plan_batch, runs
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script
+from tuneton.availability import Breaker, StoreUnavailable
 from tuneton.ports import Checkpoint, ReadStore, RowOp
 
 # Serialises DDL across processes (API and workers start together): CREATE TABLE IF NOT EXISTS races.
 _DDL_LOCK = 0x7475_6E65
+# Errors that say "the server is not there right now", not "this statement is wrong". PoolTimeout is
+# an OperationalError too; listed for the reader. Deadlocks and cancellations (also OperationalErrors)
+# are worth a retry as well.
+RECONNECT_GIVE_UP_S = 5.0
+_UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
 class PostgresReadStore(ReadStore):
     """ReadStore on a PostgreSQL database given by ``dsn``."""
 
-    def __init__(self, dsn: str, *, ddl: Sequence[str], min_size: int = 1, max_size: int = 8) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        ddl: Sequence[str],
+        min_size: int = 1,
+        max_size: int = 8,
+        acquire_timeout_s: float = 2.0,
+        connect_timeout_s: int = 3,
+    ) -> None:
         self._dsn = dsn
         self._ddl = ddl
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
         self._sizes = (min_size, max_size)
+        self._acquire_timeout_s = acquire_timeout_s
+        self._breaker = Breaker("read store", open_s=acquire_timeout_s)
+        self._connect_timeout_s = connect_timeout_s
 
     @property
     def _p(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
@@ -36,7 +63,18 @@ class PostgresReadStore(ReadStore):
         """Open the pool and create the tables."""
         if self._pool is not None:
             return
-        self._pool = AsyncConnectionPool(self._dsn, min_size=self._sizes[0], max_size=self._sizes[1], open=False)
+        self._pool = AsyncConnectionPool(
+            self._dsn,
+            min_size=self._sizes[0],
+            max_size=self._sizes[1],
+            open=False,
+            timeout=self._acquire_timeout_s,
+            kwargs={"connect_timeout": self._connect_timeout_s},
+            # psycopg_pool's backoff doubles without a cap (1, 2, 4 ... 64 s): after a 90-s outage the
+            # pool came back 24 s after the server did. Giving up after a few seconds instead lets the
+            # next waiting caller start a fresh attempt, which connects as soon as the server answers.
+            reconnect_timeout=RECONNECT_GIVE_UP_S,
+        )
         await self._pool.open(wait=True, timeout=30)
         async with self._p.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
@@ -57,7 +95,7 @@ class PostgresReadStore(ReadStore):
         projection = batch[0][1].projection
         ids = sorted({c.aggregate_id for _, c in batch if c.aggregate_id is not None})
         partitions = sorted({(c.topic, c.partition) for _, c in batch})
-        async with self._p.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             # Two projector instances on one partition (a rebalance's zombie) must serialise. Row locks
             # alone cannot do it for a partition's first batch, when no bookkeeping row exists yet, so
             # take a transaction-scoped advisory lock per partition first (sorted: no deadlocks).
@@ -90,8 +128,21 @@ class PostgresReadStore(ReadStore):
 
     async def positions(self, projection: str) -> dict[tuple[str, int], int]:
         """Stored next offsets."""
-        async with self._p.connection() as conn:
+        async with self._connection() as conn:
             return await self._positions(conn, projection, lock=False)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """A pooled connection; an unreachable server becomes StoreUnavailable."""
+        self._breaker.check()
+        try:
+            async with self._p.connection() as conn:
+                yield conn
+        except _UNREACHABLE as error:
+            reason = f"{type(error).__name__}: {error}"
+            if getattr(error, "sqlstate", None) is None:  # no answer from the server at all (not a deadlock)
+                self._breaker.failed(reason)
+            raise StoreUnavailable("read store", reason) from error
 
     @staticmethod
     async def _positions(conn: AsyncConnection[Any], projection: str, *, lock: bool) -> dict[tuple[str, int], int]:
@@ -101,7 +152,7 @@ class PostgresReadStore(ReadStore):
 
     async def aggregate_version(self, projection: str, aggregate_id: str) -> int:
         """Stored version of one aggregate."""
-        async with self._p.connection() as conn:
+        async with self._connection() as conn:
             cursor = await conn.execute(
                 "SELECT version FROM projection_versions WHERE projection = %s AND aggregate_id = %s",
                 (projection, aggregate_id),
@@ -111,7 +162,7 @@ class PostgresReadStore(ReadStore):
 
     async def reset(self, projection: str, tables: Sequence[str]) -> None:
         """Empty the projection's tables and bookkeeping in one transaction."""
-        async with self._p.connection() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             for table in tables:
                 await conn.execute(f"DELETE FROM {table}")
             await conn.execute("DELETE FROM projection_positions WHERE projection = %s", (projection,))
@@ -119,6 +170,6 @@ class PostgresReadStore(ReadStore):
 
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Rows as dicts; ``:name`` placeholders are rewritten for psycopg."""
-        async with self._p.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        async with self._connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(POSTGRES.translate(sql), dict(params))
             return list(await cur.fetchall())

@@ -5,6 +5,10 @@ multipart upload *completes*, and the client aborts a failed multipart upload. S
 length are spooled to a local temp file first, so the client can upload them with a known size and
 memory stays flat. The client is synchronous; every call runs in a worker thread so the event loop
 never blocks on the network.
+
+An unreachable server (refused, reset, timed out) is :class:`BlobUnavailable` after a few seconds —
+connect timeout 3 s, two quick retries — rather than minio's defaults (5-minute timeouts, five
+retries), so an upload answers 503 with Retry-After while S3 is away instead of hanging.
 """
 
 from __future__ import annotations
@@ -18,16 +22,41 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.error import S3Error
+from urllib3.util import Retry, Timeout
 
-from tuneton.catalog_values import BlobError, BlobInfo, BlobNotFound, BlobRead, slice_range, validate_blob_key
+from tuneton.catalog_values import (
+    BlobError,
+    BlobInfo,
+    BlobNotFound,
+    BlobRead,
+    BlobUnavailable,
+    slice_range,
+    validate_blob_key,
+)
 from tuneton.ports import BlobStore
 
 CHUNK_BYTES = 1024 * 1024
 PART_BYTES = 16 * 1024 * 1024  # multipart part size: 10,000 parts allow objects up to ~160 GB
 _MISSING = {"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"}
 T = TypeVar("T")
+
+
+def _http_client(*, secure: bool) -> urllib3.PoolManager:
+    """minio's own client settings, with timeouts and retries that let an outage surface in seconds.
+
+    The read timeout bounds one socket read, not a whole transfer, so large uploads are unaffected.
+    """
+    return urllib3.PoolManager(
+        timeout=Timeout(connect=3, read=60),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
 
 
 class S3BlobStore(BlobStore):
@@ -45,7 +74,13 @@ class S3BlobStore(BlobStore):
         chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
         self._connect = partial(
-            Minio, endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region
+            Minio,
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
+            http_client=_http_client(secure=secure),
         )
         self._bucket = bucket
         self._chunk_bytes = chunk_bytes
@@ -132,13 +167,16 @@ class S3BlobStore(BlobStore):
 
     @staticmethod
     async def _call(function: Callable[..., T], *args: Any, key: str | None = None, **kwargs: Any) -> T:
-        """Run a client call in a thread; a missing object becomes BlobNotFound, other S3 errors BlobError."""
+        """Run a client call in a thread; a missing object becomes BlobNotFound, other S3 errors BlobError,
+        and an unreachable server BlobUnavailable."""
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
         except S3Error as error:
             if key is not None and error.code in _MISSING:
                 raise BlobNotFound(key) from None
             raise BlobError(f"S3 {error.code}: {error.message}") from error
+        except (urllib3.exceptions.HTTPError, OSError) as error:  # refused, reset, timed out: S3 is away
+            raise BlobUnavailable(f"S3: {error!r}") from error
 
 
 class _S3Read(BlobRead):
