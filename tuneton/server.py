@@ -26,6 +26,7 @@ from query_api.main import router as query_router
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.observability import metrics
 from tuneton.settings import Settings
+from tuneton.webapp import mount_miniapp
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(query_router)
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
+    mount_miniapp(app, settings)  # last: its fallback answers any path the API does not
     return app
 
 

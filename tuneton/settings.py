@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     render_concurrency: int = Field(default=2, ge=1, le=64, description="renders in flight per processor")
     render_work_dir: Path | None = Field(default=None, description="local scratch for renders (<data_dir>/render)")
 
+    # --- mini app (issue 11) ------------------------------------------------------------------
+    miniapp_dir: Path | None = Field(default=None, description="built Mini App served at / (<repo>/miniapp/dist)")
+    telegram_bot_username: str = Field(default="", max_length=64, description="bot of the share links (t.me/<bot>)")
+    telegram_miniapp_name: str = Field(default="", max_length=64, description="Mini App short name (t.me/<bot>/<app>)")
+
     @property
     def render_dir(self) -> Path:
         """Scratch space of the render processor (sources and encoder output before upload)."""
@@ -93,7 +98,12 @@ class Settings(BaseSettings):
         """The embedded search index's SQLite file."""
         return self.search_db or self.data_dir / "search.db"
 
-    @field_validator("data_dir", "upload_tmp_dir", "blob_dir", "search_db", "render_work_dir")
+    @property
+    def miniapp_root(self) -> Path:
+        """The built Mini App (``scripts/build-miniapp.sh`` writes it next to the package in a checkout)."""
+        return self.miniapp_dir or Path(__file__).resolve().parents[1] / "miniapp" / "dist"
+
+    @field_validator("data_dir", "upload_tmp_dir", "blob_dir", "search_db", "render_work_dir", "miniapp_dir")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser()
