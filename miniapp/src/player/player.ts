@@ -24,6 +24,7 @@ export interface PlayerState {
 
 /** Figures the browser test reads (BENCHMARKS.md): milliseconds unless named otherwise. */
 export const metrics: Record<string, unknown> = {};
+const RENDER_DEBOUNCE_MS = 800;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const once = (el: HTMLMediaElement, name: string, ms = 8000) =>
   new Promise<void>((resolve, reject) => {
@@ -219,7 +220,8 @@ export class Player {
       this.state.set({ mode: "preview" });
       void this.measureHeard(graph, stepAt);
     }
-    this.renderTimer = setTimeout(() => void this.renderAndHandoff(my, track.track_id, s), 300);
+    // Ask for the render once the listener stops adjusting: every request starts a render on the server.
+    this.renderTimer = setTimeout(() => void this.renderAndHandoff(my, track.track_id, s), RENDER_DEBOUNCE_MS);
   }
 
   private async measureHeard(graph: Graph, since: number): Promise<void> {

@@ -64,6 +64,7 @@ export function PlaylistView({ id }: { id: string }) {
           </select>
         </div>)}
       {link && <p class="share">Share link: <a href={link} data-testid="share-link">{link}</a></p>}
+      {link && pl.visibility === "private" && <p class="hint">Only you can open it while it is private: choose “Anyone with the link”.</p>}
       <ul class="list" ref={list}>{pl.items.map((it, i) => {
         const t = tracks[it.track_id];
         const cls = drag && drag.over === i ? "dragging" : "";
