@@ -35,11 +35,12 @@ export interface RowProps {
 }
 
 export function TrackRow({ cover, title, sub, durationMs, onOpen, openLabel, current, children }: RowProps) {
+  const hasSub = Array.isArray(sub) ? sub.length > 0 : Boolean(sub);
   return (
     <li class={current ? "row current" : "row"}>
       <button class="link" onClick={onOpen} title={openLabel} aria-current={current ? "true" : undefined}>
         <Cover url={cover} />
-        <span class="meta"><div class="title">{title}</div><div class="sub">{sub}{durationMs ? ` · ${formatTime(durationMs / 1000)}` : ""}</div></span>
+        <span class="meta"><div class="title">{title}</div><div class="sub">{sub}{hasSub && durationMs ? " · " : ""}{durationMs ? formatTime(durationMs / 1000) : ""}</div></span>
       </button>
       {children}
     </li>
