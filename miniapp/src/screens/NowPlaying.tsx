@@ -66,7 +66,7 @@ function PitchPanel({ settings }: { settings: PitchSettings }) {
       </div>
       <dl class="keyline" data-testid="keyline">
         <dt>Key</dt><dd>{analysis ? `${analysis.key} → ${result?.key ?? transposeKey(analysis.key, shiftSemitones(settings)) ?? "?"}` : "not analysed"}</dd>
-        <dt>Tempo</dt><dd>{analysis ? `${Math.round(analysis.bpm)} → ${result?.bpm ? Math.round(result.bpm) : scaledBpm(analysis.bpm, settings.tempo)} BPM` : "not analysed"}</dd>
+        <dt>Tempo</dt><dd>{analysis ? `${Math.round(analysis.bpm)} → ${Math.round(result?.bpm ?? scaledBpm(analysis.bpm, settings.tempo) ?? 0)} BPM` : "not analysed"}</dd>
         <dt>Playing</dt><dd data-testid="mode">{status}</dd>
       </dl>
     </section>
