@@ -3,10 +3,11 @@
 
 VENV ?= .venv
 
-## Install into .venv, seed the demo catalog on first start (idempotent), serve the API on the embedded
-## default (no servers needed).
+## Install into .venv, build the Mini App (cached), seed the demo catalog on first start (idempotent),
+## serve the API and the app on the embedded default (no servers needed).
 run: install
 	bash scripts/install-system.sh
+	bash scripts/build-miniapp.sh || echo "(Mini App not built: needs Node.js 20+ and npm; the API still starts)"
 	$(VENV)/bin/tuneton demo --if-empty || echo "(demo catalog not seeded; the API still starts)"
 	$(VENV)/bin/tuneton serve
 

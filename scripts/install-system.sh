@@ -2,12 +2,17 @@
 # Install the Debian packages tuneTON needs at run time, only those that are missing.
 # `apt-get update` runs only when something has to be installed, so a ready machine pays nothing.
 # Add a package by adding a line to PACKAGES (with a comment saying who needs it).
+# `--test` also installs what only the test suite needs (TEST_PACKAGES).
 set -euo pipefail
 
 PACKAGES=(
   ffmpeg # tuneton.media: ffprobe sniffs and probes uploads; ffmpeg decodes and transcodes them;
          # tuneton.audio: decodes sources, encodes renders (AAC/fMP4 HLS, MP3)
 )
+TEST_PACKAGES=(
+  chromium # tests/e2e/test_miniapp.py: the Mini App's browser tests (Playwright drives /usr/bin/chromium)
+)
+[[ ${1:-} == --test ]] && PACKAGES+=("${TEST_PACKAGES[@]}")
 
 installed() {
   [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]

@@ -20,9 +20,11 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== system packages"
-bash scripts/install-system.sh
+bash scripts/install-system.sh --test
 echo "== install"
 bash scripts/install.sh
+echo "== mini app"
+bash scripts/build-miniapp.sh
 echo "== stack"
 if ! infra/stack status >/dev/null 2>&1; then
   started=1

@@ -32,6 +32,7 @@ from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.http_unavailable import UNAVAILABLE_RESPONSES, store_unavailable
 from tuneton.observability import metrics
 from tuneton.settings import Settings
+from tuneton.webapp import mount_miniapp
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.include_router(query_router, responses=UNAVAILABLE_RESPONSES)
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
+    mount_miniapp(app, settings)  # last: its fallback answers any path the API does not
     return app
 
 

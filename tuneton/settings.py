@@ -110,6 +110,11 @@ class Settings(BaseSettings):
             raise ValueError("dev_mode trusts an unsigned user header: it is refused on the distributed runtime")
         return self
 
+    # --- mini app (issue 11) ------------------------------------------------------------------
+    miniapp_dir: Path | None = Field(default=None, description="built Mini App served at / (<repo>/miniapp/dist)")
+    telegram_bot_username: str = Field(default="", max_length=64, description="bot of the share links (t.me/<bot>)")
+    telegram_miniapp_name: str = Field(default="", max_length=64, description="Mini App short name (t.me/<bot>/<app>)")
+
     @property
     def render_dir(self) -> Path:
         """Scratch space of the render processor (sources and encoder output before upload)."""
@@ -130,6 +135,11 @@ class Settings(BaseSettings):
         """The embedded search index's SQLite file."""
         return self.search_db or self.data_dir / "search.db"
 
+    @property
+    def miniapp_root(self) -> Path:
+        """The built Mini App (``scripts/build-miniapp.sh`` writes it next to the package in a checkout)."""
+        return self.miniapp_dir or Path(__file__).resolve().parents[1] / "miniapp" / "dist"
+
     @field_validator(
         "data_dir",
         "upload_tmp_dir",
@@ -138,6 +148,7 @@ class Settings(BaseSettings):
         "render_work_dir",
         "bot_token_file",
         "auth_signing_keys_file",
+        "miniapp_dir",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:

@@ -1,0 +1,232 @@
+// End-to-end: the Mini App in headless Chromium against a running `tuneton serve`, inside a mocked
+// Telegram. Run by tests/e2e/test_miniapp.py (BASE_URL, INIT_DATA, SCREENSHOTS_DIR, METRICS_OUT).
+import assert from "node:assert/strict";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { after, before, test } from "node:test";
+import { BASE, launch, metrics, state, telegramPage, until } from "./browser.mjs";
+import { DARK, LIGHT } from "./telegram-mock.mjs";
+
+const SHOTS = process.env.SCREENSHOTS_DIR ?? new URL("../../docs/screenshots/", import.meta.url).pathname;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const figures = {};
+let browser, page;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await launch();
+  page = await telegramPage(browser, { scheme: "light", theme: LIGHT });
+});
+after(async () => {
+  if (process.env.METRICS_OUT) writeFileSync(process.env.METRICS_OUT, JSON.stringify(figures, null, 2));
+  console.log("MINIAPP_FIGURES", JSON.stringify(figures));
+  await browser?.close();
+});
+
+const shot = (name) => page.screenshot({ path: `${SHOTS}/${name}.png` });
+const tgCalls = () => page.evaluate(() => window.__tgCalls);
+const tab = (name) => page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name, exact: true }).click();
+async function axe() {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+const playlistTitles = () => page.locator("main ul.list li .title").allInnerTexts();
+
+test("sign in inside Telegram and see home", async () => {
+  await page.goto(`${BASE}/`);
+  await page.getByRole("heading", { name: "Recently added" }).waitFor();
+  await page.locator("main ul.list li").first().waitFor();
+  figures.firstPaintMs = await page.evaluate(() => Math.round(performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1));
+  const calls = await tgCalls();
+  assert.ok(calls.includes("ready") && calls.includes("expand"), `ready/expand called: ${calls}`);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(255, 255, 255)");
+  await shot("home-light");
+});
+
+test("search as you type, with highlights", async () => {
+  await tab("Search");
+  await page.getByLabel("Search tracks, artists, albums").pressSequentially("wave", { delay: 40 });
+  await page.locator("main ul.list li mark").first().waitFor();
+  const titles = await page.locator("main ul.list li .title").allInnerTexts();
+  assert.ok(titles.some((t) => /wave/i.test(t)), `a hit for "wave": ${titles}`);
+  await shot("search-light");
+});
+
+test("play: currentTime advances; cached replay measured", async () => {
+  await tab("Home");
+  const first = page.locator("main section", { has: page.getByRole("heading", { name: "Recently added" }) }).locator("li button.link").first();
+  await first.click();
+  await until(page, "audio to advance", async () => (await state(page)).mainTime > 0.5);
+  figures.playToFirstAudioColdMs = (await metrics(page)).playToAudioMs;
+  await first.click();  // the same track again: its immutable stream URL is in the browser cache now
+  await until(page, "replay to advance", async () => (await state(page)).mainTime > 0.3);
+  figures.playToFirstAudioCachedMs = (await metrics(page)).playToAudioMs;
+  const title = (await state(page)).title;
+  assert.equal(await page.evaluate(() => navigator.mediaSession.metadata?.title), title, "Media Session metadata");
+});
+
+test("now playing: seek, next track, Telegram back button", async () => {
+  await page.getByTestId("open-now").click();
+  await page.getByRole("heading", { name: "Key and tempo" }).waitFor();
+  assert.ok((await tgCalls()).includes("BackButton.show"));
+  const target = await page.locator("#scrubber").evaluate((el) => {
+    el.value = String(Math.floor(Number(el.max) * 0.6));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+    return Number(el.value);
+  });
+  const seeked = await until(page, `seek to ${target} s`, async () => { const s = await state(page); return s.position >= target && s.position < target + 3 && s; });
+  assert.ok(seeked.playing);
+  const before = (await state(page)).trackId;
+  await page.getByRole("button", { name: "Next track" }).click();
+  await until(page, "next track playing", async () => { const s = await state(page); return s.trackId !== before && s.mainTime > 0.3; });
+  await shot("now-playing-light");
+  assert.deepEqual(await axe(), [], "axe-core finds no violations on Now playing");
+  await page.evaluate(() => window.Telegram.WebApp.BackButton.click());
+  await page.getByRole("heading", { name: "Recently added" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/");
+  await page.getByTestId("open-now").click();
+});
+
+let playlistId;
+test("create a playlist, add and reorder tracks (buttons and drag)", async () => {
+  await tab("Home");
+  await page.getByLabel("New playlist name").fill("Road trip");
+  await page.getByRole("button", { name: "Create playlist" }).click();
+  await page.getByRole("heading", { name: "Road trip" }).waitFor();
+  playlistId = new URL(page.url()).pathname.split("/").pop();
+  await page.getByRole("button", { name: "Add tracks" }).click();
+  await page.locator("main ul.list li").nth(2).waitFor();
+  for (let i = 0; i < 3; i++) await page.getByRole("button", { name: /to the playlist$/ }).nth(i).click();
+  await until(page, "three added", async () => (await page.locator('button[aria-label$="to the playlist"]:disabled').count()) === 3);
+  await page.getByRole("button", { name: "Done" }).click();
+  await until(page, "three items", async () => { const t = await playlistTitles(); return t.length === 3 && !t.includes("…") && t; });
+  const start = await playlistTitles();
+  await page.getByRole("button", { name: `Move ${start[0]} down` }).click();
+  await until(page, "moved down", async () => (await playlistTitles())[1] === start[0]);
+  const mid = await playlistTitles();
+  const handle = page.getByRole("button", { name: `Drag to reorder ${mid[2]}` });
+  const box = await handle.boundingBox();
+  const top = await page.locator("main ul.list li").first().boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, top.y + 5, { steps: 8 });
+  await page.mouse.up();
+  await until(page, "dragged to the top", async () => (await playlistTitles())[0] === mid[2]);
+  assert.deepEqual(await playlistTitles(), [mid[2], mid[0], mid[1]]);
+  await shot("playlist-light");
+});
+
+test("share link round trip: startapp opens the playlist", async () => {
+  await page.getByRole("button", { name: "Share" }).click();
+  const link = await page.getByTestId("share-link").getAttribute("href");
+  const url = new URL(link);
+  assert.equal(url.searchParams.get("startapp"), `playlist_${playlistId}`);
+  assert.ok((await tgCalls()).some((c) => c.startsWith("openTelegramLink https://t.me/share/url")));
+  const other = await telegramPage(browser, { scheme: "light", theme: LIGHT, startParam: url.searchParams.get("startapp") });
+  await other.goto(`${BASE}/`);
+  await other.getByRole("heading", { name: "Road trip" }).waitFor();
+  assert.equal(new URL(other.url()).pathname, `/playlist/${playlistId}`);
+  await other.context().close();
+});
+
+test("pitch +3 and tempo 1.25: preview at once, then the render at the mapped position", async () => {
+  await page.getByRole("button", { name: "Play all" }).click();
+  await until(page, "playlist playing", async () => (await state(page)).mainTime > 1);
+  await page.getByTestId("open-now").click();
+  // Repeat one: a cold render on a loaded machine may take longer than this 32-s track lasts.
+  await page.getByRole("button", { name: "Repeat: off" }).click();
+  await page.getByRole("button", { name: "Repeat: all" }).click();
+  await page.getByRole("button", { name: "Repeat: one" }).waitFor();
+  // The screen prepares the preview (worklet + decoded track) while it is open; step once that is done.
+  await until(page, "preview prepared", () => page.evaluate(() => {
+    const p = window.__tuneton.player;
+    return p.graph?.preview.loadedTrack === p.state.get().track?.track_id;
+  }), 30000);
+  const up = page.getByRole("button", { name: "One semitone up" });
+  await up.click();
+  await until(page, "preview running", async () => (await state(page)).mode === "preview");
+  await up.click();
+  await up.click();
+  await page.locator("#tempo").evaluate((el) => { el.value = "1.25"; el.dispatchEvent(new Event("change", { bubbles: true })); });
+  assert.equal(await page.getByTestId("semitones").innerText(), "+3");
+  assert.ok((await tgCalls()).filter((c) => c === "haptic.selection").length >= 3, "a haptic tick per semitone");
+  await until(page, "preview audible", async () => { const s = await state(page); return s.mode === "preview" && s.playing; });
+  const level = await page.evaluate(() => new Promise((r) => setTimeout(() => r(window.__tuneton.player.graph.meter.level()), 300)));
+  assert.ok(level > -50, `the preview is heard (${level} dBFS)`);
+  const m = await metrics(page);
+  Object.assign(figures, { firstStepToHeardMs: m.stepToHeardMs, stepToScheduledMs: m.stepToScheduledMs,
+    previewLatencyMs: m.previewLatencyMs, stepToShiftHeardMs: m.stepToShiftHeardMs });
+  await until(page, "handoff to the render", async () => (await state(page)).mode === "render", 600000);
+  const h = await until(page, "handoff figures", async () => (await metrics(page)).handoff, 5000);
+  assert.ok(Math.abs(h.render_s - h.original_s / 1.25) < 0.01, `mapped position ${JSON.stringify(h)}`);
+  figures.handoff = h;
+  figures.renderPlayableMs = (await metrics(page)).renderPlayableMs;
+  const a = await state(page);
+  await until(page, "the render to keep playing", async () => {
+    const b = await state(page);
+    return b.mode === "render" && b.rendTime > a.rendTime + 0.5;
+  }, 20000);
+  assert.ok(Math.abs(h.alignmentMs) < 250, `render starts at the preview's musical moment (${h.alignmentMs} ms)`);
+  assert.match(await page.getByTestId("keyline").innerText(), /→/);
+  await page.locator(".pitch").scrollIntoViewIfNeeded();
+  await shot("pitch-light");
+});
+
+test("queue and upload screens; MainButton uploads inside Telegram", async () => {
+  await tab("Queue");
+  await page.locator("main ul.list li").first().waitFor();
+  await shot("queue-light");
+  await tab("Upload");
+  const file = process.env.UPLOAD_FILE;
+  assert.ok(file, "UPLOAD_FILE names a small audio file");
+  await page.locator("#file").setInputFiles(file);
+  await page.getByLabel("Who can find it").selectOption("public");
+  await page.evaluate(() => window.Telegram.WebApp.MainButton.click());
+  await page.getByRole("status").filter({ hasText: /Uploaded|already had/ }).waitFor({ timeout: 30000 });
+  await shot("upload-light");
+});
+
+test("dark theme follows themeChanged; screens in dark; axe-core on each", async () => {
+  await page.evaluate((theme) => window.__tgEmit("themeChanged", { colorScheme: "dark", themeParams: theme }), DARK);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(23, 33, 43)");
+  const screens = [["Home", "home"], ["Search", "search"], ["Queue", "queue"], ["Upload", "upload"]];
+  const problems = [];
+  for (const [name, file] of screens) {
+    await tab(name);
+    await page.locator("main").waitFor();
+    await page.waitForTimeout(300);
+    await shot(`${file}-dark`);
+    problems.push(...(await axe()).map((v) => `${name}: ${v}`));
+  }
+  await page.goto(`${BASE}/playlist/${playlistId}`);
+  await page.getByRole("heading", { name: "Road trip" }).waitFor();
+  await page.evaluate((theme) => window.__tgEmit("themeChanged", { colorScheme: "dark", themeParams: theme }), DARK);
+  await shot("playlist-dark");
+  problems.push(...(await axe()).map((v) => `Playlist: ${v}`));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(page.errors, [], "no uncaught errors in the page");
+});
+
+test("360 px wide: nothing overflows sideways", async () => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const path of ["/", "/search", "/now", `/playlist/${playlistId}`, "/queue", "/upload"]) {
+    await page.goto(`${BASE}${path}`);
+    await page.locator("main").waitFor();
+    await page.waitForTimeout(300);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${path} is ${width} px wide`);
+  }
+});
+
+test("server down: a human message, not a blank page or JSON", async () => {
+  await page.goto(`${BASE}/`);
+  await page.getByRole("heading", { name: "Recently added" }).waitFor();
+  await page.route("**/v1/**", (route) => route.abort("connectionrefused"));
+  await tab("Search");
+  await page.getByLabel("Search tracks, artists, albums").fill("zzz");
+  await page.getByRole("alert").filter({ hasText: "Can't reach tuneTON" }).first().waitFor();
+  await page.getByText("You are offline or tuneTON is unreachable").waitFor();
+  assert.ok(!(await page.locator("body").innerText()).includes('"detail"'), "no raw JSON on the page");
+  await page.unroute("**/v1/**");
+});

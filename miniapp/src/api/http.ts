@@ -1,0 +1,59 @@
+// One fetch wrapper for the whole app: auth headers, read-your-writes tokens, human errors.
+import { ApiError, humanMessage, UNREACHABLE } from "./errors";
+import { authHeaders, recoverFromExpiry } from "./auth";
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+interface Options { method?: string; body?: unknown; query?: Query; signal?: AbortSignal; headers?: Record<string, string> }
+
+/** The newest consistency token a command returned: reads send it, so they see our own writes. */
+let lastToken: string | null = null;
+const listeners = new Set<(online: boolean) => void>();
+let online = true;
+
+export function rememberToken(token: string | null | undefined): void { if (token) lastToken = token; }
+export function consistencyHeaders(): Record<string, string> { return lastToken ? { "X-Consistency-Token": lastToken } : {}; }
+
+/** Subscribe to reachability changes (a failed fetch marks offline, the next success online again). */
+export function onReachability(listener: (online: boolean) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+function setOnline(value: boolean): void {
+  if (online === value) return;
+  online = value;
+  listeners.forEach((l) => l(value));
+}
+
+export function url(path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}${path.includes("?") ? "&" : "?"}${qs}` : path;
+}
+
+/** Call the API; resolves to the parsed JSON body, rejects with an ``ApiError`` carrying a human message. */
+export async function api<T>(path: string, opts: Options = {}, retried = false): Promise<T> {
+  const headers: Record<string, string> = { ...authHeaders(), ...(opts.method ? {} : consistencyHeaders()), ...opts.headers };
+  let body: BodyInit | undefined;
+  if (opts.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(opts.body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(url(path, opts.query), { method: opts.method ?? "GET", headers, body, signal: opts.signal });
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    setOnline(false);
+    throw new ApiError(0, "unreachable", UNREACHABLE);
+  }
+  setOnline(true);
+  const data: unknown = await response.json().catch(() => null);
+  if (response.ok) {
+    rememberToken((data as { consistency_token?: string } | null)?.consistency_token);
+    return data as T;
+  }
+  const { reason, message } = humanMessage(response.status, data);
+  if (response.status === 401 && !retried && (await recoverFromExpiry(reason))) return api<T>(path, opts, true);
+  throw new ApiError(response.status, reason, message);
+}

@@ -1,0 +1,81 @@
+// Unit tests of the app's pure logic (key/tempo arithmetic, launch parameters, the local queue, error
+// messages, routes). Run: npm run test:unit (bundles test/units.ts for Node, then node --test).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+const memory = new Map();
+globalThis.localStorage = { getItem: (k) => memory.get(k) ?? null, setItem: (k, v) => memory.set(k, String(v)) };
+globalThis.location = { pathname: "/", search: "", origin: "http://x" };
+globalThis.window = { addEventListener() {} };
+const u = await import("../.unit/units.js");
+
+test("keys transpose by whole semitones, flats for black keys", () => {
+  assert.equal(u.transposeKey("A minor", 3), "C minor");
+  assert.equal(u.transposeKey("C major", -1), "B major");
+  assert.equal(u.transposeKey("F# minor", 1), "G minor");
+  assert.equal(u.transposeKey("Eb major", 12), "Eb major");
+  assert.equal(u.transposeKey("A minor", 2.6), "C minor", "rounded to the nearest semitone");
+  assert.equal(u.transposeKey("nonsense", 1), null);
+  assert.equal(u.transposeKey(null, 1), null);
+});
+
+test("settings are clamped to what the render API accepts", () => {
+  assert.deepEqual(u.clampSettings({ semitones: 14, cents: -70, tempo: 2.345, formant: 1 }), { semitones: 12, cents: -50, tempo: 2, formant: true });
+  assert.deepEqual(u.clampSettings({ semitones: -3.4, cents: 12.6, tempo: 0.1, formant: false }), { semitones: -3, cents: 13, tempo: 0.5, formant: false });
+  assert.equal(u.isNeutral(u.NEUTRAL), true);
+  assert.equal(u.shiftSemitones({ semitones: 3, cents: -25, tempo: 1, formant: false }), 2.75);
+  assert.equal(u.scaledBpm(120, 1.25), 150);
+  assert.equal(u.scaledBpm(null, 1.25), null);
+});
+
+test("rendered seconds follow the segment plan (five of 0.5 s, then 2 s)", () => {
+  assert.deepEqual([0, 1, 5, 6, 10].map(u.renderedSeconds), [0, 0.5, 2.5, 4.5, 12.5]);
+  assert.equal(u.formatTime(125.9), "2:05");
+  assert.equal(u.formatTime(Number.NaN), "0:00");
+});
+
+test("launch parameters come from the hash, start_param from either place", () => {
+  const init = new URLSearchParams({ user: '{"id":1}', start_param: "playlist_abc", hash: "h" }).toString();
+  const hash = `#${new URLSearchParams({ tgWebAppData: init, tgWebAppVersion: "8.0", tgWebAppPlatform: "web" })}`;
+  assert.deepEqual(u.fromHash(hash), { initData: init, startParam: "playlist_abc", platform: "web" });
+  assert.equal(u.fromHash("#tgWebAppVersion=8.0"), null);
+  assert.equal(u.routeOfStartParam("playlist_0b7c-11"), "/playlist/0b7c-11");
+  assert.equal(u.routeOfStartParam("track_t1"), "/track/t1");
+  assert.equal(u.routeOfStartParam("playlist_../x"), null);
+  assert.equal(u.routeOfStartParam(null), null);
+});
+
+test("routes", () => {
+  assert.deepEqual(u.parseRoute("/playlist/p1"), { name: "playlist", id: "p1" });
+  assert.deepEqual(u.parseRoute("/search", "?add=p1"), { name: "search", addTo: "p1" });
+  assert.deepEqual(u.parseRoute("/nowhere"), { name: "home" });
+});
+
+const e = (id) => ({ track_id: id, title: id, artists: [] });
+
+test("the local queue moves, removes and keeps the current entry", () => {
+  const q = new u.LocalQueue();
+  q.replace([e("a"), e("b"), e("c"), e("d")], 1);
+  q.move(1, 3);
+  assert.deepEqual(q.state.get().entries.map((x) => x.track_id), ["a", "c", "d", "b"]);
+  assert.equal(q.state.get().index, 3, "the playing entry moved with it");
+  q.move(0, 2);
+  assert.equal(q.state.get().index, 3);
+  q.remove(0);
+  assert.equal(q.state.get().entries[q.state.get().index].track_id, "b");
+  assert.equal(q.next(true), null, "the end without repeat");
+  q.setRepeat("all");
+  assert.equal(q.next(true).track_id, q.state.get().entries[0].track_id);
+  q.setRepeat("one");
+  const current = q.state.get().index;
+  q.next(true);
+  assert.equal(q.state.get().index, current);
+  assert.equal(JSON.parse(memory.get("tuneton.queue")).entries.length, 3, "persisted");
+});
+
+test("errors read as sentences, never JSON", () => {
+  assert.equal(u.humanMessage(404, { reason: "playlist_not_found" }).message, "This playlist does not exist any more.");
+  assert.equal(u.humanMessage(413, null).message, "The file is too large to upload.");
+  assert.match(u.humanMessage(500, { detail: "boom" }).message, /server had a problem/);
+  assert.equal(u.humanMessage(418, { detail: "x" }).message, "Something went wrong. Please try again.");
+});
