@@ -5,7 +5,9 @@
   (``ConsistencyError`` in changelog recovery, transactions stuck ``IN_TRANSACTION``; see
   docs/kafka.md), so the worker runs ``at_least_once`` with an ordering that makes redelivery
   harmless: (1) events and the outcome are sent and *acknowledged*, (2) the snapshot is written to
-  the table and its changelog is flushed, (3) only then is the command acked for the offset commit.
+  the table and the agent awaits the broker's acknowledgement of its changelog record (the futures
+  themselves: ``app.producer.flush()`` can return before, see ``acknowledged_table``), (3) only then
+  is the command acked for the offset commit.
   A crash between (1) and (2) redelivers the command against the old snapshot, which decides
   byte-identical events (ids derived from the command id, versions from the snapshot): consumers
   see a duplicate with the same ``(aggregate_id, version)`` and skip it.
@@ -24,6 +26,7 @@ from typing import Any
 
 import faust
 
+from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
@@ -34,7 +37,7 @@ from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.events import topics
-from tuneton.observability import metrics
+from tuneton.observability import metrics, repeats
 from tuneton.ports import LogRecord, OutgoingRecord
 from tuneton.settings import Settings
 
@@ -70,12 +73,21 @@ def create_app(settings: Settings) -> faust.App:
     # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
     # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
     # its commands by construction (and batches need no per-event partition context).
-    snapshots = {
-        name: app.Table(
-            f"{STATE_STORE}-{name}", default=None, partitions=6, key_type=bytes, value_type=bytes, use_partitioner=True
+    snapshots: dict[str, AcknowledgedTable] = {
+        name: AcknowledgedTable(
+            app,
+            name=f"{STATE_STORE}-{name}",
+            beacon=app.tables.beacon,
+            default=None,
+            partitions=6,
+            key_type=bytes,
+            value_type=bytes,
+            use_partitioner=True,
         )
         for name in topics.AGGREGATES
     }
+    for table in snapshots.values():
+        app.tables.add(table)
 
     async def send(records: list[OutgoingRecord]) -> None:
         """Send now (not attached to the offset commit) and wait until the broker has them all."""
@@ -94,9 +106,14 @@ def create_app(settings: Settings) -> faust.App:
             await send(outgoing)  # 1. events + outcomes acknowledged ...
             for (aggregate_type, key), (_, snapshot) in decided.items():
                 snapshots[aggregate_type][key] = snapshot  # 2. ... then the snapshots ...
-            if decided:
-                await app.producer.flush()  # 3. ... durable before these offsets can be committed
+            for table in snapshots.values():
+                await table.acknowledged()  # 3. ... acknowledged before these offsets can be committed
             metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
+
+    @app.task  # type: ignore[untyped-decorator]  # faust decorators are untyped
+    async def quiet_repeats() -> None:
+        """The worker set up logging anew (mode replaces the root handlers): limit repeated warnings there too."""
+        repeats.install(logging.getLogger().handlers)
 
     for projection in PROJECTIONS.values():
         _projector_agent(app, projection, ready, send)

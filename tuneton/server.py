@@ -6,6 +6,7 @@ stateless and can be scaled out behind the gateway.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
@@ -28,6 +29,7 @@ from tuneton.observability import metrics
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
+PROBE_TIMEOUT_S = 2.0
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
@@ -89,7 +91,11 @@ def _health_routes(app: FastAPI) -> None:
 
     @app.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready."}})
     async def readyz(request: Request) -> JSONResponse:
-        """Readiness: read store, log, blob store and search index answer; embedded processors are alive."""
+        """Readiness: read store, log, blob store and search index answer; embedded processors are alive.
+
+        Each probe gets ``PROBE_TIMEOUT_S``: a broker that is away makes a client wait for its request
+        timeout (30 s), and a probe that hangs that long says nothing a load balancer can use.
+        """
         rt: Runtime = request.app.state.runtime
         checks: dict[str, str] = {}
         try:
@@ -97,11 +103,7 @@ def _health_routes(app: FastAPI) -> None:
             checks["read_store"] = "ok"
         except Exception as error:  # noqa: BLE001 - reported, not raised
             checks["read_store"] = f"failed: {error!r}"
-        try:
-            await rt.event_log.end_offsets("tuneton.commands")
-            checks["event_log"] = "ok"
-        except Exception as error:  # noqa: BLE001 - reported, not raised
-            checks["event_log"] = f"failed: {error!r}"
+        checks["event_log"] = await _check(_log_ready(rt))
         checks["blob_store"] = await _check(rt.blob_store.exists("readyz"))
         checks["search_index"] = await _check(rt.search_index.get("readyz"))
         if rt.embedded:
@@ -117,12 +119,21 @@ def _health_routes(app: FastAPI) -> None:
 
 
 async def _check(probe: Awaitable[object]) -> str:
-    """``ok``, or why the probe failed (readiness reports, it does not raise)."""
+    """``ok``, or why the probe failed or that it took too long (readiness reports, it does not raise)."""
     try:
-        await probe
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            await probe
+    except TimeoutError:
+        return f"failed: no answer in {PROBE_TIMEOUT_S}s"
     except Exception as error:  # noqa: BLE001 - reported, not raised
         return f"failed: {error!r}"
     return "ok"
+
+
+async def _log_ready(rt: Runtime) -> None:
+    """The log answers a metadata request and can take an append (a retired producer is restarted here)."""
+    await rt.event_log.check_writable()
+    await rt.event_log.end_offsets("tuneton.commands")
 
 
 async def _update_lag(rt: Runtime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,16 +43,23 @@ class Product:
 CATALOG_LIMITS = {"TUNETON_UPLOAD_MAX_BYTES": str(16 * 1024 * 1024)}
 
 
-@pytest.fixture(scope="session")
-def e2e_database(postgres_dsn: str) -> Iterator[str]:
-    """A fresh PostgreSQL database for this session's Kafka-runtime read models."""
-    name = f"tuneton_e2e_{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def fresh_database(postgres_dsn: str, prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database on the server of ``postgres_dsn``, dropped (with its sessions) after."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = postgres_dsn.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def e2e_database(postgres_dsn: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for this session's Kafka-runtime read models."""
+    with fresh_database(postgres_dsn, "tuneton_e2e") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")
@@ -75,33 +83,46 @@ def kafka_product(
 ) -> Iterator[Product]:
     """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
     logs: Path = tmp_path_factory.mktemp("kafka")
-    for line in create_topics_from_spec(kafka_bootstrap, ROOT / "infra" / "kafka" / "topics.yaml"):
-        print(line)  # noqa: T201 - visible with -s; topics must exist before the worker subscribes
-    env = product_env(
+    env = distributed_env(logs, kafka_bootstrap, schema_registry_url, e2e_database, elasticsearch_url, s3_endpoint)
+    product = start_distributed(env, logs)
+    yield product
+    product.server.stop()
+    product.processing.stop()
+
+
+def distributed_env(
+    logs: Path, kafka_bootstrap: str, registry_url: str, database: str, elasticsearch_url: str, s3: S3Endpoint
+) -> dict[str, str]:
+    """The environment of a distributed product on these servers, with its own index and bucket."""
+    return product_env(
         {
             "TUNETON_RUNTIME": "distributed",
             "TUNETON_DATA_DIR": str(logs / "data"),
             "TUNETON_WORKER_METRICS_PORT": str(free_port()),
             "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap,
-            "TUNETON_SCHEMA_REGISTRY_URL": schema_registry_url,
-            "TUNETON_POSTGRES_DSN": e2e_database,
+            "TUNETON_SCHEMA_REGISTRY_URL": registry_url,
+            "TUNETON_POSTGRES_DSN": database,
             "TUNETON_COMMAND_TIMEOUT_S": "30",
             "TUNETON_CONSISTENCY_WAIT_S": "20",
             "TUNETON_ELASTICSEARCH_URL": elasticsearch_url,
             "TUNETON_ELASTICSEARCH_INDEX": f"tuneton-e2e-{uuid.uuid4().hex[:10]}",
-            "TUNETON_S3_ENDPOINT": s3_endpoint.endpoint,
-            "TUNETON_S3_ACCESS_KEY": s3_endpoint.access_key,
-            "TUNETON_S3_SECRET_KEY": s3_endpoint.secret_key,
+            "TUNETON_S3_ENDPOINT": s3.endpoint,
+            "TUNETON_S3_ACCESS_KEY": s3.access_key,
+            "TUNETON_S3_SECRET_KEY": s3.secret_key,
             "TUNETON_S3_BUCKET": f"tuneton-e2e-{uuid.uuid4().hex[:10]}",
             **CATALOG_LIMITS,
         }
     )
+
+
+def start_distributed(env: dict[str, str], logs: Path) -> Product:
+    """Create the topics, start the worker and the API, and wait until a command is answered."""
+    for line in create_topics_from_spec(env["TUNETON_KAFKA_BOOTSTRAP"], ROOT / "infra" / "kafka" / "topics.yaml"):
+        print(line)  # noqa: T201 - visible with -s; topics must exist before the worker subscribes
     processing = worker(env, logs / "worker.log")
     server, base = serve(env, logs / "serve.log")
     wait_processing(base)
-    yield Product("kafka", base, server, processing, env)
-    server.stop()
-    processing.stop()
+    return Product("kafka", base, server, processing, env)
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])
