@@ -120,8 +120,16 @@ def start_distributed(env: dict[str, str], logs: Path) -> Product:
     for line in create_topics_from_spec(env["TUNETON_KAFKA_BOOTSTRAP"], ROOT / "infra" / "kafka" / "topics.yaml"):
         print(line)  # noqa: T201 - visible with -s; topics must exist before the worker subscribes
     processing = worker(env, logs / "worker.log")
-    server, base = serve(env, logs / "serve.log")
-    wait_processing(base)
+    server: Process | None = None
+    try:  # a product that never became ready must not outlive the test (it would join later runs' groups)
+        # A loaded 2-core machine (several suites at once) takes minutes for what takes seconds alone.
+        server, base = serve(env, logs / "serve.log", ready_timeout_s=180)
+        wait_processing(base, timeout_s=400)
+    except BaseException:
+        processing.stop()
+        if server is not None:
+            server.stop()
+        raise
     return Product("kafka", base, server, processing, env)
 
 

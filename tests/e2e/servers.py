@@ -71,12 +71,16 @@ def product_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def serve(env: dict[str, str], log_path: Path) -> tuple[Process, str]:
+def serve(env: dict[str, str], log_path: Path, *, ready_timeout_s: float = 60) -> tuple[Process, str]:
     """Start ``tuneton serve`` on a free port and wait until /readyz says ready."""
     port = free_port()
     process = Process([sys.executable, "-m", "tuneton.cli", "serve", "--port", str(port)], env, log_path).start()
     base = f"http://127.0.0.1:{port}"
-    wait_ready(base, process)
+    try:
+        wait_ready(base, process, ready_timeout_s)
+    except BaseException:
+        process.stop()  # never leave a server behind that the caller has no handle on
+        raise
     return process, base
 
 

@@ -96,7 +96,7 @@ class Load:
 
     base: str
     clients: int = 3
-    per_client: int = 40
+    per_client: int = 24
     pace_s: float = 0.05
     http_timeout_s: float = 40
     members: list[Client] = field(init=False)

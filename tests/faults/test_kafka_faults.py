@@ -21,11 +21,12 @@ from tests.e2e.servers import wait_processing
 from tests.faults.conftest import PrivateKafka
 from tests.faults.load import Load, assert_nothing_lost_nothing_twice
 
-pytestmark = [pytest.mark.kafka, pytest.mark.fault, pytest.mark.timeout(600)]
+# Generous: the first test also pays for the broker and the product starting (minutes on a loaded machine).
+pytestmark = [pytest.mark.kafka, pytest.mark.fault, pytest.mark.timeout(1200)]
 
 OUTAGE_S = 60
 READY_WITHIN_S = 60  # after the broker answers again, the API must be ready within this (no restart)
-LOG_LINES_BOUND = 2_000  # warning/error lines the API may write for a whole outage (was ~260,000 per minute)
+LOG_LINES_BOUND = 2_000  # warning/error lines the API may write for the whole test (13,078 before the limit)
 
 
 def _ready(base: str) -> bool:

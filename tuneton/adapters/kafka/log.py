@@ -7,7 +7,8 @@ the partition of Kafka's Java default partitioner (murmur2), as in the embedded 
 
 An idempotent producer whose batch expired or failed has a hole in its sequence numbers: every later
 batch to that partition is refused with ``OutOfOrderSequenceNumber``, for good (measured: after a
-broker outage longer than the 30-s request timeout, every command answered 500 until a restart). So
+broker outage longer than the 30-s request timeout, every command answered 500 until a restart; see
+``test_a_sequence_hole_costs_one_append_not_all_later_ones``). So
 a failed append retires its producer; the next append, or the readiness probe, starts a new one with
 a new producer id.
 """
@@ -37,6 +38,7 @@ from tuneton.adapters.kafka.subscription import (
 from tuneton.ports import Appended, EventLog, OutgoingRecord, StateWrite
 
 log = logging.getLogger(__name__)
+RETIRED_STOP_S = 5.0
 
 
 class KafkaEventLog(EventLog):
@@ -93,8 +95,10 @@ class KafkaEventLog(EventLog):
                 with contextlib.suppress(KafkaError):
                     await client.stop()
         self._producer = self._txn_producer = self._meta = None
-        if self._retired:
-            await asyncio.gather(*self._retired, return_exceptions=True)
+        if self._retired:  # a retired producer waits for its batches: not forever when the broker is away
+            _, stuck = await asyncio.wait(self._retired, timeout=RETIRED_STOP_S)
+            for task in stuck:
+                task.cancel()
 
     async def ensure_topics(self, partitions: Mapping[str, int]) -> None:
         """Create missing topics; an existing one (TOPIC_ALREADY_EXISTS) is left as it is."""
