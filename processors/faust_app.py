@@ -4,13 +4,15 @@
   table. Faust's ``exactly_once`` mode was tried first and crashed on rebalance after a SIGKILL
   (``ConsistencyError`` in changelog recovery, transactions stuck ``IN_TRANSACTION``; see
   docs/kafka.md), so the worker runs ``at_least_once`` with an ordering that makes redelivery
-  harmless: (1) events and the outcome are sent and *acknowledged*, (2) the snapshot is written to
-  the table and the agent awaits the broker's acknowledgement of its changelog record (the futures
-  themselves: ``app.producer.flush()`` can return before, see ``acknowledged_table``), (3) only then
-  is the command acked for the offset commit.
-  A crash between (1) and (2) redelivers the command against the old snapshot, which decides
-  byte-identical events (ids derived from the command id, versions from the snapshot): consumers
-  see a duplicate with the same ``(aggregate_id, version)`` and skip it.
+  harmless: (1) the snapshot, carrying the batch's event records as its outbox, is written to the
+  table and the agent awaits the broker's acknowledgement of its changelog record (the futures
+  themselves: ``app.producer.flush()`` can return before, see ``acknowledged_table``), (2) the events
+  and the outcomes are sent and acknowledged, (3) only then is the command acked for the offset
+  commit. A worker that loads a snapshot whose outbox it has not seen delivered sends it again first
+  (``decider_batch``), so the state is never ahead of the events topic even when Faust skips a
+  command after a rebalance instead of redelivering it.
+  Repeated events are byte-identical (ids derived from the command id, versions from the snapshot):
+  consumers see a duplicate with the same ``(aggregate_id, version)`` and skip it.
 * Projectors: one agent per projection, batching events into one PostgreSQL transaction that also
   stores the applied offsets and versions (the read store is the source of truth for positions, so
   a redelivered batch after a crash is skipped, not applied twice).
@@ -28,12 +30,12 @@ import faust
 
 from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
+from processors.decider_batch import Slot, decide_batch
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
-from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.events import topics
@@ -98,16 +100,26 @@ def create_app(settings: Settings) -> faust.App:
         for delivery in pending:
             await delivery
 
+    delivered: dict[Slot, int] = {}  # snapshot versions whose outbox this process saw acknowledged
+
     @app.agent(outputs[topics.COMMANDS], name="decider")
     async def decide(stream: faust.StreamT[bytes]) -> None:
-        step = DeciderStep(await ready.codec())
+        codec = await ready.codec()
+        step = DeciderStep(codec)
+
+        def stored(slot: Slot) -> bytes | None:
+            return snapshots[slot[0]].get(slot[1])
+
         async for events in stream.take_events(200, within=0.005):  # type: ignore[attr-defined]
-            outgoing, decided = await _decide_batch(step, [_log_record(e) for e in events], snapshots, runtime)
-            await send(outgoing)  # 1. events + outcomes acknowledged ...
-            for (aggregate_type, key), (_, snapshot) in decided.items():
-                snapshots[aggregate_type][key] = snapshot  # 2. ... then the snapshots ...
+            records = [_log_record(e) for e in events]
+            batch = await decide_batch(step, codec, records, stored, delivered, processor=DECIDER_GROUP)
+            for (aggregate_type, key), snapshot in batch.snapshots.items():
+                snapshots[aggregate_type][key] = snapshot  # 1. state + outbox ...
             for table in snapshots.values():
-                await table.acknowledged()  # 3. ... acknowledged before these offsets can be committed
+                await table.acknowledged()  # ... acknowledged before anything leaves ...
+            await send(batch.outgoing)  # 2. ... then the events (again, if a crash left them) + outcomes ...
+            delivered.update(batch.delivered)  # 3. ... acknowledged before these offsets can be committed
+            metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc(batch.dead_letters)
             metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
 
     @app.task  # type: ignore[untyped-decorator]  # faust decorators are untyped
@@ -186,31 +198,6 @@ def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, 
                 metrics.DEAD_LETTERS.labels(projection.group).inc(len(prepared.dead_letters))
             await store.apply(prepared.entries)
             metrics.EVENTS_PROCESSED.labels(projection.group).inc(len(events))
-
-
-Decided = dict[tuple[str, bytes], tuple[AggregateRecord, bytes]]
-
-
-async def _decide_batch(
-    step: DeciderStep, records: list[LogRecord], snapshots: dict[str, Any], runtime: Runtime
-) -> tuple[list[OutgoingRecord], Decided]:
-    """Decide a batch in order; a later command sees the snapshot an earlier one produced."""
-    outgoing: list[OutgoingRecord] = []
-    decided: Decided = {}
-    for record in records:
-        try:
-            command = await step.decode(record)
-            slot = (command.aggregate_type, command.aggregate_id.encode())
-            stored = decided[slot][0] if slot in decided else snapshots[slot[0]].get(slot[1])
-            result = step.handle(command, stored)
-        except Exception as error:  # noqa: BLE001 - poison: park it, keep going
-            outgoing.append(dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error))
-            metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
-            continue
-        outgoing.extend(result.outputs)
-        if result.snapshot is not None:
-            decided[slot] = (result.record, result.snapshot)
-    return outgoing, decided
 
 
 def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness, send: Any) -> None:
