@@ -115,16 +115,20 @@ def distributed_env(
     )
 
 
-def start_distributed(env: dict[str, str], logs: Path) -> Product:
-    """Create the topics, start the worker and the API, and wait until a command is answered."""
+def start_distributed(
+    env: dict[str, str], logs: Path, *, ready_timeout_s: float = 60, processing_timeout_s: float = 180
+) -> Product:
+    """Create the topics, start the worker and the API, and wait until a command is answered.
+
+    The defaults fit the suite's 300-s test timeout (a fixture that overruns it aborts the session).
+    """
     for line in create_topics_from_spec(env["TUNETON_KAFKA_BOOTSTRAP"], ROOT / "infra" / "kafka" / "topics.yaml"):
         print(line)  # noqa: T201 - visible with -s; topics must exist before the worker subscribes
     processing = worker(env, logs / "worker.log")
     server: Process | None = None
     try:  # a product that never became ready must not outlive the test (it would join later runs' groups)
-        # A loaded 2-core machine (several suites at once) takes minutes for what takes seconds alone.
-        server, base = serve(env, logs / "serve.log", ready_timeout_s=180)
-        wait_processing(base, timeout_s=400)
+        server, base = serve(env, logs / "serve.log", ready_timeout_s=ready_timeout_s)
+        wait_processing(base, timeout_s=processing_timeout_s)
     except BaseException:
         processing.stop()
         if server is not None:

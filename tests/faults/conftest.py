@@ -106,7 +106,9 @@ def fault_product(
     )
     env["TUNETON_COMMAND_TIMEOUT_S"] = "10"  # the default: what a client of a real deployment waits at most
     env["TUNETON_LOG_LEVEL"] = "INFO"  # count every line a real deployment would write
-    product = start_distributed(env, tmp_path)
+    # A loaded 2-core machine (several suites at once) takes minutes for what takes seconds alone;
+    # the fault tests' own timeout (1200 s) leaves room for it.
+    product = start_distributed(env, tmp_path, ready_timeout_s=180, processing_timeout_s=400)
     yield product
     product.server.stop()
     product.processing.stop()
