@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import HTTPException, status
+from fastapi import status
 from fastapi.responses import JSONResponse
 
-from commands.bus import CommandBus, OutcomeTimeout
-from commands.schemas import CommandAccepted, Rejection
+from commands.bus import CommandBus
+from commands.schemas import CommandAccepted, Rejection, RetryLater
 from tuneton.domain.errors import RejectionKind
 from tuneton.events.consistency import ConsistencyToken
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
@@ -27,7 +27,13 @@ _STATUS = {
 REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Rejection, "description": f"Rejected by the decider ({kind})."} for kind, code in _STATUS.items()
 }
-REJECTION_RESPONSES[504] = {"description": "No verdict in time; retry with the same Idempotency-Key."}
+REJECTION_RESPONSES[503] = {
+    "model": RetryLater,
+    "description": "The log did not take the command, or no verdict came, within the command timeout "
+    "(broker trouble). Retry after `Retry-After` seconds with the same Idempotency-Key: the command is "
+    "decided at most once and the retry gets its outcome.",
+    "headers": {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}},
+}
 
 
 def envelope_for(command: Any, *, aggregate_id: str, actor_id: str, command_id: str) -> CommandEnvelope:
@@ -48,12 +54,7 @@ async def dispatch(
 ) -> CommandAccepted | JSONResponse:
     """Submit ``command``; return the acceptance, or a JSON rejection with the mapped status code."""
     envelope = envelope_for(command, aggregate_id=aggregate_id, actor_id=actor_id, command_id=command_id)
-    try:
-        outcome = await bus.submit(envelope)
-    except OutcomeTimeout:
-        raise HTTPException(
-            status.HTTP_504_GATEWAY_TIMEOUT, f"no verdict in time for command {command_id}; retry with the same key"
-        ) from None
+    outcome = await bus.submit(envelope)  # no verdict in time: the 503 handlers in commands.errors answer
     return verdict(outcome, item_id=item_id)
 
 

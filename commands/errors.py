@@ -2,7 +2,8 @@
 
 The ``reason`` in each body is the machine-readable contract (docs/catalog.md lists them); statuses:
 413 for sizes, 415 for kinds of file we do not take, 422 for files that are broken, 400/422 for a
-malformed request, and the decider's own mapping for a refused ``RegisterTrack``.
+malformed request, and the decider's own mapping for a refused ``RegisterTrack``. A command the log
+did not take or the decider did not answer in time is a 503 with ``Retry-After``, never a 500.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request, status
 from fastapi.responses import JSONResponse, Response
 
-from commands.bus import OutcomeTimeout
+from commands.bus import CommandNotSubmitted, OutcomeTimeout
 from commands.dispatch import verdict
 from commands.ingest import IngestRejected
 from commands.lookups import NotPlayable
 from commands.multipart import UploadError
+from commands.schemas import RetryLater
 from tuneton.media.errors import MediaError, MediaTooLarge, TagTooLarge, UnsupportedMedia
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -48,9 +50,24 @@ async def _rejected(_: Request, error: Exception) -> Response:
     return answer
 
 
+RETRY_AFTER_S = {"timeout": 1, "unavailable": 2}  # taken but undecided: soon; not taken: a broker is away
+
+
+def retry_later(reason: str, message: str, command_id: str) -> JSONResponse:
+    """503 + ``Retry-After``: the client retries the same command (same Idempotency-Key)."""
+    body = RetryLater(reason=reason, message=message, command_id=command_id)
+    headers = {"Retry-After": str(RETRY_AFTER_S[reason])}
+    return JSONResponse(body.model_dump(), status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
+
+
 async def _timeout(_: Request, error: Exception) -> Response:
-    body = {"reason": "timeout", "message": f"no verdict in time for command {error}; retry with the same key"}
-    return JSONResponse(body, status_code=status.HTTP_504_GATEWAY_TIMEOUT)
+    command_id = str(error)
+    return retry_later("timeout", f"no verdict in time for command {command_id}; retry with the same key", command_id)
+
+
+async def _not_submitted(_: Request, error: Exception) -> Response:
+    assert isinstance(error, CommandNotSubmitted)
+    return retry_later("unavailable", f"{error}; retry with the same key", error.command_id)
 
 
 async def _not_playable(_: Request, error: Exception) -> Response:
@@ -65,4 +82,5 @@ EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {
     IngestRejected: _rejected,
     OutcomeTimeout: _timeout,
     NotPlayable: _not_playable,
+    CommandNotSubmitted: _not_submitted,
 }

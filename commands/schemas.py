@@ -86,6 +86,14 @@ class Rejection(BaseModel):
     command_id: str
 
 
+class RetryLater(BaseModel):
+    """The command could not be taken or decided in time (broker trouble); retry with the same key."""
+
+    reason: str = Field(description="unavailable (the log did not take it) | timeout (taken, no verdict yet)")
+    message: str
+    command_id: str
+
+
 class TrackUploaded(BaseModel):
     """Answer to ``POST /v1/tracks``: the new track (201) or the existing one with the same bytes (200)."""
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from commands.bus import CommandBus, OutcomeTimeout
+from commands.bus import CommandBus, CommandNotSubmitted, OutcomeTimeout
 from tuneton.catalog_values import BlobInfo, content_key
 from tuneton.domain.track.values import BlobRef, CoverRef
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
@@ -121,12 +121,12 @@ async def submit_staged(
     """Submit a command that names ``staged`` blobs; take them back unless the command may stand.
 
     Kept: on acceptance, on a rejection whose reason is in ``keep_reasons``, and when the verdict is
-    unknown (timeout, cancellation: the command may still be decided and its track need the blobs).
-    Taken back: on any other rejection and when submitting fails.
+    unknown (timeout, the log's deadline or refusal, cancellation: the command may still land, be
+    decided and its track need the blobs). Taken back: on any other rejection.
     """
     try:
         outcome = await bus.submit(envelope)
-    except (OutcomeTimeout, asyncio.CancelledError):
+    except (OutcomeTimeout, CommandNotSubmitted, asyncio.CancelledError):
         staged.release()
         raise
     except BaseException:

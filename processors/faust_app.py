@@ -4,11 +4,15 @@
   table. Faust's ``exactly_once`` mode was tried first and crashed on rebalance after a SIGKILL
   (``ConsistencyError`` in changelog recovery, transactions stuck ``IN_TRANSACTION``; see
   docs/kafka.md), so the worker runs ``at_least_once`` with an ordering that makes redelivery
-  harmless: (1) events and the outcome are sent and *acknowledged*, (2) the snapshot is written to
-  the table and its changelog is flushed, (3) only then is the command acked for the offset commit.
-  A crash between (1) and (2) redelivers the command against the old snapshot, which decides
-  byte-identical events (ids derived from the command id, versions from the snapshot): consumers
-  see a duplicate with the same ``(aggregate_id, version)`` and skip it.
+  harmless: (1) the snapshot, carrying the batch's event records as its outbox, is written to the
+  table and the agent awaits the broker's acknowledgement of its changelog record (the futures
+  themselves: ``app.producer.flush()`` can return before, see ``acknowledged_table``), (2) the events
+  and the outcomes are sent and acknowledged, (3) only then is the command acked for the offset
+  commit. A worker that loads a snapshot whose outbox it has not seen delivered sends it again first
+  (``decider_batch``), so the state is never ahead of the events topic even when Faust skips a
+  command after a rebalance instead of redelivering it.
+  Repeated events are byte-identical (ids derived from the command id, versions from the snapshot):
+  consumers see a duplicate with the same ``(aggregate_id, version)`` and skip it.
 * Projectors: one agent per projection, batching events into one PostgreSQL transaction that also
   stores the applied offsets and versions (the read store is the source of truth for positions, so
   a redelivered batch after a crash is skipped, not applied twice).
@@ -27,18 +31,19 @@ from typing import Any
 import faust
 
 from processors import roles
+from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
+from processors.decider_batch import Slot, decide_batch
 from processors.dlq import dead_letter
 from processors.projector import ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
 from processors.sinks import ProjectorSink, SearchSink
-from processors.snapshots import AggregateRecord
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
 from tuneton.bootstrap import Runtime, build_runtime, kafka_replication_factor
 from tuneton.events import topics
-from tuneton.observability import metrics
+from tuneton.observability import metrics, repeats
 from tuneton.ports import LogRecord, OutgoingRecord
 from tuneton.settings import Settings
 
@@ -83,7 +88,7 @@ def create_app(settings: Settings) -> faust.App:
             await delivery
 
     if roles.runs(role, "decider"):
-        _decider_agent(app, ready, send, runtime)
+        _decider_agent(app, ready, send)
     for projection in PROJECTIONS.values():
         if roles.runs(role, projection.name):
             _projector_agent(app, projection, ready, send)
@@ -91,30 +96,54 @@ def create_app(settings: Settings) -> faust.App:
         _search_agent(app, SEARCH, ready, send)
     if roles.runs(role, "render"):
         _render_agent(app, ready, send, settings.render_concurrency)
+
+    @app.task  # type: ignore[untyped-decorator]  # faust decorators are untyped
+    async def quiet_repeats() -> None:
+        """The worker set up logging anew (mode replaces the root handlers): limit repeated warnings there too."""
+        repeats.install(logging.getLogger().handlers)
+
     return app
 
 
-def _decider_agent(app: faust.App, ready: _Readiness, send: Any, runtime: Runtime) -> None:
+def _decider_agent(app: faust.App, ready: _Readiness, send: Any) -> None:
     # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
     # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
     # its commands by construction (and batches need no per-event partition context).
-    snapshots = {
-        name: app.Table(
-            f"{STATE_STORE}-{name}", default=None, partitions=6, key_type=bytes, value_type=bytes, use_partitioner=True
+    snapshots: dict[str, AcknowledgedTable] = {
+        name: AcknowledgedTable(
+            app,
+            name=f"{STATE_STORE}-{name}",
+            beacon=app.tables.beacon,
+            default=None,
+            partitions=6,
+            key_type=bytes,
+            value_type=bytes,
+            use_partitioner=True,
         )
         for name in topics.AGGREGATES
     }
+    for table in snapshots.values():
+        app.tables.add(table)
+    delivered: dict[Slot, int] = {}  # snapshot versions whose outbox this process saw acknowledged
 
     @app.agent(_raw_topic(app, topics.COMMANDS), name="decider")
     async def decide(stream: faust.StreamT[bytes]) -> None:
-        step = DeciderStep(await ready.codec())
+        codec = await ready.codec()
+        step = DeciderStep(codec)
+
+        def stored(slot: Slot) -> bytes | None:
+            return snapshots[slot[0]].get(slot[1])
+
         async for events in stream.take_events(200, within=0.005):  # type: ignore[attr-defined]
-            outgoing, decided = await _decide_batch(step, [_log_record(e) for e in events], snapshots, runtime)
-            await send(outgoing)  # 1. events + outcomes acknowledged ...
-            for (aggregate_type, key), (_, snapshot) in decided.items():
-                snapshots[aggregate_type][key] = snapshot  # 2. ... then the snapshots ...
-            if decided:
-                await app.producer.flush()  # 3. ... durable before these offsets can be committed
+            records = [_log_record(e) for e in events]
+            batch = await decide_batch(step, codec, records, stored, delivered, processor=DECIDER_GROUP)
+            for (aggregate_type, key), snapshot in batch.snapshots.items():
+                snapshots[aggregate_type][key] = snapshot  # 1. state + outbox ...
+            for table in snapshots.values():
+                await table.acknowledged()  # ... acknowledged before anything leaves ...
+            await send(batch.outgoing)  # 2. ... then the events (again, if a crash left them) + outcomes ...
+            delivered.update(batch.delivered)  # 3. ... acknowledged before these offsets can be committed
+            metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc(batch.dead_letters)
             metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
 
 
@@ -177,31 +206,6 @@ def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, 
         async for events in stream.noack_take(500, within=0.005):  # type: ignore[attr-defined]
             await sink.process([_log_record(e) for e in events])  # retried until stored ...
             await _ack(stream, events)  # ... and only then may the offsets be committed
-
-
-Decided = dict[tuple[str, bytes], tuple[AggregateRecord, bytes]]
-
-
-async def _decide_batch(
-    step: DeciderStep, records: list[LogRecord], snapshots: dict[str, Any], runtime: Runtime
-) -> tuple[list[OutgoingRecord], Decided]:
-    """Decide a batch in order; a later command sees the snapshot an earlier one produced."""
-    outgoing: list[OutgoingRecord] = []
-    decided: Decided = {}
-    for record in records:
-        try:
-            command = await step.decode(record)
-            slot = (command.aggregate_type, command.aggregate_id.encode())
-            stored = decided[slot][0] if slot in decided else snapshots[slot[0]].get(slot[1])
-            result = step.handle(command, stored)
-        except Exception as error:  # noqa: BLE001 - poison: park it, keep going
-            outgoing.append(dead_letter(runtime.codec, record, processor=DECIDER_GROUP, error=error))
-            metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
-            continue
-        outgoing.extend(result.outputs)
-        if result.snapshot is not None:
-            decided[slot] = (result.record, result.snapshot)
-    return outgoing, decided
 
 
 def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness, send: Any) -> None:

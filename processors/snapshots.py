@@ -2,6 +2,12 @@
 
 Snapshots are an internal cache, not a contract: they can always be rebuilt by replaying the event
 topics (``tuneton projections rebuild decider``), so a generic type-hint-driven mapper is enough.
+
+The Faust host also keeps an *outbox* in the snapshot: the event records its last batch decided for
+the aggregate, written in the same changelog record as the state, before the events are sent. A
+worker that finds an outbox it has not seen delivered sends those records again (byte-identical
+duplicates, skipped by version downstream) before deciding anything new for the aggregate. So the
+state can never be ahead of the events topic, whatever Faust redelivers or skips after a crash.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import json
 import operator
 import types
 import typing
+from base64 import b64decode, b64encode
 from dataclasses import dataclass, field
 from typing import Any
 
 from tuneton.events.topics import AggregateType
+from tuneton.ports import OutgoingRecord
 
 RECENT_COMMANDS = 256  # command ids remembered per aggregate for idempotent retries
 
@@ -41,6 +49,7 @@ class AggregateRecord:
     version: int = 0
     state: Any = None
     recent: dict[str, RememberedOutcome] = field(default_factory=dict)
+    outbox: list[OutgoingRecord] = field(default_factory=list)
 
     def remember(self, command_id: str, outcome: RememberedOutcome) -> None:
         """Record an outcome, forgetting the oldest beyond ``RECENT_COMMANDS``."""
@@ -59,7 +68,9 @@ def _outcome_row(outcome: RememberedOutcome) -> list[Any]:
 
 def copy(record: AggregateRecord) -> AggregateRecord:
     """A copy the decider may mutate without touching a cached original (state is immutable)."""
-    return AggregateRecord(version=record.version, state=record.state, recent=dict(record.recent))
+    return AggregateRecord(
+        version=record.version, state=record.state, recent=dict(record.recent), outbox=list(record.outbox)
+    )
 
 
 def dump(record: AggregateRecord) -> bytes:
@@ -69,7 +80,28 @@ def dump(record: AggregateRecord) -> bytes:
         "state": None if record.state is None else _plain(record.state),
         "recent": {k: _outcome_row(v) for k, v in record.recent.items()},
     }
+    if record.outbox:
+        body["outbox"] = [_outbox_row(r) for r in record.outbox]
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _outbox_row(record: OutgoingRecord) -> list[Any]:
+    return [
+        record.topic,
+        None if record.key is None else b64encode(record.key).decode(),
+        None if record.value is None else b64encode(record.value).decode(),
+        [[name, b64encode(value).decode()] for name, value in record.headers],
+    ]
+
+
+def _outbox_record(row: list[Any]) -> OutgoingRecord:
+    topic, key, value, headers = row
+    return OutgoingRecord(
+        topic=topic,
+        key=None if key is None else b64decode(key),
+        value=None if value is None else b64decode(value),
+        headers=tuple((name, b64decode(v)) for name, v in headers),
+    )
 
 
 def load(data: bytes | None, aggregate: AggregateType) -> AggregateRecord:
@@ -80,7 +112,8 @@ def load(data: bytes | None, aggregate: AggregateType) -> AggregateRecord:
     state_type = _hints(aggregate.evolve)["return"]
     state = None if body["state"] is None else _typed(state_type, body["state"])
     recent = {k: RememberedOutcome(**dict(zip(_OUTCOME_FIELDS, v, strict=True))) for k, v in body["recent"].items()}
-    return AggregateRecord(version=body["version"], state=state, recent=recent)
+    outbox = [_outbox_record(row) for row in body.get("outbox", ())]  # absent: written before outboxes, or empty
+    return AggregateRecord(version=body["version"], state=state, recent=recent, outbox=outbox)
 
 
 @functools.cache

@@ -102,6 +102,12 @@ class EventLog(abc.ABC):
     async def end_offsets(self, topic: str) -> dict[int, int]:
         """The next offset to be written, per partition (the high-water mark)."""
 
+    async def check_writable(self) -> None:  # noqa: B027 - a hook with a do-nothing default, not abstract
+        """Raise if the log knows an append would fail now (a Kafka producer retired and not yet back).
+
+        For readiness probes. The embedded log has no such state: it never raises here.
+        """
+
 
 @dataclass(frozen=True, kw_only=True)
 class StateWrite:

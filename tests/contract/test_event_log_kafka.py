@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from tests.contract.event_log_contract import (
@@ -124,6 +124,24 @@ class TestKafkaEventLog(EventLogContract):
         assert KafkaEventLog(kafka_bootstrap, transactional_id="tuneton-decider-0").transactional_id == (
             "tuneton-decider-0"
         )
+
+    async def test_a_sequence_hole_costs_one_append_not_all_later_ones(self, log: KafkaEventLog) -> None:
+        """A batch that expires after its sequence number was taken (a broker away longer than the request
+        timeout) leaves a hole: the broker refuses every later batch with OutOfOrderSequenceNumber and
+        aiokafka's sender gives up. The log retires that producer, so only the append that met the hole fails.
+        """
+        topic = await new_topic(log)
+        await log.append([record(topic, b"k", b"before")])
+        producer = log._producer
+        assert producer is not None
+        producer._txn_manager.increment_sequence_number(TopicPartition(topic, 0), 3)
+        with pytest.raises(KafkaAdapterError, match="OutOfOrderSequenceNumber"):
+            await log.append([record(topic, b"k", b"into the hole")])
+        await log.check_writable()  # what /readyz calls: a new producer starts here
+        appended = await log.append([record(topic, b"k", b"after")])
+        assert appended[0].offset == 1
+        sub = await log.subscribe([topic], group=None)
+        assert [r.value for r in await read(sub, 2)] == [b"before", b"after"]
 
 
 async def _settled_end(log: KafkaEventLog, topic: str, *, timeout_s: float = 10.0) -> int:

@@ -60,20 +60,13 @@ class Product:
 
 @contextmanager
 def distributed(env: dict[str, str], logs: Path, *, ready_timeout_s: float = 60) -> Iterator[Product]:
-    """The Faust worker and ``tuneton serve`` on ``env``'s servers, once they answer commands."""
-    processing = worker(env, logs / "worker.log")
+    """The Faust worker and ``tuneton serve`` on ``env``'s servers, once they answer commands; stopped after."""
+    product = start_distributed(env, logs, ready_timeout_s=ready_timeout_s)
     try:
-        server, base = serve(env, logs / "serve.log", ready_timeout_s=ready_timeout_s)
-    except BaseException:
-        processing.stop()
-        raise
-    try:
-        product = Product("kafka", base, server, processing, env)
-        wait_processing(base, product.auth(f"probe-{uuid.uuid4().hex[:8]}"))
         yield product
     finally:
-        server.stop()
-        processing.stop()
+        product.server.stop()
+        product.processing.stop()
 
 
 # A 16 MB upload limit: a 10 MB tag still fits (and is refused for itself), a 17 MB file does not.
@@ -82,7 +75,7 @@ CATALOG_LIMITS = {"TUNETON_UPLOAD_MAX_BYTES": str(16 * 1024 * 1024)}
 
 @contextlib.contextmanager
 def fresh_database(postgres_dsn: str, prefix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database beside ``postgres_dsn``'s, dropped afterwards; yields its DSN."""
+    """A new PostgreSQL database on the server of ``postgres_dsn``, dropped (with its sessions) after."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = postgres_dsn.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -120,30 +113,59 @@ def kafka_product(
 ) -> Iterator[Product]:
     """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
     logs: Path = tmp_path_factory.mktemp("kafka")
-    for line in create_topics_from_spec(kafka_bootstrap, ROOT / "infra" / "kafka" / "topics.yaml"):
-        print(line)  # noqa: T201 - visible with -s; topics must exist before the worker subscribes
-    env = product_env(
+    env = distributed_env(logs, kafka_bootstrap, schema_registry_url, e2e_database, elasticsearch_url, s3_endpoint)
+    product = start_distributed(env, logs)
+    yield product
+    product.server.stop()
+    product.processing.stop()
+
+
+def distributed_env(
+    logs: Path, kafka_bootstrap: str, registry_url: str, database: str, elasticsearch_url: str, s3: S3Endpoint
+) -> dict[str, str]:
+    """The environment of a distributed product on these servers, with its own index and bucket."""
+    return product_env(
         {
             "TUNETON_RUNTIME": "distributed",
             "TUNETON_DATA_DIR": str(logs / "data"),
             "TUNETON_WORKER_METRICS_PORT": str(free_port()),
             "TUNETON_KAFKA_BOOTSTRAP": kafka_bootstrap,
-            "TUNETON_SCHEMA_REGISTRY_URL": schema_registry_url,
-            "TUNETON_POSTGRES_DSN": e2e_database,
+            "TUNETON_SCHEMA_REGISTRY_URL": registry_url,
+            "TUNETON_POSTGRES_DSN": database,
             "TUNETON_COMMAND_TIMEOUT_S": "30",
             "TUNETON_CONSISTENCY_WAIT_S": "20",
             "TUNETON_ELASTICSEARCH_URL": elasticsearch_url,
             "TUNETON_ELASTICSEARCH_INDEX": f"tuneton-e2e-{uuid.uuid4().hex[:10]}",
-            "TUNETON_S3_ENDPOINT": s3_endpoint.endpoint,
-            "TUNETON_S3_ACCESS_KEY": s3_endpoint.access_key,
-            "TUNETON_S3_SECRET_KEY": s3_endpoint.secret_key,
+            "TUNETON_S3_ENDPOINT": s3.endpoint,
+            "TUNETON_S3_ACCESS_KEY": s3.access_key,
+            "TUNETON_S3_SECRET_KEY": s3.secret_key,
             "TUNETON_S3_BUCKET": f"tuneton-e2e-{uuid.uuid4().hex[:10]}",
             **CATALOG_LIMITS,
             **auth_env(logs / "auth"),
         }
     )
-    with distributed(env, logs) as running:
-        yield running
+
+
+def start_distributed(
+    env: dict[str, str], logs: Path, *, ready_timeout_s: float = 60, processing_timeout_s: float = 180
+) -> Product:
+    """Create the topics, start the worker and the API, and wait until a command is answered.
+
+    The defaults fit the suite's 300-s test timeout (a fixture that overruns it aborts the session).
+    """
+    for line in create_topics_from_spec(env["TUNETON_KAFKA_BOOTSTRAP"], ROOT / "infra" / "kafka" / "topics.yaml"):
+        print(line)  # noqa: T201 - visible with -s; topics must exist before the worker subscribes
+    processing = worker(env, logs / "worker.log")
+    server: Process | None = None
+    try:  # a product that never became ready must not outlive the test (it would join later runs' groups)
+        server, base = serve(env, logs / "serve.log", ready_timeout_s=ready_timeout_s)
+        wait_processing(base, auth_headers(env, f"probe-{uuid.uuid4().hex[:8]}"), timeout_s=processing_timeout_s)
+    except BaseException:
+        processing.stop()
+        if server is not None:
+            server.stop()
+        raise
+    return Product("kafka", base, server, processing, env)
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])

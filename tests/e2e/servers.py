@@ -98,7 +98,11 @@ def serve(env: dict[str, str], log_path: Path, *, ready_timeout_s: float = 60) -
     port = free_port()
     process = Process([sys.executable, "-m", "tuneton.cli", "serve", "--port", str(port)], env, log_path).start()
     base = f"http://127.0.0.1:{port}"
-    wait_ready(base, process, ready_timeout_s)
+    try:
+        wait_ready(base, process, ready_timeout_s)
+    except BaseException:
+        process.stop()  # never leave a server behind that the caller has no handle on
+        raise
     return process, base
 
 

@@ -3,9 +3,6 @@ nothing happened — every command applied once, in the order the log holds, not
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -14,10 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.e2e.conftest import Product
-from tests.e2e.servers import ROOT, wait_processing, wait_ready
-from tuneton.domain.playlist import decider
-from tuneton.domain.playlist import events as e
-from tuneton.domain.playlist.commands import Visibility
+from tests.e2e.playlist_log import fold, one_per_version, playlist_events
+from tests.e2e.servers import wait_processing, wait_ready
 
 COMMANDS = 60
 
@@ -70,29 +65,6 @@ def _crash_and_restart(product: Product, progress: _Progress) -> None:
     wait_processing(product.base, product.auth("probe-restart"))
 
 
-def _events_of(product: Product, playlist_id: str) -> list[dict[str, object]]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tuneton.cli",
-            "events",
-            "tail",
-            "tuneton.playlist.events",
-            "--from-beginning",
-            "--no-follow",
-        ],
-        env=product.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
-    return [r["value"] for r in rows if r.get("key") == playlist_id]
-
-
 def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> None:
     user = f"k-{uuid.uuid4().hex[:8]}"
     created = httpx.post(f"{product.base}/v1/playlists", json={"name": "Crash"}, headers=product.auth(user), timeout=30)
@@ -113,24 +85,12 @@ def test_killing_the_processor_mid_stream_loses_nothing(product: Product) -> Non
 
     assert sorted(versions) == list(range(2, COMMANDS + 2)), "each command got its own version, none twice"
 
-    events = _events_of(product, playlist_id)
-    by_version: dict[object, dict[str, object]] = {}
-    for ev in events:
-        # At-least-once delivery may repeat an event after a crash; it must be the very same event.
-        assert by_version.setdefault(ev["aggregate_version"], ev) == ev, "a redelivered event differs"
+    events = playlist_events(product)[playlist_id]
+    by_version = one_per_version(events)
     assert sorted(by_version) == list(range(1, COMMANDS + 2)), "no gap, no conflicting version"
     if product.runtime == "embedded":  # one SQLite transaction per batch: not even an identical repeat
         assert len(events) == len(by_version)
-    events = [by_version[v] for v in sorted(by_version)]  # type: ignore[index]
-    state = None
-    for ev in events:
-        name, payload = ev["payload"]
-        cls = getattr(e, str(name).rsplit(".", 1)[-1])
-        if "visibility" in payload:
-            payload = {**payload, "visibility": Visibility(payload["visibility"])}
-        state = decider.evolve(state, cls(**payload))
-    assert state is not None
-    expected = [item.track_id for item in state.items]
+    expected = fold(by_version)
     assert sorted(expected) == sorted(tracks)
 
     token = httpx.put(  # a no-op rename is accepted without events and returns the current version

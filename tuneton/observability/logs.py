@@ -1,4 +1,7 @@
-"""Structured JSON logs on stdout (one object per line), ready for any log shipper."""
+"""Structured JSON logs on stdout (one object per line), ready for any log shipper.
+
+Repeated warnings are rate-limited (``repeats.RepeatFilter``) on every handler installed here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import logging
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
+
+from tuneton.observability import repeats
 
 
 def configure(level: str = "INFO", *, json_lines: bool = True) -> None:
@@ -21,6 +26,7 @@ def configure(level: str = "INFO", *, json_lines: bool = True) -> None:
         )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    repeats.install([handler])  # a broker outage must not write a line per client retry
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

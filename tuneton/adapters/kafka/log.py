@@ -4,19 +4,28 @@ Two producers per process: an idempotent one for plain appends (``acks=all``, no
 retry) and, created on first use, a transactional one for the consume-transform-produce step, so API
 processes that only append never pay for ``InitProducerId`` or need the transaction log. Keys land in
 the partition of Kafka's Java default partitioner (murmur2), as in the embedded log.
+
+An idempotent producer whose batch expired or failed has a hole in its sequence numbers: every later
+batch to that partition is refused with ``OutOfOrderSequenceNumber``, for good (measured: after a
+broker outage longer than the 30-s request timeout, every command answered 500 until a restart; see
+``test_a_sequence_hole_costs_one_append_not_all_later_ones``). So
+a failed append retires its producer; the next append, or the readiness probe, starts a new one with
+a new producer id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, TopicAlreadyExistsError, for_code
 
 from tuneton.adapters.kafka.errors import KafkaAdapterError
 from tuneton.adapters.kafka.subscription import (
@@ -27,6 +36,9 @@ from tuneton.adapters.kafka.subscription import (
     refresh_metadata,
 )
 from tuneton.ports import Appended, EventLog, OutgoingRecord, StateWrite
+
+log = logging.getLogger(__name__)
+RETIRED_STOP_S = 5.0
 
 
 class KafkaEventLog(EventLog):
@@ -53,6 +65,8 @@ class KafkaEventLog(EventLog):
         self._replication_factor = replication_factor
         self._request_timeout_ms = request_timeout_ms
         self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()  # one (re)start at a time, however many appends wait
+        self._retired: set[asyncio.Task[None]] = set()  # producers being stopped in the background
         self._txn_producer: AIOKafkaProducer | None = None
         self._meta: AIOKafkaConsumer | None = None
         self._txn_lock = asyncio.Lock()  # a producer runs one transaction at a time
@@ -65,17 +79,11 @@ class KafkaEventLog(EventLog):
 
     async def start(self) -> None:
         """Start the idempotent producer; idempotent."""
-        if self._producer is not None:
-            return
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap,
-            client_id=self._client_id,
-            enable_idempotence=True,
-            acks="all",
-            request_timeout_ms=self._request_timeout_ms,
-        )
-        await _start(producer, "producer")
-        self._producer = producer
+        await self._appender()
+
+    async def check_writable(self) -> None:
+        """Raise ``KafkaAdapterError`` unless an append producer runs (starting a new one if it was retired)."""
+        await self._appender()
 
     async def close(self) -> None:
         """Close subscriptions still open, then stop producers and the metadata consumer; idempotent."""
@@ -87,6 +95,10 @@ class KafkaEventLog(EventLog):
                 with contextlib.suppress(KafkaError):
                     await client.stop()
         self._producer = self._txn_producer = self._meta = None
+        if self._retired:  # a retired producer waits for its batches: not forever when the broker is away
+            _, stuck = await asyncio.wait(self._retired, timeout=RETIRED_STOP_S)
+            for task in stuck:
+                task.cancel()
 
     async def ensure_topics(self, partitions: Mapping[str, int]) -> None:
         """Create missing topics; an existing one (TOPIC_ALREADY_EXISTS) is left as it is."""
@@ -122,14 +134,16 @@ class KafkaEventLog(EventLog):
 
         Not atomic across records (use ``transact`` for that): on a failure some may have landed.
         """
-        producer = self._started()
+        producer = await self._appender()
         futures: list[asyncio.Future[Any]] = []
         try:
             await _queue(producer, records, futures)
             return await _acknowledged(futures)
         except BaseException as error:
-            _drain(futures)
+            # Also when the caller gave up waiting (cancelled): a batch that fails later leaves the hole.
+            _drain(futures, lambda failure: self._retire(producer, failure))
             if isinstance(error, KafkaError):
+                self._retire(producer, error)
                 raise KafkaAdapterError(f"append failed: {error!r}") from error
             raise
 
@@ -195,25 +209,50 @@ class KafkaEventLog(EventLog):
             raise KafkaAdapterError(f"end offsets of {topic} failed: {error!r}") from error
         return {tp.partition: int(end) for tp, end in ends.items()}
 
-    def _started(self) -> AIOKafkaProducer:
-        if self._producer is None:
-            raise RuntimeError("event log not started")
-        return self._producer
+    async def _appender(self) -> AIOKafkaProducer:
+        """The idempotent append producer, started now if there is none (first use, or retired)."""
+        if self._producer is not None:
+            return self._producer
+        async with self._producer_lock:
+            if self._producer is None:
+                producer = self._new_producer(self._client_id)
+                await _start(producer, "producer")
+                self._producer = producer
+            return self._producer
+
+    def _retire(self, producer: AIOKafkaProducer, error: BaseException) -> None:
+        """Stop using ``producer`` (its sequence may have a hole); it is stopped in the background.
+
+        Only the producer that failed is retired: concurrent appends failing together retire it once,
+        and a failure reported late by an already retired producer leaves its successor alone. A
+        record refused for its size never got a sequence number, so it retires nothing.
+        """
+        if self._producer is not producer or isinstance(error, MessageSizeTooLargeError):
+            return
+        self._producer = None
+        log.warning("append producer retired after %r; the next append starts a new one", error)
+        task = asyncio.create_task(_stop_quietly(producer), name="retired-producer")
+        self._retired.add(task)
+        task.add_done_callback(self._retired.discard)
 
     async def _transactional(self) -> AIOKafkaProducer:
         """The transactional producer, started (InitProducerId) on first use."""
         if self._txn_producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap,
-                client_id=f"{self._client_id}-txn",
-                transactional_id=self._transactional_id,
-                enable_idempotence=True,
-                acks="all",
-                request_timeout_ms=self._request_timeout_ms,
-            )
+            producer = self._new_producer(f"{self._client_id}-txn", transactional_id=self._transactional_id)
             await _start(producer, "transactional producer")
             self._txn_producer = producer
         return self._txn_producer
+
+    def _new_producer(self, client_id: str, *, transactional_id: str | None = None) -> AIOKafkaProducer:
+        """Idempotent, ``acks=all``: retries can neither duplicate nor reorder a partition's records."""
+        return AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=client_id,
+            transactional_id=transactional_id,
+            enable_idempotence=True,
+            acks="all",
+            request_timeout_ms=self._request_timeout_ms,
+        )
 
     async def _abort(self, producer: AIOKafkaProducer) -> None:
         """Abort; if that fails too (fenced, fatal state) drop the producer: the next call starts afresh."""
@@ -235,10 +274,18 @@ class KafkaEventLog(EventLog):
 async def _start(client: AIOKafkaProducer | AIOKafkaConsumer, what: str) -> None:
     try:
         await client.start()
-    except KafkaError as error:
+    except BaseException as error:  # also cancelled (a readiness probe's deadline): leave no client behind
         with contextlib.suppress(KafkaError):
             await client.stop()
-        raise KafkaAdapterError(f"cannot start Kafka {what}: {error!r}") from error
+        if isinstance(error, KafkaError):
+            raise KafkaAdapterError(f"cannot start Kafka {what}: {error!r}") from error
+        raise
+
+
+async def _stop_quietly(producer: AIOKafkaProducer) -> None:
+    """Stop a retired producer; it may wait for its in-flight batches to expire, never raise."""
+    with contextlib.suppress(KafkaError):
+        await producer.stop()
 
 
 async def _queue(
@@ -257,15 +304,19 @@ async def _acknowledged(futures: list[asyncio.Future[Any]]) -> list[Appended]:
     return [Appended(topic=m.topic, partition=m.partition, offset=m.offset) for m in metadata]
 
 
-def _drain(futures: list[asyncio.Future[Any]]) -> None:
+def _drain(futures: list[asyncio.Future[Any]], on_failure: Callable[[BaseException], None] | None = None) -> None:
     """Retrieve the outcome of every delivery future of a failed call, whenever it settles.
 
     Without this asyncio logs "exception was never retrieved" for each record of the batch.
+    ``on_failure`` hears of each record that fails after its caller stopped waiting.
     """
     for future in futures:
-        future.add_done_callback(_retrieve)
+        future.add_done_callback(functools.partial(_retrieve, on_failure=on_failure))
 
 
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
+def _retrieve(future: asyncio.Future[Any], *, on_failure: Callable[[BaseException], None] | None) -> None:
+    if future.cancelled():
+        return
+    error = future.exception()
+    if error is not None and on_failure is not None:
+        on_failure(error)

@@ -1,0 +1,55 @@
+"""A Faust table whose changelog writes can be awaited until the broker has acknowledged them.
+
+``table[key] = value`` hands the changelog record to Faust's producer buffer and returns. The only
+public way to wait for it, ``app.producer.flush()``, is not a proof in faust-streaming 0.15.3:
+``ProducerBuffer.flush`` gives up silently when the buffer does not move within 0.1 s
+(``flush_atmost``), and the aiokafka flush after it waits only for what already reached the client,
+not for success. The decider must not let a command's offset be committed before its snapshot is
+durable, so it keeps the future of every changelog send and awaits them itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import faust
+from faust.types.tuples import FutureMessage
+
+log = logging.getLogger(__name__)
+RESEND_DELAY_S = 1.0
+
+
+class AcknowledgedTable(faust.Table[bytes, bytes]):
+    """``faust.Table`` that remembers the future of each changelog record it sends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unacknowledged: list[FutureMessage] = []
+
+    def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
+        """Send as Faust does, and keep the future for ``acknowledged``."""
+        future: FutureMessage = super().send_changelog(*args, **kwargs)
+        self._unacknowledged.append(future)
+        return future
+
+    async def acknowledged(self) -> None:
+        """Return once every changelog record sent so far is acknowledged; a failed one is sent again.
+
+        Never raises for a failed send: giving up would let the agent move on and the offset of a
+        command whose snapshot is lost be committed. Each key is written once per decider batch, so
+        sending a failed record again cannot overwrite a newer value of the same key.
+        """
+        while self._unacknowledged:
+            pending, self._unacknowledged = self._unacknowledged, []
+            results = await asyncio.gather(*pending, return_exceptions=True)
+            failed = [(f, r) for f, r in zip(pending, results, strict=True) if isinstance(r, BaseException)]
+            if failed:
+                log.warning(
+                    "%d changelog records of %s failed (%r); sending again", len(failed), self.name, failed[0][1]
+                )
+                await asyncio.sleep(RESEND_DELAY_S)
+                for future, _ in failed:
+                    message = future.message
+                    self.send_changelog(message.partition, message.key, message.value)

@@ -1,0 +1,97 @@
+"""The Faust decider's batch: snapshot (with its outbox) first, and an outbox nobody saw delivered is sent again.
+
+The case this guards, seen in the worker-SIGKILL fault test: the events of a command were sent, its
+snapshot was lost with the worker, and Faust never redelivered the command; the next command then
+reused the version. With the outbox the snapshot is written first and carries the events, so the
+next worker sends them again before deciding anything new on that aggregate.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from commands.dispatch import envelope_for
+from processors import snapshots
+from processors.decider import DeciderStep
+from processors.decider_batch import DecidedBatch, Slot, decide_batch
+from tests.fakes import InMemorySchemaRegistry
+from tuneton.domain.playlist.commands import AddTrack, CreatePlaylist
+from tuneton.events import topics
+from tuneton.events.codec import AvroCodec
+from tuneton.ports import LogRecord
+
+PLAYLIST = "p-1"
+SLOT: Slot = ("playlist", PLAYLIST.encode())
+
+
+@pytest.fixture
+async def codec() -> AvroCodec:
+    codec = AvroCodec(InMemorySchemaRegistry())
+    await codec.start()
+    return codec
+
+
+def _command(codec: AvroCodec, offset: int, command: object, command_id: str) -> LogRecord:
+    envelope = envelope_for(command, aggregate_id=PLAYLIST, actor_id="alice", command_id=command_id)
+    return LogRecord(
+        topic=topics.COMMANDS,
+        partition=0,
+        offset=offset,
+        key=PLAYLIST.encode(),
+        value=codec.encode_command(envelope),
+        timestamp_ms=0,
+        headers=(),
+    )
+
+
+async def _decide(
+    codec: AvroCodec, records: list[LogRecord], table: dict[Slot, bytes], delivered: dict[Slot, int]
+) -> DecidedBatch:
+    batch = await decide_batch(DeciderStep(codec), codec, records, table.get, delivered, processor="test")
+    table.update(batch.snapshots)
+    return batch
+
+
+def _created(codec: AvroCodec) -> LogRecord:
+    return _command(codec, 0, CreatePlaylist(playlist_id=PLAYLIST, name="x"), "command-0")
+
+
+def _added(codec: AvroCodec) -> LogRecord:
+    return _command(codec, 1, AddTrack(playlist_id=PLAYLIST, item_id="i-1", track_id="t-1"), "command-1")
+
+
+def _events(batch: DecidedBatch) -> list[bytes | None]:
+    return [r.value for r in batch.outgoing if r.topic == topics.PLAYLIST_EVENTS]
+
+
+async def test_the_snapshot_carries_the_events_it_was_decided_with(codec: AvroCodec) -> None:
+    table: dict[Slot, bytes] = {}
+    created = _command(codec, 0, CreatePlaylist(playlist_id=PLAYLIST, name="x"), "command-0")
+    added = _command(codec, 1, AddTrack(playlist_id=PLAYLIST, item_id="i-1", track_id="t-1"), "command-1")
+    batch = await _decide(codec, [created, added], table, {})
+    assert len(_events(batch)) == 2
+    assert [r.topic for r in batch.outgoing].count(topics.OUTCOMES) == 2
+    assert batch.delivered == {SLOT: 2}
+    stored = snapshots.load(table[SLOT], topics.AGGREGATES["playlist"])
+    assert [r.value for r in stored.outbox] == _events(batch), "the outbox is exactly the batch's events"
+
+
+async def test_an_outbox_nobody_saw_delivered_is_sent_again_first(codec: AvroCodec) -> None:
+    table: dict[Slot, bytes] = {}
+    first = await _decide(codec, [_created(codec)], table, {})
+    # The worker died after the snapshot was durable; the next one has seen nothing delivered.
+    added = _command(codec, 1, AddTrack(playlist_id=PLAYLIST, item_id="i-1", track_id="t-1"), "command-1")
+    second = await _decide(codec, [added], table, {})
+    assert _events(second)[0] == _events(first)[0], "the lost events go out again, before the new ones"
+    assert len(_events(second)) == 2
+    assert second.delivered == {SLOT: 2}
+
+
+async def test_a_delivered_outbox_is_not_sent_again(codec: AvroCodec) -> None:
+    table: dict[Slot, bytes] = {}
+    delivered: dict[Slot, int] = {}
+    first = await _decide(codec, [_created(codec)], table, delivered)
+    delivered.update(first.delivered)  # what the agent does once the sends are acknowledged
+    added = _command(codec, 1, AddTrack(playlist_id=PLAYLIST, item_id="i-1", track_id="t-1"), "command-1")
+    second = await _decide(codec, [added], table, delivered)
+    assert len(_events(second)) == 1
