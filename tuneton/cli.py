@@ -69,7 +69,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     settings = settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v})
     configure(settings.log_level, json_lines=settings.log_json)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # X-Forwarded-For / -Proto are believed only from the gateway (trusted_proxies), so a client that
+    # reaches the app directly cannot choose the address rate limits and logs see.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
     return 0
 
 

@@ -23,6 +23,7 @@ from commands.main import EXCEPTION_HANDLERS
 from commands.main import router as command_router
 from commands.staging import BlobClaims
 from query_api.main import router as query_router
+from tuneton.auth.media_urls import MediaUrlSigner, load_keys
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.observability import metrics
 from tuneton.settings import Settings
@@ -36,6 +37,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or build_runtime(settings)
+        if settings.media_offload == "x-accel" and not rt.embedded:
+            msg = "media_offload=x-accel needs blobs on disk (the embedded runtime); use presigned with S3"
+            raise ValueError(msg)
+        app.state.media_urls = media_url_signer(settings)
         await rt.start()
         bus = CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
         await bus.start()
@@ -66,6 +71,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
     return app
+
+
+def media_url_signer(settings: Settings) -> MediaUrlSigner:
+    """The signer of media URLs; a key file is generated only at the default path (one embedded process)."""
+    keys = load_keys(settings.media_keys_path, create=settings.media_url_keys_file is None)
+    return MediaUrlSigner(keys, ttl_s=settings.media_url_ttl_s, granularity_s=settings.media_url_granularity_s)
 
 
 def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = None) -> IngestService:
