@@ -119,7 +119,9 @@ async def _offload(request: Request, blobs: BlobStore, served: Served, headers: 
     if settings.media_offload == "x-accel":
         # nginx keeps Content-Type and Cache-Control of this response; the ETag is re-added by the
         # internal location (infra/gateway), which then evaluates Range and If-Range against it.
-        accel = {**headers, "X-Accel-Redirect": f"{settings.media_accel_prefix}{served.key}"}
+        # Accept-Ranges is nginx's to add (it would be sent twice).
+        kept = {name: value for name, value in headers.items() if name != "Accept-Ranges"}
+        accel = {**kept, "X-Accel-Redirect": f"{settings.media_accel_prefix}{served.key}"}
         return Response(status_code=status.HTTP_200_OK, headers=accel, media_type=served.mime_type)
     if settings.media_offload == "presigned":
         url = await blobs.url(served.key, expires_s=settings.media_url_ttl_s)
