@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
+import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -71,6 +72,23 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
     return app
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    """How ``tuneton serve`` runs the app.
+
+    X-Forwarded-For / -Proto are believed only from ``trusted_proxies`` (the gateway), so a client
+    that reaches the app directly cannot choose the address that logs and limits see.
+    """
+    return uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
 
 
 def media_url_signer(settings: Settings) -> MediaUrlSigner:

@@ -15,6 +15,7 @@
 #   TUNETON_GATEWAY_UPLOAD_MAX  body limit of upload routes (200m, the API's default upload_max_bytes)
 #   TUNETON_GATEWAY_MEDIA_ORIGINS extra CSP media/connect origins (the S3 endpoint when media redirect there)
 #   TUNETON_GATEWAY_ACCESS_LOG  access log path, or off ($STATE/access.log)
+#   TUNETON_GATEWAY_MEDIA_AUTH_CACHE how long an offload answer of the API is reused (10s; 0s: never)
 #   TUNETON_GATEWAY_HEADER_TIMEOUT / TUNETON_GATEWAY_BODY_TIMEOUT  slow clients are cut off (10s / 10s)
 # --foreground runs nginx in the foreground (containers). Idempotent: a running gateway is reloaded
 # with the freshly rendered config.
@@ -45,6 +46,7 @@ export UPLOAD_MAX=${TUNETON_GATEWAY_UPLOAD_MAX:-200m}
 export MEDIA_ORIGINS=${TUNETON_GATEWAY_MEDIA_ORIGINS:-}
 export ACCESS_LOG=${TUNETON_GATEWAY_ACCESS_LOG:-$STATE/access.log}
 export HEADER_TIMEOUT=${TUNETON_GATEWAY_HEADER_TIMEOUT:-10s} BODY_TIMEOUT=${TUNETON_GATEWAY_BODY_TIMEOUT:-10s}
+export MEDIA_AUTH_CACHE=${TUNETON_GATEWAY_MEDIA_AUTH_CACHE:-10s}
 export WORKERS=${TUNETON_GATEWAY_WORKERS:-auto}
 export DAEMON=on
 ((FOREGROUND)) && DAEMON=off
@@ -74,10 +76,10 @@ tls_files() {
 tls_files
 export CERT KEY
 
-mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi}
+mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi} "$STATE/cache"
 VARS='$USER_LINE $WORKERS $STATE $DAEMON $ACCESS_LOG $UPSTREAM $TLS_LISTEN $HTTP_LISTEN $TLS_PORT $CERT $KEY
 $CONF_DIR $BLOB_DIR $ACCEL_PREFIX $RATE_IP $BURST_IP $RATE_USER $BURST_USER $BURST_MEDIA $CONN_PER_IP
-$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT'
+$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE'
 for name in queries security_headers; do
   envsubst "$VARS" <"$INFRA_DIR/gateway/$name.conf.template" >"$CONF_DIR/$name.conf"
 done
