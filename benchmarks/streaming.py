@@ -144,7 +144,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-streaming-"))
     song = work / "song.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=330:duration=90", "-ac", "2",
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=330:duration=30", "-ac", "2",
                     str(song)], check=True)  # fmt: skip
     python_env = benchmark_env("embedded", work / "python", TUNETON_COMMAND_TIMEOUT_S="120")
     offload_env = benchmark_env(

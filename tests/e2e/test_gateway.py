@@ -11,6 +11,7 @@ import asyncio
 import socket
 import ssl
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 
 from tests.e2e.conftest import CATALOG_LIMITS, Product
 from tests.e2e.media_http import RANGE_CASES, RangeCase, check_case, check_head
-from tests.e2e.servers import product_env, serve
+from tests.e2e.servers import Process, free_port, product_env, wait_ready
 from tests.e2e.test_render_reads import INIT, SEGMENT, Render, completed, playlist, progressed, requested, sse
 from tests.e2e.test_track_catalog import song, upload
 from tests.fixtures.gateway import Gateway
@@ -36,7 +37,10 @@ def offload_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Produc
     """``tuneton serve`` (embedded) that hands media bytes to the gateway (X-Accel-Redirect)."""
     data = tmp_path_factory.mktemp("offload")
     env = product_env({"TUNETON_DATA_DIR": str(data / "data"), "TUNETON_MEDIA_OFFLOAD": "x-accel", **CATALOG_LIMITS})
-    server, base = serve(env, data / "serve.log")
+    port = free_port()
+    server = Process([sys.executable, "-m", "tuneton.cli", "serve", "--port", str(port)], env, data / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, server.start(), timeout_s=300)  # a shared 2-core machine can take minutes to start it
     yield Product("embedded", base, server, server, env)
     server.stop()
 
