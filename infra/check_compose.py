@@ -28,7 +28,7 @@ EXPECTED_IMAGES = {
     "postgres": "postgres:15",
 }
 # service -> host port it must publish (on 127.0.0.1)
-EXPECTED_HOST_PORTS = {"kafka": 9092, "registry": 8085, "postgres": 55432, "app": 8080}
+EXPECTED_HOST_PORTS = {"kafka": 9092, "registry": 8085, "postgres": 55432, "app": 8080, "gateway": 8443}
 EXPECTED_COMMANDS = {
     "app": ["tuneton", "serve", "--host", "0.0.0.0"],  # noqa: S104 - inside the container; published on 127.0.0.1
     "processors": ["python", "-m", "processors", "worker"],
@@ -36,6 +36,7 @@ EXPECTED_COMMANDS = {
 APP_SERVICES = ("app", "processors")
 # The registry must survive a restart with every schema id the Kafka log refers to.
 REGISTRY_STORAGE = {"APICURIO_STORAGE_KIND": "sql", "APICURIO_STORAGE_SQL_KIND": "postgresql"}
+GATEWAY = "gateway"  # nginx in front of the app (infra/gateway): not an app container
 TOP_LEVEL = {"name", "services", "volumes", "networks", "configs", "secrets"}
 
 
@@ -125,8 +126,17 @@ def _check_service(
             problems.append(f"{name}: named volume {source!r} is not declared under volumes:")
         if source.startswith(".") and not (path.parent / source).exists():
             problems.append(f"{name}: bind mount source {source} does not exist")
-    if name in APP_SERVICES or build:
+    if name == GATEWAY:
+        _check_gateway(svc, services, problems)
+    elif name in APP_SERVICES or build:
         _check_app_env(name, svc, services, problems)
+
+
+def _check_gateway(svc: dict[str, Any], services: dict[str, Any], problems: list[str]) -> None:
+    """The gateway proxies to the app service, by service name."""
+    upstream = _env(svc.get("environment")).get("TUNETON_GATEWAY_UPSTREAM", "")
+    if upstream.rsplit(":", 1)[0] not in services:
+        problems.append(f"gateway: TUNETON_GATEWAY_UPSTREAM={upstream!r} does not point at a service of this file")
 
 
 def check(path: Path) -> list[str]:
@@ -140,7 +150,7 @@ def check(path: Path) -> list[str]:
     services: dict[str, Any] = data.get("services") or {}
     volumes = set((data.get("volumes") or {}).keys())
 
-    for name in (*EXPECTED_IMAGES, *APP_SERVICES):
+    for name in (*EXPECTED_IMAGES, *APP_SERVICES, GATEWAY):
         if name not in services:
             problems.append(f"missing service {name!r}")
     for name, image in EXPECTED_IMAGES.items():

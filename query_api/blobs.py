@@ -9,6 +9,10 @@
   ends before it starts, or is an empty suffix gets 416 with ``Content-Range: bytes */size``. A header
   we cannot parse, another unit or several ranges are ignored (the whole body, 200), as the RFC
   allows. ``If-Range`` with another validator also means the whole body.
+* Offload (``media_offload``): once visibility and ``If-None-Match`` are settled here, a GET may be
+  handed to the gateway (``X-Accel-Redirect`` to its internal location over the blob directory: nginx
+  sends the bytes, with the same Range/If-Range rules, ETag and Cache-Control) or redirected (307) to a
+  presigned object-store URL. HEAD, 304 and blobs a store cannot offload are answered here.
 """
 
 from __future__ import annotations
@@ -77,6 +81,10 @@ async def serve_blob(request: Request, blobs: BlobStore, served: Served, *, vers
     headers = {"ETag": etag, "Cache-Control": cache_control(served, version), "Accept-Ranges": "bytes"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    if request.method == "GET":
+        offloaded = await _offload(request, blobs, served, headers)
+        if offloaded is not None:
+            return offloaded
     if_range = request.headers.get("if-range")
     wanted = request.headers.get("range") if if_range is None or if_range.strip() == etag else None
     try:
@@ -103,6 +111,26 @@ async def serve_blob(request: Request, blobs: BlobStore, served: Served, *, vers
         media_type=served.mime_type,
         background=BackgroundTask(read.aclose),
     )
+
+
+async def _offload(request: Request, blobs: BlobStore, served: Served, headers: dict[str, str]) -> Response | None:
+    """The response that lets the gateway or the object store send the bytes, or None: send them here."""
+    settings = request.app.state.settings
+    if settings.media_offload == "x-accel":
+        # nginx keeps Content-Type and Cache-Control of this response; the ETag is re-added by the
+        # internal location (infra/gateway), which then evaluates Range and If-Range against it.
+        # Accept-Ranges is nginx's to add (it would be sent twice).
+        kept = {name: value for name, value in headers.items() if name != "Accept-Ranges"}
+        accel = {**kept, "X-Accel-Redirect": f"{settings.media_accel_prefix}{served.key}"}
+        return Response(status_code=status.HTTP_200_OK, headers=accel, media_type=served.mime_type)
+    if settings.media_offload == "presigned":
+        url = await blobs.url(served.key, expires_s=settings.media_url_ttl_s)
+        if url is not None:
+            cache = f"private, max-age={min(300, settings.media_url_ttl_s // 2)}"
+            return Response(
+                status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Location": url, "Cache-Control": cache}
+            )
+    return None
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:

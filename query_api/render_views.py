@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from query_api.schemas import (
     RenderFailurePublic,
@@ -22,6 +22,9 @@ from query_api.schemas import (
 )
 from query_api.track_views import readable
 from tuneton.domain.render.values import RenderStatus
+
+if TYPE_CHECKING:
+    from query_api.media_links import MediaLinks
 
 PLAYLIST = "playlist.m3u8"
 MP3 = "render.mp3"
@@ -70,6 +73,30 @@ def is_private(row: dict[str, Any]) -> bool:
     return bool(row["track_visibility"] != "public" and not row.get("public_source"))
 
 
+def sign_playlist(body: bytes, query: str) -> bytes:
+    """The playlist with ``query`` (a render's signature) on every URI, so a player needs no header.
+
+    Segment lines and the ``#EXT-X-MAP`` init section are URIs relative to the playlist; a relative
+    URI does not inherit the playlist's query string, hence the rewrite (RFC 8216 §4.1, §4.3.2.5).
+    """
+    lines = [_signed_line(line, query) for line in body.decode().splitlines()]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _signed_line(line: str, query: str) -> str:
+    if line and not line.startswith("#"):
+        return _with_query(line, query)
+    if line.startswith("#EXT-X-MAP:") and 'URI="' in line:
+        head, _, rest = line.partition('URI="')
+        uri, _, tail = rest.partition('"')
+        return f'{head}URI="{_with_query(uri, query)}"{tail}'
+    return line
+
+
+def _with_query(uri: str, query: str) -> str:
+    return f"{uri}{'&' if '?' in uri else '?'}{query}"
+
+
 def blob_key(row: dict[str, Any], name: str) -> str:
     """Where ``name`` of this render is stored: next to the entry (playlist or mp3)."""
     directory = str(row["entry_key"]).rpartition("/")[0] or f"renders/{row['asset_key']}"
@@ -81,8 +108,8 @@ def file_url(asset_key: str, name: str) -> str:
     return f"/v1/renders/{asset_key}/files/{name}"
 
 
-def render_public(row: dict[str, Any]) -> RenderPublic:
-    """Map a ``renders`` row (as joined by the reader)."""
+def render_public(row: dict[str, Any], links: MediaLinks) -> RenderPublic:
+    """Map a ``renders`` row (as joined by the reader), with file URLs signed by ``links``."""
     key, status = row["asset_key"], row["status"]
     ready = status == RenderStatus.READY.value
     return RenderPublic(
@@ -100,7 +127,7 @@ def render_public(row: dict[str, Any]) -> RenderPublic:
             quality=row["quality"],
             format=row["output_format"],
         ),
-        urls=_urls(row),
+        urls=_urls(row, links),
         source=RenderSourcePublic(
             bpm=row["source_bpm"], key=row["source_key"], duration_s=row["source_duration_ms"] / 1000
         ),
@@ -117,11 +144,11 @@ def render_public(row: dict[str, Any]) -> RenderPublic:
     )
 
 
-def _urls(row: dict[str, Any]) -> RenderUrlsPublic:
+def _urls(row: dict[str, Any], links: MediaLinks) -> RenderUrlsPublic:
     key, status = row["asset_key"], row["status"]
     entry = str(row["entry_key"] or "").rpartition("/")[2]
-    playlist = file_url(key, PLAYLIST) if entry == PLAYLIST and status in SERVABLE else None
-    audio = file_url(key, MP3) if entry == MP3 and status == RenderStatus.READY.value else None
+    playlist = links.render(key, file_url(key, PLAYLIST)) if entry == PLAYLIST and status in SERVABLE else None
+    audio = links.render(key, file_url(key, MP3)) if entry == MP3 and status == RenderStatus.READY.value else None
     return RenderUrlsPublic(playlist=playlist, audio=audio, events=f"/v1/renders/{key}/events")
 
 

@@ -1,13 +1,14 @@
 """Read-model rows and search hits as HTTP models, with the URLs the player and the UI fetch.
 
-Blob URLs point at this API (``/v1/tracks/{id}/...``) so visibility is checked on every fetch, and
-carry ``?v=<sha256>`` so they are cacheable forever (query_api/blobs.py).
+Blob URLs point at this API (``/v1/tracks/{id}/...``) so visibility is checked on every fetch, carry
+``?v=<sha256>`` so they are cacheable forever (query_api/blobs.py), and are signed for the caller
+(query_api/media_links.py) so a player needs no header.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from query_api.schemas import (
     AnalysisPublic,
@@ -21,6 +22,9 @@ from query_api.schemas import (
 from tuneton.audio.analysis import Key
 from tuneton.catalog_values import SearchHit
 from tuneton.domain.track.rules import visible_to
+
+if TYPE_CHECKING:
+    from query_api.media_links import MediaLinks
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp"}
 THUMBNAIL = (96, "jpeg")
@@ -42,11 +46,16 @@ def audio_url(track_id: str, name: str, sha256: str) -> str:
     return f"/v1/tracks/{track_id}/audio/{name}?v={sha256}"
 
 
-def track_public(row: dict[str, Any]) -> TrackPublic:
-    """Map a ``tracks`` row."""
+def track_public(row: dict[str, Any], links: MediaLinks) -> TrackPublic:
+    """Map a ``tracks`` row, with media URLs signed by ``links``."""
     track_id = row["track_id"]
     covers = [
-        CoverPublic(size=c["size"], format=c["format"], mime_type=c["blob"]["mime_type"], url=cover_url(track_id, c))
+        CoverPublic(
+            size=c["size"],
+            format=c["format"],
+            mime_type=c["blob"]["mime_type"],
+            url=links.track(track_id, cover_url(track_id, c)),
+        )
         for c in json.loads(row["covers_json"])
     ]
     renditions = [
@@ -56,7 +65,7 @@ def track_public(row: dict[str, Any]) -> TrackPublic:
             bitrate=r["bitrate"],
             mime_type=r["blob"]["mime_type"],
             size_bytes=r["blob"]["size_bytes"],
-            url=audio_url(track_id, r["name"], r["blob"]["sha256"]),
+            url=links.track(track_id, audio_url(track_id, r["name"], r["blob"]["sha256"])),
         )
         for r in json.loads(row["renditions_json"])
     ]
@@ -72,7 +81,7 @@ def track_public(row: dict[str, Any]) -> TrackPublic:
             bitrate=row["bitrate"],
             mime_type=original["mime_type"],
             size_bytes=original["size_bytes"],
-            url=audio_url(track_id, "original", original["sha256"]),
+            url=links.track(track_id, audio_url(track_id, "original", original["sha256"])),
         ),
         analysis=analysis_public(row),
         created_at=from_millis(row["created_at"]),
@@ -95,13 +104,13 @@ def analysis_public(row: dict[str, Any]) -> AnalysisPublic | None:
     )
 
 
-def search_hit_public(hit: SearchHit, row: dict[str, Any] | None) -> SearchHitPublic:
+def search_hit_public(hit: SearchHit, row: dict[str, Any] | None, links: MediaLinks) -> SearchHitPublic:
     """Map a search hit; ``row`` (the read model's, when it has caught up) adds the thumbnail URL."""
     document, marks = hit.document, hit.highlights
     thumbnail = None
     if row is not None:
         covers = [c for c in json.loads(row["covers_json"]) if (c["size"], c["format"]) == THUMBNAIL]
-        thumbnail = cover_url(document.track_id, covers[0]) if covers else None
+        thumbnail = links.track(document.track_id, cover_url(document.track_id, covers[0])) if covers else None
     return SearchHitPublic(
         track_id=document.track_id,
         title=document.title,

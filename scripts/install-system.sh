@@ -8,6 +8,9 @@ set -euo pipefail
 PACKAGES=(
   ffmpeg # tuneton.media: ffprobe sniffs and probes uploads; ffmpeg decodes and transcodes them;
          # tuneton.audio: decodes sources, encodes renders (AAC/fMP4 HLS, MP3)
+  nginx-light # infra/gateway: the API gateway (TLS, HTTP/2, rate limits, media offload)
+  openssl     # infra/gateway/start.sh: the self-signed development certificate
+  wrk         # benchmarks/streaming.py: concurrent range readers
 )
 TEST_PACKAGES=(
   chromium # tests/e2e/test_miniapp.py: the Mini App's browser tests (Playwright drives /usr/bin/chromium)

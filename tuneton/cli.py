@@ -68,11 +68,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from tuneton.observability.logs import configure
-    from tuneton.server import create_app
+    from tuneton.server import uvicorn_config
 
     settings = settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v})
     configure(settings.log_level, json_lines=settings.log_json)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.Server(uvicorn_config(settings)).run()
     return 0
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
+import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,6 +27,7 @@ from commands.staging import BlobClaims
 from query_api.main import router as query_router
 from tuneton.auth.errors import AuthError
 from tuneton.auth.http import auth_error_response
+from tuneton.auth.media_urls import MediaUrlSigner, load_keys
 from tuneton.auth.service import build_authenticator
 from tuneton.availability import StoreUnavailable
 from tuneton.bootstrap import Runtime, build_runtime
@@ -43,6 +45,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = runtime or build_runtime(settings)
+        if settings.media_offload == "x-accel" and not rt.embedded:
+            msg = "media_offload=x-accel needs blobs on disk (the embedded runtime); use presigned with S3"
+            raise ValueError(msg)
+        app.state.media_urls = media_url_signer(settings)
         await rt.start()
         bus = CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
         await bus.start()
@@ -77,6 +83,29 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     _health_routes(app)
     mount_miniapp(app, settings)  # last: its fallback answers any path the API does not
     return app
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    """How ``tuneton serve`` runs the app.
+
+    X-Forwarded-For / -Proto are believed only from ``trusted_proxies`` (the gateway), so a client
+    that reaches the app directly cannot choose the address that logs and limits see.
+    """
+    return uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
+
+
+def media_url_signer(settings: Settings) -> MediaUrlSigner:
+    """The signer of media URLs; a key file is generated only at the default path (one embedded process)."""
+    keys = load_keys(settings.media_keys_path, create=settings.media_url_keys_file is None)
+    return MediaUrlSigner(keys, ttl_s=settings.media_url_ttl_s, granularity_s=settings.media_url_granularity_s)
 
 
 def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = None) -> IngestService:

@@ -115,6 +115,34 @@ class Settings(BaseSettings):
     telegram_bot_username: str = Field(default="", max_length=64, description="bot of the share links (t.me/<bot>)")
     telegram_miniapp_name: str = Field(default="", max_length=64, description="Mini App short name (t.me/<bot>/<app>)")
 
+    # --- media URLs, offload and the gateway (issues 9 and 10) ------------------------------------
+    media_url_keys_file: Path | None = Field(
+        default=None, description="signing keys of media URLs, kid=base64secret lines (<data_dir>/media-url-keys)"
+    )
+    media_url_ttl_s: int = Field(default=3600, ge=60, le=7 * 86400, description="lifetime of a signed media URL")
+    media_url_granularity_s: int = Field(
+        default=900, ge=1, le=86400, description="expiries are rounded up to this, so URLs stay stable (cacheable)"
+    )
+    media_require_signature: bool = Field(
+        default=False, description="refuse media requests without a signed URL (403), even with an identity header"
+    )
+    media_offload: Literal["none", "x-accel", "presigned"] = Field(
+        default="none",
+        description="who sends media bytes: Python, nginx (X-Accel-Redirect, files on disk) or S3 (redirect)",
+    )
+    media_accel_prefix: str = Field(
+        default="/_tuneton_blobs/", pattern=r"^/[A-Za-z0-9_/-]*/$", description="gateway's internal blob location"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="addresses (or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto are believed: the gateway",
+    )
+
+    @property
+    def media_keys_path(self) -> Path:
+        """Where the media URL signing keys are read from (created there only when not configured)."""
+        return self.media_url_keys_file or self.data_dir / "media-url-keys"
+
     @property
     def render_dir(self) -> Path:
         """Scratch space of the render processor (sources and encoder output before upload)."""
@@ -149,6 +177,7 @@ class Settings(BaseSettings):
         "bot_token_file",
         "auth_signing_keys_file",
         "miniapp_dir",
+        "media_url_keys_file",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:

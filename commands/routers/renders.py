@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Request, status
@@ -23,6 +24,7 @@ from tuneton.audio.analysis import Key
 from tuneton.audio.engines import get_engine
 from tuneton.audio.errors import ParameterError
 from tuneton.audio.params import RenderParams, asset_key, parse_params
+from tuneton.auth.media_urls import MediaUrlSigner, render_prefix
 from tuneton.domain.render.commands import RequestTransform
 from tuneton.domain.render.values import Musical, SourceAudio, TransformParams
 from tuneton.domain.track.rules import visible_to
@@ -44,7 +46,9 @@ class RenderRequested(BaseModel):
     consistency_token: str = Field(description="Pass to GET status_url to read this request's effect.")
     status_url: str = Field(description="Render status; carries the consistency token, so it never 404s early.")
     events_url: str = Field(description="Server-sent events with the render's progress (token included).")
-    entry_url: str = Field(description="What a player opens: the HLS playlist (it grows) or the MP3.")
+    entry_url: str = Field(
+        description="What a player opens: the HLS playlist (it grows) or the MP3; a signed, short-lived URL."
+    )
 
 
 class ParameterRefused(BaseModel):
@@ -100,6 +104,7 @@ async def request_render(
         return answer
     base = f"/v1/renders/{key}"
     entry = "playlist.m3u8" if params.output_format.value == "aac-hls" else "render.mp3"
+    signer: MediaUrlSigner = request.app.state.media_urls
     return RenderRequested(
         asset_key=key,
         command_id=answer.command_id,
@@ -107,7 +112,7 @@ async def request_render(
         consistency_token=answer.consistency_token,
         status_url=f"{base}?consistency={answer.consistency_token}",
         events_url=f"{base}/events?consistency={answer.consistency_token}",
-        entry_url=f"{base}/files/{entry}",
+        entry_url=signer.sign(f"{base}/files/{entry}", render_prefix(key), user, now=time.time()),
     )
 
 

@@ -1,7 +1,9 @@
 """Cover images and audio bytes, from the blob store, checked against the track's visibility.
 
 ``ETag`` is the content hash, URLs with ``?v=<hash>`` are immutable, and audio (and covers) answer
-HTTP Range requests with 206/416 (query_api/blobs.py has the rules).
+HTTP Range requests with 206/416 (query_api/blobs.py has the rules). The URLs the API hands out are
+signed (query_api/media_links.py): the signature says who fetches, visibility is checked now, so a
+track made private or removed stops playing for everybody it no longer belongs to.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from query_api.blobs import Served, serve_blob
-from query_api.deps import BlobStoreDep, OptionalUser, ReadStoreDep
+from query_api.deps import BlobStoreDep, ReadStoreDep
+from query_api.media_links import MediaViewer
 from query_api.readers import tracks as reader
 from query_api.schemas import Problem
 from query_api.track_views import EXTENSIONS, readable
@@ -25,6 +28,7 @@ _MEDIA: dict[int | str, dict[str, Any]] = {
     200: {"description": "The bytes.", "content": {"audio/mp4": {}, "image/jpeg": {}}},
     206: {"description": "The requested byte range."},
     304: {"description": "Not modified (If-None-Match)."},
+    403: {"model": Problem, "description": "Expired, tampered or missing (when required) URL signature."},
     404: {"model": Problem, "description": "No such track or rendition."},
     416: {"description": "Range not satisfiable."},
 }
@@ -39,7 +43,7 @@ async def cover(
     ext: Literal["jpg", "webp"],
     store: ReadStoreDep,
     blobs: BlobStoreDep,
-    user: OptionalUser,
+    user: MediaViewer,
     v: Version = None,
 ) -> Response:
     """One cover rendition (96, 300 or 600 px; JPEG or WebP)."""
@@ -57,7 +61,7 @@ async def audio(
     name: Annotated[str, Path(max_length=32, description="stream or original")],
     store: ReadStoreDep,
     blobs: BlobStoreDep,
-    user: OptionalUser,
+    user: MediaViewer,
     v: Version = None,
 ) -> Response:
     """The streaming rendition (``stream``: AAC-LC in M4A) or the ``original`` upload, with Range support."""

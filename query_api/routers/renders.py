@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import hashlib
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from query_api.blobs import YEAR_S, Served, serve_blob
 from query_api.deps import BlobStoreDep, Consistent, OptionalUser, ReadStoreDep
+from query_api.media_links import MediaLinksDep, MediaViewer
 from query_api.readers import renders as reader
 from query_api.render_events import progress_frames
-from query_api.render_views import SERVABLE, RenderFile, blob_key, is_private, render_file, render_public, visible
+from query_api.render_views import (
+    SERVABLE,
+    RenderFile,
+    blob_key,
+    is_private,
+    render_file,
+    render_public,
+    sign_playlist,
+    visible,
+)
 from query_api.schemas import Problem, RenderPositionPublic, RenderPublic
 from tuneton.audio.errors import ParameterError
 from tuneton.audio.positions import to_original_time, to_render_time
+from tuneton.auth.media_urls import PARAMS
 from tuneton.catalog_values import BlobNotFound
 from tuneton.ports import BlobStore, ReadStore
 
@@ -35,6 +47,7 @@ _FILES: dict[int | str, dict[str, Any]] = {
     },
     206: {"description": "The requested byte range (segments, init and mp3)."},
     304: {"description": "Not modified (If-None-Match)."},
+    403: {"model": Problem, "description": "Expired, tampered or missing (when required) URL signature."},
     404: {"model": Problem, "description": "No such render or file, or the render has no files (queued, failed)."},
     416: {"description": "Range not satisfiable."},
 }
@@ -42,9 +55,11 @@ _MAX_PLAYLIST_BYTES = 4 * 1024 * 1024
 
 
 @router.get("/v1/renders/{asset_key}", response_model=RenderPublic, responses=_NOT_FOUND, dependencies=[Consistent])
-async def get_render(asset_key: AssetKey, store: ReadStoreDep, user: OptionalUser) -> RenderPublic:
+async def get_render(
+    asset_key: AssetKey, store: ReadStoreDep, user: OptionalUser, links: MediaLinksDep
+) -> RenderPublic:
     """A render's status and progress, where to play it, and the result (tempo, key, loudness) once ready."""
-    return render_public(await _visible_row(store, asset_key, user))
+    return render_public(await _visible_row(store, asset_key, user), links)
 
 
 @router.get(
@@ -54,7 +69,7 @@ async def get_render(asset_key: AssetKey, store: ReadStoreDep, user: OptionalUse
     dependencies=[Consistent],
 )
 async def render_events(
-    request: Request, asset_key: AssetKey, store: ReadStoreDep, user: OptionalUser
+    request: Request, asset_key: AssetKey, store: ReadStoreDep, user: OptionalUser, links: MediaLinksDep
 ) -> StreamingResponse:
     """Server-Sent Events: the current status first (``progress``), one frame per change, then ``ready`` or ``failed``.
 
@@ -65,7 +80,7 @@ async def render_events(
 
     async def fetch() -> RenderPublic | None:
         row = await reader.render(store, asset_key)
-        return render_public(row) if row is not None else None
+        return render_public(row, links) if row is not None else None
 
     frames = progress_frames(fetch, disconnected=request.is_disconnected)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # the gateway must not buffer SSE
@@ -80,9 +95,14 @@ async def render_files(
     name: Annotated[str, Path(max_length=32, description="playlist.m3u8, init.mp4, seg_NNNNN.m4s or render.mp3")],
     store: ReadStoreDep,
     blobs: BlobStoreDep,
-    user: OptionalUser,
+    user: MediaViewer,
+    links: MediaLinksDep,
 ) -> Response:
-    """One file of a rendering or ready render: the HLS playlist and segments, or the MP3 (Range supported)."""
+    """One file of a rendering or ready render: the HLS playlist and segments, or the MP3 (Range supported).
+
+    Opened with a signed URL (from the render's status), no header is needed; the playlist's entries
+    carry the same signature.
+    """
     wanted = render_file(name)
     if wanted is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no render file {name!r}")
@@ -90,7 +110,9 @@ async def render_files(
     if row["status"] not in SERVABLE or row["entry_key"] is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"the render is {row['status']}: it has no files")
     if not wanted.immutable:
-        return await _playlist(request, blobs, row)
+        signed = [(name, request.query_params[name]) for name in PARAMS if name in request.query_params]
+        query = urlencode(signed) if signed else links.render_query(asset_key)  # unsigned: the header's user
+        return await _playlist(request, blobs, row, query)
     return await _immutable(request, blobs, row, wanted)
 
 
@@ -146,15 +168,17 @@ async def _immutable(request: Request, blobs: BlobStore, row: dict[str, Any], wa
     return await serve_blob(request, blobs, served, version=tag)
 
 
-async def _playlist(request: Request, blobs: BlobStore, row: dict[str, Any]) -> Response:
+async def _playlist(request: Request, blobs: BlobStore, row: dict[str, Any], query: str) -> Response:
     """The playlist is rewritten as it grows: read it whole (it is small), so body and ETag always agree.
+
+    Its entries get ``query`` (the signature it was opened with, or one for the caller).
 
     Revalidated (``no-cache``) until the render is ready and the playlist ends (#EXT-X-ENDLIST);
     after that it never changes again.
     """
     key = blob_key(row, "playlist.m3u8")
     try:
-        body = await blobs.read_bytes(key, length=_MAX_PLAYLIST_BYTES)
+        body = sign_playlist(await blobs.read_bytes(key, length=_MAX_PLAYLIST_BYTES), query)
     except BlobNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "playlist.m3u8 is not stored (yet)") from None
     etag = f'"{hashlib.sha256(body).hexdigest()}"'

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from query_api.deps import Consistent, Limit, Offset, OptionalUser, ReadStoreDep, SearchIndexDep
+from query_api.media_links import MediaLinksDep
 from query_api.readers import tracks as reader
 from query_api.schemas import Problem, SearchResults, TrackPublic, TracksPublic
 from query_api.track_views import readable, search_hit_public, track_public
@@ -26,19 +27,20 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "descript
 
 
 @router.get("/v1/tracks/{track_id}", response_model=TrackPublic, responses=_NOT_FOUND, dependencies=[Consistent])
-async def get_track(track_id: TrackId, store: ReadStoreDep, user: OptionalUser) -> TrackPublic:
+async def get_track(track_id: TrackId, store: ReadStoreDep, user: OptionalUser, links: MediaLinksDep) -> TrackPublic:
     """One track: metadata, duration, cover URLs per size, renditions and the original."""
     row = await reader.track(store, track_id)
     if not readable(row, user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such track")
     assert row is not None
-    return track_public(row)
+    return track_public(row, links)
 
 
 @router.get("/v1/tracks", response_model=TracksPublic, dependencies=[Consistent])
 async def browse_tracks(
     store: ReadStoreDep,
     user: OptionalUser,
+    links: MediaLinksDep,
     artist: Filter = None,
     album: Filter = None,
     mine: Annotated[bool, Query(description="Only the caller's uploads (any visibility).")] = False,
@@ -54,7 +56,7 @@ async def browse_tracks(
     rows, total = await reader.browse(
         store, viewer=user, artist=artist, album=album, mine=mine, limit=limit, offset=offset
     )
-    return TracksPublic(data=[track_public(row) for row in rows], count=total)
+    return TracksPublic(data=[track_public(row, links) for row in rows], count=total)
 
 
 @router.get("/v1/search", response_model=SearchResults, responses={422: {"model": Problem}})
@@ -62,6 +64,7 @@ async def search_tracks(
     index: SearchIndexDep,
     store: ReadStoreDep,
     user: OptionalUser,
+    links: MediaLinksDep,
     q: Annotated[str, Query(max_length=200, description="As-you-type text; empty lists by title.")] = "",
     artist: Filter = None,
     album: Filter = None,
@@ -89,5 +92,5 @@ async def search_tracks(
     )
     page = await index.search(query)
     rows = await reader.tracks_by_id(store, [hit.document.track_id for hit in page.hits])
-    hits = [search_hit_public(hit, rows.get(hit.document.track_id)) for hit in page.hits]
+    hits = [search_hit_public(hit, rows.get(hit.document.track_id), links) for hit in page.hits]
     return SearchResults(total=page.total, data=hits)

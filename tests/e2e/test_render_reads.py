@@ -8,6 +8,7 @@ query API, waiting on consistency tokens like a client would.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -115,6 +116,16 @@ def api(product: Product) -> Iterator[httpx.Client]:
         yield client
 
 
+def unsigned(url: str) -> str:
+    """The URL without its signature (exp, u, kid, sig: the only query the render URLs have)."""
+    return url.partition("?")[0]
+
+
+def unsigned_playlist(body: bytes) -> bytes:
+    """The stored playlist: every URI of the served one without its signature."""
+    return re.sub(rb"\?exp=[^\"\n]*", b"", body)
+
+
 def status_of(api: httpx.Client, render: Render, token: str) -> dict[str, Any]:
     response = api.get(f"/v1/renders/{render.key}", params={"consistency": token})
     assert response.status_code == 200, response.text
@@ -147,7 +158,7 @@ def test_status_follows_a_render_from_queued_to_ready(product: Product, api: htt
     assert (rendering["status"], rendering["percent"], rendering["segments_ready"], rendering["segments_total"]) == (
         "rendering", 50, 1, 2
     )  # fmt: skip
-    assert rendering["urls"]["playlist"] == f"/v1/renders/{render.key}/files/playlist.m3u8"
+    assert unsigned(rendering["urls"]["playlist"]) == f"/v1/renders/{render.key}/files/playlist.m3u8"
 
     ready = status_of(
         api, render, render.append(completed(render.key), files={"playlist.m3u8": playlist(2, ended=True)})
@@ -168,7 +179,7 @@ def test_files_are_served_with_types_caching_and_ranges(product: Product, api: h
     growing = api.get(f"{base}/playlist.m3u8")
     assert (growing.status_code, growing.headers["content-type"]) == (200, "application/vnd.apple.mpegurl")
     assert growing.headers["cache-control"] == "public, no-cache"
-    assert growing.content == playlist(1)
+    assert unsigned_playlist(growing.content) == playlist(1)
     again = api.get(f"{base}/playlist.m3u8", headers={"If-None-Match": growing.headers["etag"]})
     assert again.status_code == 304
 
@@ -205,7 +216,7 @@ def test_an_mp3_render_serves_its_file_with_ranges(product: Product, api: httpx.
         requested(render, output_format="mp3"), completed(render.key, mp3=True), files={"render.mp3": MP3}
     )
     ready = status_of(api, render, token)
-    assert ready["urls"]["audio"] == f"/v1/renders/{render.key}/files/render.mp3"
+    assert unsigned(ready["urls"]["audio"]) == f"/v1/renders/{render.key}/files/render.mp3"
     assert ready["urls"]["playlist"] is None
     part = api.get(ready["urls"]["audio"], headers={"Range": "bytes=-3"})
     assert (part.status_code, part.content, part.headers["content-type"]) == (206, MP3[-3:], "audio/mpeg")
@@ -305,6 +316,31 @@ def test_a_private_track_s_renders_exist_only_for_its_owner(product: Product, ap
             for path in paths:
                 response = other.get(f"/v1/renders/{render.key}{path}")
                 assert (response.status_code, response.json()) == (404, {"detail": "no such render"}), path
+
+
+def test_a_signed_playlist_plays_without_a_header_and_its_entries_carry_the_signature(
+    product: Product, api: httpx.Client
+) -> None:
+    render = Render(product, visibility=Visibility.PRIVATE)
+    files = {"init.mp4": INIT, "seg_00000.m4s": SEGMENT, "playlist.m3u8": playlist(1)}
+    url = status_of(api, render, render.append(requested(render), progressed(render.key, 1), files=files))["urls"]
+    with httpx.Client(base_url=product.base, timeout=30) as player:  # an <audio>/hls.js: no header at all
+        listed = player.get(url["playlist"])
+        assert listed.status_code == 200, listed.text
+        query = url["playlist"].partition("?")[2]
+        assert f'#EXT-X-MAP:URI="init.mp4?{query}"'.encode() in listed.content
+        assert f"seg_00000.m4s?{query}".encode() in listed.content
+        base = f"/v1/renders/{render.key}/files"
+        assert player.get(f"{base}/init.mp4?{query}").content == INIT
+        assert player.get(f"{base}/seg_00000.m4s?{query}", headers={"Range": "bytes=0-9"}).content == SEGMENT[:10]
+        assert player.get(f"{base}/seg_00000.m4s").status_code == 404  # unsigned and anonymous: private
+        forged = player.get(f"{base}/seg_00000.m4s?{query.replace(f'u={OWNER}', f'u={STRANGER}')}")
+        assert (forged.status_code, forged.json()["detail"].split(":")[0]) == (403, "bad_signature")
+    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": OWNER}, timeout=30) as other:
+        other_track = Render(product, visibility=Visibility.PRIVATE)
+        other_track.append(requested(other_track), progressed(other_track.key, 1), files=files)
+        borrowed = other.get(f"/v1/renders/{other_track.key}/files/init.mp4?{query}")
+        assert borrowed.status_code == 403  # one render's signature opens no other render
 
 
 def test_a_client_may_leave_the_stream_mid_render(product: Product, api: httpx.Client) -> None:

@@ -20,7 +20,7 @@ from query_api.readers import renders as reader
 from query_api.render_views import render_public
 from tests.contract.test_read_store_postgres import database  # noqa: F401 - the fixture, per module
 from tests.integration.read_models import LogAndCodec, embedded_log, fresh_read_store
-from tests.unit.render_samples import ASSET, ASSET_KEY, PARAMS, SOURCE
+from tests.unit.render_samples import ASSET, ASSET_KEY, LINKS, PARAMS, SOURCE
 from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.domain.render import events as e
 from tuneton.domain.render.values import FailureReason
@@ -92,7 +92,7 @@ async def test_a_render_goes_queued_rendering_ready_and_counts_cache_hits(
     hits = e.AssetRendered(attempt=1, asset=ASSET, cache_hit=True)
     more = await append(log, [e.AssetRendered(attempt=1, asset=ASSET), hits, hits], first=4)
     assert await runner.process([*records, *more]) == 3  # the redelivered first three change nothing
-    view = render_public(await row(store))
+    view = render_public(await row(store), LINKS)
     assert (view.status, view.percent, view.segments_ready, view.cache_hits, view.version) == ("ready", 100, 37, 2, 6)
     assert view.result is not None
     assert (view.result.key, view.result.duration_s, view.params.formant) == ("C minor", 146.4, True)

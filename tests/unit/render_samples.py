@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from query_api.media_links import MediaLinks
+from tuneton.auth.media_urls import MediaUrlSigner, SigningKey
 from tuneton.domain.render import commands as rc
 from tuneton.domain.render import events as re
 from tuneton.domain.render.values import FailureReason, Musical, RenderedAsset, SourceAudio, TransformParams
@@ -48,3 +50,7 @@ RENDER_EVENTS: list[tuple[str, Any]] = [
     ("render", re.AssetRendered(attempt=1, asset=ASSET, cache_hit=True)),
     ("render", re.RenderFailed(attempt=1, reason=FailureReason.INTERNAL, detail="encoder exited with 1")),
 ]  # fmt: skip
+
+
+SIGNER = MediaUrlSigner([SigningKey("test", b"k" * 32)], ttl_s=3600, granularity_s=900)
+LINKS = MediaLinks(SIGNER, None, now=0.0)  # anonymous links signed at the epoch, for views under test

@@ -10,7 +10,7 @@ import pytest
 
 from query_api.render_events import progress_frames
 from query_api.render_views import is_private, render_file, render_public, visible
-from tests.unit.render_samples import ASSET_KEY
+from tests.unit.render_samples import ASSET_KEY, LINKS
 
 
 def row(**changes: Any) -> dict[str, Any]:
@@ -42,7 +42,7 @@ async def frames(rows: list[dict[str, Any] | None], *, heartbeat_s: float = 10.0
 
     async def fetch() -> Any:
         last[0] = next(polls, last[0])
-        return None if last[0] is None else render_public(last[0])
+        return None if last[0] is None else render_public(last[0], LINKS)
 
     async def never() -> bool:
         return False
@@ -90,7 +90,7 @@ async def test_quiet_streams_get_heartbeats_and_a_missing_row_is_waited_for() ->
 
 async def test_the_stream_stops_when_the_client_is_gone() -> None:
     async def fetch() -> Any:
-        return render_public(QUEUED)
+        return render_public(QUEUED, LINKS)
 
     async def gone() -> bool:
         return True
@@ -121,16 +121,19 @@ def test_only_the_render_layout_s_names_are_served(name: str, content_type: str 
 
 
 def test_the_status_shows_semitones_urls_and_result() -> None:
-    queued = render_public(QUEUED)
+    queued = render_public(QUEUED, LINKS)
     shown = (queued.params.semitones, queued.params.formant, queued.urls.playlist, queued.result)
     assert shown == (-1.5, True, None, None)
     assert queued.urls.events == f"/v1/renders/{ASSET_KEY}/events"
-    ready = render_public(READY)
-    assert ready.urls.playlist == f"/v1/renders/{ASSET_KEY}/files/playlist.m3u8"
+    ready = render_public(READY, LINKS)
+    assert ready.urls.playlist == LINKS.render(ASSET_KEY, f"/v1/renders/{ASSET_KEY}/files/playlist.m3u8")
     assert ready.result is not None
     assert (ready.result.duration_s, ready.result.key, ready.result.key_offset_cents) == (228.75, "G minor", 50)
-    mp3 = render_public({**READY, "output_format": "mp3", "entry_key": f"renders/{ASSET_KEY}/render.mp3"})
-    assert (mp3.urls.playlist, mp3.urls.audio) == (None, f"/v1/renders/{ASSET_KEY}/files/render.mp3")
+    mp3 = render_public({**READY, "output_format": "mp3", "entry_key": f"renders/{ASSET_KEY}/render.mp3"}, LINKS)
+    assert (mp3.urls.playlist, mp3.urls.audio) == (
+        None,
+        LINKS.render(ASSET_KEY, f"/v1/renders/{ASSET_KEY}/files/render.mp3"),
+    )
 
 
 @pytest.mark.parametrize(

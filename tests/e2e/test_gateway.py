@@ -1,0 +1,223 @@
+"""Through the real nginx gateway (infra/gateway) in front of a real ``tuneton serve``.
+
+TLS and HTTP/2, every route, 429 under a burst (per IP and per user), 413 on an oversized body, the
+security headers, SSE passing unbuffered, huge headers and slow bodies cut off, and media offload:
+the API answers ``X-Accel-Redirect`` and nginx sends the bytes with the same Range semantics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import CATALOG_LIMITS, Product
+from tests.e2e.media_http import RANGE_CASES, RangeCase, check_case, check_head
+from tests.e2e.servers import Process, free_port, product_env, wait_ready
+from tests.e2e.test_render_reads import INIT, SEGMENT, Render, completed, playlist, progressed, requested, sse
+from tests.e2e.test_track_catalog import song, upload
+from tests.fixtures.gateway import Gateway
+
+CSP_NEEDS = (
+    "script-src 'self' https://telegram.org",
+    "frame-ancestors https://web.telegram.org https://*.telegram.org",
+)
+
+
+@pytest.fixture(scope="module")
+def offload_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    """``tuneton serve`` (embedded) that hands media bytes to the gateway (X-Accel-Redirect)."""
+    data = tmp_path_factory.mktemp("offload")
+    env = product_env({"TUNETON_DATA_DIR": str(data / "data"), "TUNETON_MEDIA_OFFLOAD": "x-accel", **CATALOG_LIMITS})
+    port = free_port()
+    server = Process([sys.executable, "-m", "tuneton.cli", "serve", "--port", str(port)], env, data / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, server.start(), timeout_s=300)  # a shared 2-core machine can take minutes to start it
+    yield Product("embedded", base, server, server, env)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(offload_product: Product, gateway_factory: Callable[..., Gateway]) -> Gateway:
+    """The gateway with roomy limits (the tests' own requests must never be throttled), short timeouts."""
+    return gateway_factory(
+        offload_product.base.removeprefix("http://"),
+        blob_dir=str(offload_product.data_dir / "blobs" / "blobs"),
+        rate_ip="1000r/s", burst_ip="1000", rate_user="1000r/s", burst_user="1000", burst_media="1000",
+        header_timeout="2s", body_timeout="2s", upload_max="16m",
+    )  # fmt: skip
+
+
+def tls(gateway: Gateway) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(gateway.cert))
+
+
+@pytest.fixture
+def api(gateway: Gateway) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway.base, verify=tls(gateway), timeout=60, headers={"X-Tuneton-User": "gw"}) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def track(offload_product: Product, gateway: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A private track uploaded through the gateway (a multi-megabyte body: uploads keep their limit)."""
+    path = song(tmp_path_factory.mktemp("gw"), word=f"g{uuid.uuid4().hex[:8]}", seconds=90)
+    assert path.stat().st_size > 1024 * 1024
+    with httpx.Client(base_url=gateway.base, verify=tls(gateway), timeout=120, headers={"X-Tuneton-User": "gw"}) as c:
+        created = upload(c, path, visibility="private")
+        assert created.status_code == 201, created.text
+        body = created.json()
+        found = c.get(f"/v1/tracks/{body['track_id']}", params={"consistency": body["consistency_token"]})
+        return dict(found.json())
+
+
+def test_tls_handshake_negotiates_http2(gateway: Gateway) -> None:
+    port = int(gateway.base.rsplit(":", 1)[1])
+    context = tls(gateway)
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as conn,
+    ):
+        assert conn.selected_alpn_protocol() == "h2"
+        assert conn.version() in {"TLSv1.2", "TLSv1.3"}
+    seen = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_version}", "--http2", "--cacert", str(gateway.cert),
+         f"https://localhost:{port}/healthz", "--resolve", f"localhost:{port}:127.0.0.1"],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    assert seen.stdout == "2"
+
+
+def test_plain_http_redirects_to_https(gateway: Gateway) -> None:
+    answer = httpx.get(f"{gateway.plain}/v1/search?q=x", timeout=10)
+    assert (answer.status_code, answer.headers["location"]) == (301, f"{gateway.base}/v1/search?q=x")
+
+
+def test_each_route_reaches_the_api(api: httpx.Client, track: dict[str, Any]) -> None:
+    assert api.get("/healthz").json() == {"status": "ok"}
+    assert api.get("/v1/search", params={"q": "zz"}).status_code == 200  # query API
+    created = api.post("/v1/playlists", json={"name": "via gateway"})  # command API
+    assert created.status_code == 201, created.text
+    stream = next(r for r in track["renditions"] if r["name"] == "stream")
+    media = api.get(stream["url"], headers={"Range": "bytes=0-99"})  # media (offloaded)
+    assert (media.status_code, len(media.content)) == (206, 100)
+    cover = api.get(track["covers"][0]["url"])
+    assert (cover.status_code, cover.headers["content-type"]) == (200, "image/jpeg")
+    assert api.get("/").status_code == 404  # the Mini App's place: the app server (nothing there yet)
+    assert api.get("/metrics").status_code == 404  # not exposed at the edge
+    assert api.get("/openapi.json").json()["info"]["title"] == "tuneTON API"
+
+
+def test_json_is_gzipped(api: httpx.Client) -> None:
+    answer = api.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert (answer.headers["content-encoding"], answer.headers["vary"]) == ("gzip", "Accept-Encoding")
+
+
+def test_security_headers_on_api_media_and_refusals(api: httpx.Client, track: dict[str, Any]) -> None:
+    stream = next(r for r in track["renditions"] if r["name"] == "stream")
+    answers = [api.get("/v1/search"), api.get(stream["url"]), api.get(f"/v1/tracks/{track['track_id']}/audio/nope")]
+    for answer in answers:
+        csp = answer.headers["content-security-policy"]
+        assert all(part in csp for part in CSP_NEEDS), csp
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["strict-transport-security"].startswith("max-age=")
+        assert "x-frame-options" not in answer.headers  # it would forbid Telegram's clients; CSP decides
+
+
+def test_an_oversized_json_body_is_413_before_the_api(api: httpx.Client) -> None:
+    huge = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    refused = api.post("/v1/playlists", content=huge, headers={"content-type": "application/json"})
+    assert (refused.status_code, refused.json()["detail"].split(":")[0]) == (413, "too_large")
+
+
+def test_sse_passes_unbuffered(offload_product: Product, api: httpx.Client) -> None:
+    render = Render(offload_product)
+    token = render.append(requested(render))
+    events = f"/v1/renders/{render.key}/events?consistency={token}"
+    with api.stream("GET", events, headers={"X-Tuneton-User": "x"}) as stream:
+        frames = sse(stream)
+        kind, data = next(frames)  # arrives while the render is still queued: the stream is open
+        assert (kind, data["status"]) == ("progress", "queued")
+        files = {"init.mp4": INIT, "seg_00000.m4s": SEGMENT, "playlist.m3u8": playlist(2, ended=True)}
+        render.append(progressed(render.key, 1), completed(render.key), files=files)
+        assert [kind for kind, _ in frames][-1] == "ready"
+
+
+@pytest.mark.parametrize("case", RANGE_CASES, ids=lambda case: case.name)
+def test_offloaded_media_keeps_range_and_conditional_semantics(
+    api: httpx.Client, track: dict[str, Any], case: RangeCase
+) -> None:
+    stream = next(r for r in track["renditions"] if r["name"] == "stream")
+    whole = api.get(stream["url"])
+    assert len(whole.content) == stream["size_bytes"]
+    check_case(api, stream["url"], whole.content, whole.headers["etag"], case)
+
+
+def test_offloaded_head_and_the_api_s_own_answer(
+    offload_product: Product, api: httpx.Client, track: dict[str, Any]
+) -> None:
+    stream = next(r for r in track["renditions"] if r["name"] == "stream")
+    whole = api.get(stream["url"])
+    check_head(api, stream["url"], whole.content, whole.headers["etag"], stream["mime_type"])
+    direct = httpx.get(offload_product.base + stream["url"], timeout=30)  # behind the gateway: no bytes
+    assert direct.headers["x-accel-redirect"].startswith("/_tuneton_blobs/")
+    assert direct.content == b""
+
+
+def test_a_burst_from_one_ip_gets_429_with_retry_after(
+    offload_product: Product, gateway_factory: Callable[..., Gateway]
+) -> None:
+    tight = gateway_factory(offload_product.base.removeprefix("http://"), rate_ip="1r/s", burst_ip="3")
+    statuses = burst(tight, 20, lambda n: {})
+    assert 200 in statuses
+    assert statuses.count(429) >= 10, statuses
+    limited = httpx.get(f"{tight.base}/v1/search", verify=tls(tight), timeout=10)
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "1")
+    assert all(part in limited.headers["content-security-policy"] for part in CSP_NEEDS)
+
+
+def test_a_burst_from_one_user_gets_429_and_other_users_do_not(
+    offload_product: Product, gateway_factory: Callable[..., Gateway]
+) -> None:
+    tight = gateway_factory(offload_product.base.removeprefix("http://"), rate_user="1r/s", burst_user="3")
+    statuses = burst(tight, 20, lambda n: {"Authorization": "tma user=1&hash=" + "a" * 64})
+    assert statuses.count(429) >= 10, statuses
+    others = burst(tight, 4, lambda n: {"Authorization": f"tma user={n}&hash={n:064x}"})
+    assert 429 not in others, others
+
+
+def burst(gateway: Gateway, count: int, headers: Callable[[int], dict[str, str]]) -> list[int]:
+    """Statuses of ``count`` concurrent GETs (one HTTP/2 connection)."""
+
+    async def run() -> list[int]:
+        async with httpx.AsyncClient(base_url=gateway.base, verify=tls(gateway), timeout=30) as client:
+            answers = await asyncio.gather(*(client.get("/v1/search", headers=headers(n)) for n in range(count)))
+        return [answer.status_code for answer in answers]
+
+    return asyncio.run(run())
+
+
+def test_huge_headers_are_refused_cleanly(api: httpx.Client) -> None:
+    refused = api.get("/v1/search", headers={"X-Big": "x" * 40_000})
+    assert refused.status_code in {400, 431, 494}
+
+
+def test_a_slow_body_is_cut_off(gateway: Gateway) -> None:
+    port = int(gateway.base.rsplit(":", 1)[1])
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+        tls(gateway).wrap_socket(raw, server_hostname="localhost") as conn,
+    ):
+        conn.sendall(b"POST /v1/playlists HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     b"X-Tuneton-User: slow\r\nContent-Length: 100\r\n\r\n{")  # fmt: skip
+        answer = conn.recv(4096)  # client_body_timeout (2 s here) ends it; the socket timeout would raise
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer[:80]
