@@ -22,6 +22,7 @@ from commands.main import EXCEPTION_HANDLERS
 from commands.main import router as command_router
 from tests.fakes import FakeCommandBus, InMemorySchemaRegistry
 from tuneton.adapters.embedded.log import EmbeddedEventLog
+from tuneton.auth.http import current_user
 from tuneton.domain.errors import TuneTonError
 from tuneton.domain.playlist.commands import CreatePlaylist
 from tuneton.events import topics
@@ -96,11 +97,12 @@ async def test_the_deadline_covers_the_append_and_the_verdict(
 
 def _app(bus: CommandBus) -> FastAPI:
     app = FastAPI()
-    app.state.settings = Settings(dev_auth=True)
+    app.state.settings = Settings()
     for error, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
     app.include_router(command_router)
     app.dependency_overrides[get_bus] = lambda: bus
+    app.dependency_overrides[current_user] = lambda: "alice"  # identity is not what this test is about
     return app
 
 
@@ -114,7 +116,7 @@ async def test_broker_trouble_is_a_503_with_retry_after(failure: Exception, reas
         response = await client.post(
             "/v1/playlists",
             json={"name": "Road trip"},
-            headers={"X-Tuneton-User": "alice", "Idempotency-Key": "command-1"},
+            headers={"Idempotency-Key": "command-1"},
         )
     assert response.status_code == httpx.codes.SERVICE_UNAVAILABLE
     assert int(response.headers["retry-after"]) >= 1
