@@ -79,7 +79,7 @@ async def _signed_in(authenticator: AuthenticatorDep, bus: BusDep, profile: Tele
     )
     if isinstance(registered, JSONResponse):
         return registered  # the profile itself was refused (e.g. a malformed language code)
-    return Session.of(authenticator.issue(profile), profile)
+    return Session.of(authenticator.issue(profile), profile, registered.consistency_token)
 
 
 def _widget_fields(raw: bytes) -> dict[str, str]:

@@ -80,10 +80,12 @@ def test_signing_in_with_mini_app_data_registers_the_profile_once(product: Produ
     assert session.status_code == 200, session.text
     body = session.json()
     assert body["token_type"] == "bearer"
+    assert body.pop("consistency_token")
     assert body["user"] == {"user_id": telegram_id, "display_name": "Ada L", "username": "ada_l",
                             "photo_url": profile.photo_url, "language_code": "en", "is_premium": True}  # fmt: skip
     bearer = {"Authorization": f"Bearer {body['access_token']}"}
-    me = httpx.get(f"{product.base}/v1/users/me", headers=bearer, timeout=60)
+    consistency = {"consistency": body["consistency_token"]}  # the registration, visible at once
+    me = httpx.get(f"{product.base}/v1/users/me", headers=bearer, params=consistency, timeout=60)
     assert (me.status_code, me.json()["version"], me.json()["display_name"]) == (200, 1, "Ada L")
 
     again = httpx.post(f"{product.base}/v1/auth/session", headers={"Authorization": f"tma {init_data}"}, timeout=60)

@@ -29,9 +29,14 @@ class Session(BaseModel):
     expires_in: int = Field(description="Seconds the access token stays valid.")
     refresh_token: str = Field(description="One use: POST it to /v1/auth/refresh for a new pair.")
     user: SessionUser
+    consistency_token: str | None = Field(
+        default=None,
+        description="When this sign-in registered or updated the profile: pass it (?consistency=) to the first "
+        "read so /v1/users/me already shows it (read-your-writes).",
+    )
 
     @classmethod
-    def of(cls, tokens: TokenPair, profile: TelegramProfile) -> Session:
+    def of(cls, tokens: TokenPair, profile: TelegramProfile, consistency_token: str | None = None) -> Session:
         """The response for ``profile`` signed in with ``tokens``."""
         user = SessionUser(
             user_id=profile.user_id,
@@ -46,6 +51,7 @@ class Session(BaseModel):
             expires_in=tokens.expires_in,
             refresh_token=tokens.refresh_token,
             user=user,
+            consistency_token=consistency_token,
         )
 
 
