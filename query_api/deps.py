@@ -9,6 +9,7 @@ from fastapi import Depends, Header, HTTPException, Query, Request, status
 from query_api.consistency import ReadModelBehind, wait_for
 from tuneton.events.consistency import BadConsistencyToken, ConsistencyToken
 from tuneton.ports import BlobStore, ReadStore, SearchIndex
+from tuneton.web.responses import BAD_CONSISTENCY, Responses
 
 
 async def get_read_store(request: Request) -> ReadStore:
@@ -69,6 +70,10 @@ SearchIndexDep = Annotated[SearchIndex, Depends(get_search_index)]
 OptionalUser = Annotated[str | None, Depends(optional_user)]
 RequiredUser = Annotated[str, Depends(required_user)]
 Consistent = Depends(consistent)
+CONSISTENT_RESPONSES: Responses = BAD_CONSISTENCY  # what ``Consistent`` may answer, for each route using it
+# Far beyond any listing, and well inside every integer type the value meets on its way (SQLite's and
+# PostgreSQL's 64-bit OFFSET, JavaScript's 2^53): an offset of 2^63 was a 500 (SQLite integer overflow).
+MAX_OFFSET = 1_000_000_000
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 ItemsLimit = Annotated[int, Query(ge=1, le=10_000)]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,13 +20,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from commands.bus import CommandBus
 from commands.ingest import DuplicateFinder, IngestService, clear_leftovers
 from commands.ingest_steps import MediaSteps
-from commands.main import EXCEPTION_HANDLERS
+from commands.main import EXCEPTION_HANDLERS, streams_own_body
 from commands.main import router as command_router
 from commands.staging import BlobClaims
 from query_api.main import router as query_router
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.observability import metrics
 from tuneton.settings import Settings
+from tuneton.web.body_limit import BodyLimit
+from tuneton.web.header_limit import HeaderLimit
+from tuneton.web.methods import method_not_allowed
+from tuneton.web.validation import validation_failed
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +66,24 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.state.settings = settings
     for error, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
+    app.add_exception_handler(RequestValidationError, validation_failed)
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)
     app.include_router(command_router)
     app.include_router(query_router)
+    app.add_middleware(BodyLimit, limit_for=_body_limits(settings))
+    app.add_middleware(HeaderLimit, max_bytes=settings.header_max_bytes)
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
     return app
+
+
+def _body_limits(settings: Settings) -> Callable[[str, str], int | None]:
+    """JSON bodies get ``json_body_max_bytes``; uploads stream under their own limit (None here)."""
+
+    def limit_for(method: str, path: str) -> int | None:
+        return None if streams_own_body(method, path) else settings.json_body_max_bytes
+
+    return limit_for
 
 
 def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = None) -> IngestService:

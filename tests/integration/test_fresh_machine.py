@@ -39,7 +39,7 @@ def _script_env(home: Path, **ports: str) -> dict[str, str]:
 
 
 def _run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own script
+    return subprocess.run(
         ["bash", str(REPO_ROOT / script)], env=env, capture_output=True, text=True, timeout=600, check=False
     )
 
