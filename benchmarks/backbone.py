@@ -50,24 +50,43 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+async def bench_track(api: httpx.AsyncClient, env: dict[str, str], user: str) -> str:
+    """One real track of ``user``'s (a 1-s WAV tone): playlists only take tracks their caller can see."""
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    tone = 0.2 * np.sin(2 * np.pi * (200 + uuid.uuid4().int % 800) * np.arange(44100) / 44100)
+    wav = io.BytesIO()
+    sf.write(wav, tone, 44100, format="WAV")
+    h = auth_headers(env, user)
+    answer = await api.post("/v1/tracks", files={"file": ("tone.wav", wav.getvalue())}, headers=h)
+    answer.raise_for_status()
+    track = answer.json()
+    consistency = {"consistency": track["consistency_token"]}
+    (await api.get(f"/v1/tracks/{track['track_id']}", params=consistency, headers=h)).raise_for_status()
+    return str(track["track_id"])
+
+
 async def command_throughput(base: str, env: dict[str, str], total: int, concurrency: int) -> dict[str, float]:
     """``total`` add-track commands from ``concurrency`` clients, each on its own playlist."""
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=concurrency)) as api:
         playlists = []
         for n in range(concurrency):
             created = await api.post("/v1/playlists", json={"name": f"bench {n}"}, headers=auth_headers(env, f"b{n}"))
-            playlists.append((f"b{n}", created.json()["aggregate_id"]))
+            playlists.append((f"b{n}", created.json()["aggregate_id"], await bench_track(api, env, f"b{n}")))
         per_client = total // concurrency
 
-        async def client(user: str, playlist_id: str) -> None:
-            for n in range(per_client):
+        async def client(user: str, playlist_id: str, track: str) -> None:
+            for _ in range(per_client):
                 r = await api.post(
-                    f"/v1/playlists/{playlist_id}/items", json={"track_id": f"t{n}"}, headers=auth_headers(env, user)
+                    f"/v1/playlists/{playlist_id}/items", json={"track_id": track}, headers=auth_headers(env, user)
                 )
                 r.raise_for_status()
 
         started = time.perf_counter()
-        await asyncio.gather(*(client(u, p) for u, p in playlists))
+        await asyncio.gather(*(client(u, p, t) for u, p, t in playlists))
         wall = time.perf_counter() - started
     return {
         "commands": per_client * concurrency,
@@ -86,10 +105,11 @@ async def visible_latency(base: str, env: dict[str, str], samples: int, concurre
             user = f"lat{n}-{uuid.uuid4().hex[:6]}"
             h = auth_headers(env, user)
             playlist_id = (await api.post("/v1/playlists", json={"name": "lat"}, headers=h)).json()["aggregate_id"]
-            for k in range(samples // concurrency):
+            track = await bench_track(api, env, user)
+            for _ in range(samples // concurrency):
                 t0 = time.perf_counter()
                 token = (
-                    await api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": f"t{k}"}, headers=h)
+                    await api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": track}, headers=h)
                 ).json()["consistency_token"]
                 read = await api.get(
                     f"/v1/playlists/{playlist_id}", params={"consistency": token, "items_limit": 1}, headers=h

@@ -16,6 +16,7 @@ from tuneton.domain.errors import RejectionKind
 from tuneton.events.consistency import ConsistencyToken
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
 from tuneton.events.topics import aggregate_of_command
+from tuneton.web.responses import UNAUTHORIZED, WITH_BODY, Responses, unprocessable
 
 _STATUS = {
     RejectionKind.INVALID.value: status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -24,8 +25,14 @@ _STATUS = {
     RejectionKind.NOT_FOUND.value: status.HTTP_404_NOT_FOUND,
 }
 
-REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": Rejection, "description": f"Rejected by the decider ({kind})."} for kind, code in _STATUS.items()
+REJECTION_RESPONSES: Responses = {
+    **UNAUTHORIZED,
+    **WITH_BODY,
+    **{
+        code: {"model": Rejection, "description": f"Rejected by the decider ({kind})."}
+        for kind, code in _STATUS.items()
+    },
+    422: unprocessable(Rejection, "Rejected by the decider (invalid), or the request does not match the schema."),
 }
 REJECTION_RESPONSES[503] = {
     "model": RetryLater,

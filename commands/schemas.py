@@ -4,13 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tuneton.domain.listening.values import RepeatMode
 from tuneton.domain.playlist.commands import Visibility
 
 
-class PlaylistCreate(BaseModel):
+class CommandBody(BaseModel):
+    """A command's request body: a field it does not know is refused (422 naming it), never ignored.
+
+    Ignoring it would answer 2xx to a client's typo (``{"nmae": ...}``) while changing nothing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _unicode_text(cls, value: object) -> object:
+        """Refuse lone surrogates: JSON can spell them (``"\\ud800"``) but UTF-8 cannot, so no event could."""
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+        return value
+
+
+class PlaylistCreate(CommandBody):
     """Body of ``POST /v1/playlists``."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -18,38 +40,38 @@ class PlaylistCreate(BaseModel):
     visibility: Visibility = Visibility.PRIVATE
 
 
-class PlaylistRename(BaseModel):
+class PlaylistRename(CommandBody):
     """Body of ``PUT /v1/playlists/{id}/name``."""
 
     name: str = Field(min_length=1, max_length=200)
 
 
-class PlaylistDescribe(BaseModel):
+class PlaylistDescribe(CommandBody):
     """Body of ``PUT /v1/playlists/{id}/description``."""
 
     description: str = Field(max_length=2000)
 
 
-class PlaylistVisibility(BaseModel):
+class PlaylistVisibility(CommandBody):
     """Body of ``PUT /v1/playlists/{id}/visibility``."""
 
     visibility: Visibility
 
 
-class ItemAdd(BaseModel):
+class ItemAdd(CommandBody):
     """Body of ``POST /v1/playlists/{id}/items``: append, or insert after ``after_item_id``."""
 
     track_id: str = Field(min_length=1, max_length=128)
     after_item_id: str | None = None
 
 
-class ItemMove(BaseModel):
+class ItemMove(CommandBody):
     """Body of ``POST /v1/playlists/{id}/items/{item_id}/move``: ``null`` moves to the top."""
 
     after_item_id: str | None
 
 
-class ProfileUpsert(BaseModel):
+class ProfileUpsert(CommandBody):
     """Body of ``PUT /v1/users/me``: register or refresh the caller's profile."""
 
     display_name: str = Field(min_length=1, max_length=128)
@@ -57,7 +79,7 @@ class ProfileUpsert(BaseModel):
     language_code: str | None = Field(default=None, max_length=16)
 
 
-class ProfilePatch(BaseModel):
+class ProfilePatch(CommandBody):
     """Body of ``PATCH /v1/users/me``: fields left out keep their value."""
 
     display_name: str | None = Field(default=None, min_length=1, max_length=128)
@@ -112,7 +134,7 @@ class UploadRefused(BaseModel):
     message: str
 
 
-class TrackMetadataPatch(BaseModel):
+class TrackMetadataPatch(CommandBody):
     """Body of ``PATCH /v1/tracks/{id}``: fields left out keep their value; ``clear`` empties fields."""
 
     title: str | None = Field(default=None, min_length=1, max_length=1024)

@@ -10,6 +10,7 @@ from query_api.consistency import ReadModelBehind, wait_for
 from tuneton.auth.http import CurrentUser, OptionalUser
 from tuneton.events.consistency import BadConsistencyToken, ConsistencyToken
 from tuneton.ports import BlobStore, ReadStore, SearchIndex
+from tuneton.web.responses import BAD_CONSISTENCY, Responses
 
 __all__ = [
     "BlobStoreDep", "Consistent", "CurrentUser", "ItemsLimit", "Limit", "Offset", "OptionalUser", "ReadStoreDep",
@@ -62,6 +63,10 @@ BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
 SearchIndexDep = Annotated[SearchIndex, Depends(get_search_index)]
 RequiredUser = CurrentUser
 Consistent = Depends(consistent)
+CONSISTENT_RESPONSES: Responses = BAD_CONSISTENCY  # what ``Consistent`` may answer, for each route using it
+# Far beyond any listing, and well inside every integer type the value meets on its way (SQLite's and
+# PostgreSQL's 64-bit OFFSET, JavaScript's 2^53): an offset of 2^63 was a 500 (SQLite integer overflow).
+MAX_OFFSET = 1_000_000_000
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 ItemsLimit = Annotated[int, Query(ge=1, le=10_000)]

@@ -9,6 +9,9 @@ from pydantic import BaseModel, Field
 
 from tuneton.domain.playlist.commands import Visibility
 from tuneton.domain.render.values import FailureReason, RenderStatus
+from tuneton.web.responses import Problem
+
+__all__ = ["Problem"]  # the error body: one definition for both APIs (tuneton.web.responses)
 
 
 def from_millis(value: int) -> datetime:
@@ -69,12 +72,6 @@ class UserPublic(BaseModel):
     version: int
     registered_at: datetime
     updated_at: datetime
-
-
-class Problem(BaseModel):
-    """Error body."""
-
-    detail: str
 
 
 class CoverPublic(BaseModel):

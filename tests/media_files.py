@@ -112,3 +112,28 @@ def tag_mp4(path: Path, *, cover: bytes | None = None, isrc: str | None = None, 
     if cover is not None:
         audio["covr"] = [MP4Cover(cover, imageformat=MP4Cover.FORMAT_JPEG)]
     audio.save()
+
+
+# ffmpeg arguments for re-encoding real music: ENCODINGS plus the container variants truncation depends on.
+REAL_ENCODINGS = {
+    **{suffix: (ENCODINGS[suffix], _muxer(suffix)) for suffix in ("ogg", "opus", "flac", "mp3", "m4a")},
+    "oggflac": (["-c:a", "flac"], "ogg"),
+    "mp3-no-xing": (["-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"], "mp3"),
+    "m4a-faststart": ([*ENCODINGS["m4a"], "-movflags", "+faststart"], "ipod"),
+    "aac": (ENCODINGS["m4a"], "adts"),
+}
+
+
+def real_song(path: Path, *, encoding: str, seconds: float = 12.0, name: str = "calm/calm_acoustic_1.opus") -> Path:
+    """The first ``seconds`` of a real full mix (PyPI ``immich-memories-music``, MIT) encoded as ``encoding``."""
+    try:
+        import immich_memories_music
+    except ImportError:
+        pytest.skip("pip install immich-memories-music (the dev extra) for real-music tests")
+    source = Path(immich_memories_music.__file__).parent / "tracks" / name
+    codec, muxer = REAL_ENCODINGS[encoding]
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-y", "-i", str(source), "-t", str(seconds), *codec, "-f", muxer, str(path)],
+        check=True,
+    )  # fmt: skip
+    return path

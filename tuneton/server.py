@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from commands.bus import CommandBus
 from commands.ingest import DuplicateFinder, IngestService, clear_leftovers
 from commands.ingest_steps import MediaSteps
-from commands.main import EXCEPTION_HANDLERS
+from commands.main import EXCEPTION_HANDLERS, streams_own_body
 from commands.main import router as command_router
 from commands.staging import BlobClaims
 from query_api.main import router as query_router
@@ -34,6 +35,10 @@ from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.http_unavailable import UNAVAILABLE_RESPONSES, store_unavailable
 from tuneton.observability import metrics
 from tuneton.settings import Settings
+from tuneton.web.body_limit import BodyLimit
+from tuneton.web.header_limit import HeaderLimit
+from tuneton.web.methods import method_not_allowed
+from tuneton.web.validation import validation_failed
 from tuneton.webapp import mount_miniapp
 
 log = logging.getLogger(__name__)
@@ -77,8 +82,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     for error, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
     app.add_exception_handler(StoreUnavailable, store_unavailable)
+    app.add_exception_handler(RequestValidationError, validation_failed)
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)
     app.include_router(command_router, responses=UNAVAILABLE_RESPONSES)
     app.include_router(query_router, responses=UNAVAILABLE_RESPONSES)
+    app.add_middleware(BodyLimit, limit_for=_body_limits(settings))
+    app.add_middleware(HeaderLimit, max_bytes=settings.header_max_bytes)
     app.add_middleware(_ObserveLatency)
     _health_routes(app)
     mount_miniapp(app, settings)  # last: its fallback answers any path the API does not
@@ -106,6 +115,15 @@ def media_url_signer(settings: Settings) -> MediaUrlSigner:
     """The signer of media URLs; a key file is generated only at the default path (one embedded process)."""
     keys = load_keys(settings.media_keys_path, create=settings.media_url_keys_file is None)
     return MediaUrlSigner(keys, ttl_s=settings.media_url_ttl_s, granularity_s=settings.media_url_granularity_s)
+
+
+def _body_limits(settings: Settings) -> Callable[[str, str], int | None]:
+    """JSON bodies get ``json_body_max_bytes``; uploads stream under their own limit (None here)."""
+
+    def limit_for(method: str, path: str) -> int | None:
+        return None if streams_own_body(method, path) else settings.json_body_max_bytes
+
+    return limit_for
 
 
 def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = None) -> IngestService:

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # --- catalog (issue 3) -------------------------------------------------------------------
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0, description="largest accepted upload (413 above)")
     upload_tmp_dir: Path | None = Field(default=None, description="where uploads are spooled (<data_dir>/tmp)")
+    json_body_max_bytes: int = Field(
+        default=256 * 1024, gt=0, description="largest request body of any route but the uploads (413 above)"
+    )
+    header_max_bytes: int = Field(
+        default=32 * 1024, gt=0, description="largest total size of a request's headers (431 above)"
+    )
     admin_ids: list[str] = Field(default_factory=list, description="user ids that may change anybody's tracks")
     blob_dir: Path | None = Field(default=None, description="embedded blob store root (<data_dir>/blobs)")
     s3_endpoint: str = Field(default="127.0.0.1:9000", description="distributed blob store: S3 host:port")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import JSONResponse
 
 from commands.deps import BusDep, CommandId, CurrentUser
@@ -18,7 +18,9 @@ from commands.schemas import (
     PlaylistDescribe,
     PlaylistRename,
     PlaylistVisibility,
+    Rejection,
 )
+from commands.track_access import visible_track
 from tuneton.domain.playlist import commands as c
 from tuneton.events.envelope import derived_id
 
@@ -75,9 +77,16 @@ async def delete_playlist(playlist_id: PlaylistId, bus: BusDep, user: CurrentUse
 
 @router.post("/{playlist_id}/items", status_code=status.HTTP_201_CREATED, response_model=CommandAccepted)
 async def add_track(
-    playlist_id: PlaylistId, body: ItemAdd, bus: BusDep, user: CurrentUser, command_id: CommandId
+    request: Request, playlist_id: PlaylistId, body: ItemAdd, bus: BusDep, user: CurrentUser, command_id: CommandId
 ) -> Accepted:
-    """Append a track, or insert it after ``after_item_id``; the response names the new item."""
+    """Append a track, or insert it after ``after_item_id``; the response names the new item.
+
+    The track must exist and be visible to the caller (404 ``track_not_found`` otherwise, nothing
+    recorded). A track uploaded a moment ago is known once ``GET /v1/tracks/{id}`` answers with the
+    upload's consistency token.
+    """
+    if await visible_track(request.app.state.read_store, body.track_id, user) is None:
+        return _track_not_found(body.track_id, command_id)
     item_id = derived_id(command_id, "item")
     command = c.AddTrack(
         playlist_id=playlist_id, item_id=item_id, track_id=body.track_id, after_item_id=body.after_item_id
@@ -101,3 +110,14 @@ async def move_item(
     """Move an item after another one, or to the top with ``after_item_id: null``."""
     command = c.MoveItem(playlist_id=playlist_id, item_id=item_id, after_item_id=body.after_item_id)
     return await dispatch(bus, command, aggregate_id=playlist_id, actor_id=user, command_id=command_id)
+
+
+def _track_not_found(track_id: str, command_id: str) -> JSONResponse:
+    refusal = Rejection(
+        reason="track_not_found",
+        kind="not_found",
+        message=f"no track {track_id} you can see",
+        details={"track_id": track_id},
+        command_id=command_id,
+    )
+    return JSONResponse(refusal.model_dump(), status_code=status.HTTP_404_NOT_FOUND)

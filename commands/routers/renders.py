@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import time
 from typing import Annotated, Any
 
@@ -30,6 +29,8 @@ from tuneton.domain.render.values import Musical, SourceAudio, TransformParams
 from tuneton.domain.track.rules import visible_to
 from tuneton.domain.track.values import Visibility
 from tuneton.ports import ReadStore
+from tuneton.web.echo import echo
+from tuneton.web.responses import unprocessable
 
 router = APIRouter(prefix="/v1/tracks", tags=["render commands"], responses=REJECTION_RESPONSES)
 
@@ -67,7 +68,7 @@ class ParameterRefused(BaseModel):
     response_model=RenderRequested,
     responses={
         404: {"description": "No such track, or not visible to you (track_not_found)."},
-        422: {"model": ParameterRefused, "description": "A parameter is out of range (invalid_parameter)."},
+        422: unprocessable(ParameterRefused, "A parameter is out of range (invalid_parameter), or no JSON object."),
     },
 )
 async def request_render(
@@ -86,7 +87,7 @@ async def request_render(
     try:
         params = parse_params(body)
     except ParameterError as error:
-        refused = ParameterRefused(field=error.field, value=_jsonable(error.value), allowed=error.allowed,
+        refused = ParameterRefused(field=error.field, value=echo(error.value), allowed=error.allowed,
                                    message=str(error))  # fmt: skip
         return JSONResponse(refused.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     found = await _source(request.app.state.read_store, track_id, user)
@@ -167,10 +168,3 @@ def _transform_params(params: RenderParams) -> TransformParams:
         quality=params.quality.value,
         output_format=params.output_format.value,
     )
-
-
-def _jsonable(value: object) -> Any:
-    """The refused value as JSON can carry it (NaN and infinities, lists and objects as text)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)

@@ -7,6 +7,7 @@ Refusals are mapped to statuses in one place (commands/errors.py).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
@@ -20,6 +21,7 @@ from commands.schemas import CommandAccepted, TrackMetadataPatch, TrackUploaded,
 from tuneton.domain.track import commands as c
 from tuneton.domain.track.values import Visibility
 from tuneton.media.errors import MediaTooLarge
+from tuneton.web.responses import unprocessable
 
 router = APIRouter(prefix="/v1/tracks", tags=["track commands"], responses=REJECTION_RESPONSES)
 
@@ -32,9 +34,13 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
         400: "Malformed request (no multipart body, bad form).",
         413: "Upload or tags too large (too_large, tag_too_large).",
         415: "Not audio, or a format we do not take (not_audio, unsupported_codec, ...).",
-        422: "Broken file or bad field (empty_file, truncated, corrupt_media, invalid_file_name, ...).",
     }.items()
 }
+_REFUSALS[422] = unprocessable(
+    UploadRefused, "Broken file or bad field (empty_file, truncated, corrupt_media, invalid_file_name, ...)."
+)
+# Routes that stream their body to disk under their own limit (upload_max_bytes), not the JSON body limit.
+STREAMED_BODIES = (("POST", re.compile(r"/v1/tracks/?")), ("PUT", re.compile(r"/v1/tracks/[^/]+/cover/?")))
 _UPLOAD_BODY = {
     "requestBody": {
         "content": {

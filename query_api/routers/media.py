@@ -35,7 +35,8 @@ _MEDIA: dict[int | str, dict[str, Any]] = {
 _FORMATS = {ext: fmt for fmt, ext in EXTENSIONS.items()}
 
 
-@router.api_route("/v1/tracks/{track_id}/covers/{size}.{ext}", methods=["GET", "HEAD"], responses=_MEDIA)
+@router.get("/v1/tracks/{track_id}/covers/{size}.{ext}", responses=_MEDIA)
+@router.head("/v1/tracks/{track_id}/covers/{size}.{ext}", responses=_MEDIA)  # one route per method: unique ids
 async def cover(
     request: Request,
     track_id: TrackId,
@@ -54,7 +55,8 @@ async def cover(
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {size} px {ext} cover")
 
 
-@router.api_route("/v1/tracks/{track_id}/audio/{name}", methods=["GET", "HEAD"], responses=_MEDIA)
+@router.get("/v1/tracks/{track_id}/audio/{name}", responses=_MEDIA)
+@router.head("/v1/tracks/{track_id}/audio/{name}", responses=_MEDIA)
 async def audio(
     request: Request,
     track_id: TrackId,

@@ -6,17 +6,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, status
 
-from query_api.deps import Consistent, ItemsLimit, Limit, Offset, OptionalUser, ReadStoreDep, RequiredUser
+from query_api.deps import (
+    CONSISTENT_RESPONSES,
+    Consistent,
+    ItemsLimit,
+    Limit,
+    Offset,
+    OptionalUser,
+    ReadStoreDep,
+    RequiredUser,
+)
 from query_api.readers import playlists as reader
 from query_api.schemas import PlaylistItemPublic, PlaylistPublic, PlaylistsPublic, PlaylistSummary, Problem, from_millis
 from tuneton.ports import ReadStore
+from tuneton.web.responses import UNAUTHORIZED
 
-router = APIRouter(tags=["playlist queries"], dependencies=[Consistent])
+router = APIRouter(tags=["playlist queries"], dependencies=[Consistent], responses=CONSISTENT_RESPONSES)
 PlaylistId = Annotated[str, Path(min_length=1, max_length=128)]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such playlist."}}
 
 
-@router.get("/v1/me/playlists", response_model=PlaylistsPublic)
+@router.get("/v1/me/playlists", response_model=PlaylistsPublic, responses=UNAUTHORIZED)
 async def my_playlists(
     store: ReadStoreDep, user: RequiredUser, limit: Limit = 50, offset: Offset = 0
 ) -> PlaylistsPublic:
@@ -53,10 +63,10 @@ async def public_playlist(
 
 
 async def _readable(store: ReadStore, playlist_id: str, user: str | None, limit: int, offset: int) -> PlaylistPublic:
-    row = await reader.playlist(store, playlist_id)
+    row = await reader.playlist(store, playlist_id, viewer=user)
     if row is None or (row["visibility"] == "private" and row["owner_id"] != user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such playlist")
-    rows = await reader.items(store, playlist_id, limit=limit, offset=offset)
+    rows = await reader.items(store, playlist_id, viewer=user, limit=limit, offset=offset)
     items = [
         PlaylistItemPublic(
             item_id=r["item_id"], track_id=r["track_id"], position=offset + n, added_at=from_millis(r["added_at"])

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, st
 from fastapi.responses import StreamingResponse
 
 from query_api.blobs import YEAR_S, Served, serve_blob
-from query_api.deps import BlobStoreDep, Consistent, OptionalUser, ReadStoreDep
+from query_api.deps import CONSISTENT_RESPONSES, BlobStoreDep, Consistent, OptionalUser, ReadStoreDep
 from query_api.media_links import MediaLinksDep, MediaViewer
 from query_api.readers import renders as reader
 from query_api.render_events import progress_frames
@@ -35,11 +35,15 @@ from tuneton.audio.positions import to_original_time, to_render_time
 from tuneton.auth.media_urls import PARAMS
 from tuneton.catalog_values import BlobNotFound
 from tuneton.ports import BlobStore, ReadStore
+from tuneton.web.responses import unprocessable
 
 router = APIRouter(tags=["render queries"])
 AssetKey = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="The render's asset key (64 hex digits).")]
 Seconds = Annotated[float | None, Query(ge=0, allow_inf_nan=False)]
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such render."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such render."},
+    **CONSISTENT_RESPONSES,
+}
 _FILES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The bytes.",
@@ -119,7 +123,7 @@ async def render_files(
 @router.get(
     "/v1/renders/{asset_key}/positions",
     response_model=RenderPositionPublic,
-    responses={**_NOT_FOUND, 422: {"model": Problem, "description": "Not exactly one finite position >= 0."}},
+    responses={**_NOT_FOUND, 422: unprocessable(description="Not exactly one finite position >= 0.")},
     dependencies=[Consistent],
 )
 async def render_positions(

@@ -12,18 +12,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
-from query_api.deps import Consistent, Limit, Offset, OptionalUser, ReadStoreDep, SearchIndexDep
+from query_api.deps import CONSISTENT_RESPONSES, Consistent, Limit, Offset, OptionalUser, ReadStoreDep, SearchIndexDep
 from query_api.media_links import MediaLinksDep
 from query_api.readers import tracks as reader
 from query_api.schemas import Problem, SearchResults, TrackPublic, TracksPublic
 from query_api.track_views import readable, search_hit_public, track_public
 from tuneton.auth.errors import AuthError
 from tuneton.catalog_values import MAX_SEARCH_LIMIT, MAX_SEARCH_WINDOW, SearchQuery
+from tuneton.web.responses import UNAUTHORIZED, unprocessable
 
 router = APIRouter(tags=["track queries"])
 TrackId = Annotated[str, Path(min_length=1, max_length=128)]
 Filter = Annotated[str | None, Query(min_length=1, max_length=1024)]
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No such track."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such track."},
+    **CONSISTENT_RESPONSES,
+}
 
 
 @router.get("/v1/tracks/{track_id}", response_model=TrackPublic, responses=_NOT_FOUND, dependencies=[Consistent])
@@ -36,7 +40,12 @@ async def get_track(track_id: TrackId, store: ReadStoreDep, user: OptionalUser, 
     return track_public(row, links)
 
 
-@router.get("/v1/tracks", response_model=TracksPublic, dependencies=[Consistent])
+@router.get(
+    "/v1/tracks",
+    response_model=TracksPublic,
+    dependencies=[Consistent],
+    responses={**CONSISTENT_RESPONSES, **UNAUTHORIZED},
+)
 async def browse_tracks(
     store: ReadStoreDep,
     user: OptionalUser,
@@ -59,7 +68,7 @@ async def browse_tracks(
     return TracksPublic(data=[track_public(row, links) for row in rows], count=total)
 
 
-@router.get("/v1/search", response_model=SearchResults, responses={422: {"model": Problem}})
+@router.get("/v1/search", response_model=SearchResults, responses={422: unprocessable()})
 async def search_tracks(
     index: SearchIndexDep,
     store: ReadStoreDep,

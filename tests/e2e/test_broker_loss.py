@@ -25,6 +25,7 @@ import httpx
 import pytest
 from confluent_kafka.admin import AdminClient
 
+from tests.e2e.callers import track_of
 from tests.e2e.conftest import Product, fresh_database
 from tests.e2e.servers import ROOT, auth_env, auth_headers, product_env, serve, wait_processing, worker
 from tests.fixtures.catalog_servers import S3Endpoint
@@ -149,23 +150,24 @@ def _client(product: Product, load: Load, number: int) -> tuple[str, str, str, l
     playlist = httpx.post(f"{base}/v1/playlists", json={"name": "Broker loss"}, headers=headers, timeout=60)
     assert playlist.status_code == 201, playlist.text
     playlist_id = playlist.json()["aggregate_id"]
+    track_id = track_of(base, headers)  # one real track, added once per label
     added, token = [], ""
     for n in range(ADDS_PER_CLIENT):
-        track = f"t{number}-{n:03d}"
+        label = f"t{number}-{n:03d}"
         while True:
             started = time.monotonic()
             response = httpx.post(
                 f"{base}/v1/playlists/{playlist_id}/items",
-                json={"track_id": track},
-                headers={**headers, "Idempotency-Key": f"{playlist_id}-{track}"},
+                json={"track_id": track_id},
+                headers={**headers, "Idempotency-Key": f"{playlist_id}-{label}"},
                 timeout=60,
             )
             load.saw(response.status_code, time.monotonic() - started)
             if response.status_code != 503:  # 503 = try again later, the documented retry signal
                 break
             time.sleep(float(response.headers.get("Retry-After", "1")))
-        assert response.status_code == 201, f"{track}: {response.status_code} {response.text}"
-        added.append(track)
+        assert response.status_code == 201, f"{label}: {response.status_code} {response.text}"
+        added.append(track_id)
         token = response.json()["consistency_token"]
     return user, playlist_id, token, added
 

@@ -336,7 +336,7 @@ def test_a_signed_playlist_plays_without_a_header_and_its_entries_carry_the_sign
         assert player.get(f"{base}/seg_00000.m4s").status_code == 404  # unsigned and anonymous: private
         forged = player.get(f"{base}/seg_00000.m4s?{query.replace(f'u={OWNER}', f'u={STRANGER}')}")
         assert (forged.status_code, forged.json()["detail"].split(":")[0]) == (403, "bad_signature")
-    with httpx.Client(base_url=product.base, headers={"X-Tuneton-User": OWNER}, timeout=30) as other:
+    with httpx.Client(base_url=product.base, headers=product.auth(OWNER), timeout=30) as other:
         other_track = Render(product, visibility=Visibility.PRIVATE)
         other_track.append(requested(other_track), progressed(other_track.key, 1), files=files)
         borrowed = other.get(f"/v1/renders/{other_track.key}/files/init.mp4?{query}")

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests.audio_signals import groove, partial_cents
+from tests.e2e.callers import upload_and_read
 from tests.e2e.conftest import Product
 from tests.e2e.servers import wait_processing, wait_ready
 from tests.media_files import encode_pcm, ffmpeg, synth
@@ -42,13 +43,7 @@ def upload_tone(api: httpx.Client, tmp_path: Path, *, seconds: float = SOURCE_S,
     the Kafka log outlives a test session, and an old render of the same bytes would be a cache hit."""
     f0 = F0 + random.random() / 100  # < 0.1 cent off F0: inaudible to the pitch checks, unique bytes
     path = synth(tmp_path / f"tone-{uuid.uuid4().hex[:6]}.wav", seconds=seconds, source=f"sine=frequency={f0:.6f}")
-    with path.open("rb") as handle:
-        created = api.post("/v1/tracks", params={"visibility": visibility}, files={"file": (path.name, handle)})
-    assert created.status_code == 201, created.text
-    body = created.json()
-    seen = api.get(f"/v1/tracks/{body['track_id']}", params={"consistency": body["consistency_token"]})
-    assert seen.status_code == 200, seen.text
-    return str(body["track_id"])
+    return upload_and_read(api, path, visibility=visibility)
 
 
 async def events_of(product: Product, asset_key: str, *, until: type, count: int = 1, timeout_s: float = 120) -> list[

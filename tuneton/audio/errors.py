@@ -5,6 +5,12 @@ Every error carries the data a caller needs to explain it; the API edge maps the
 
 from __future__ import annotations
 
+import reprlib
+
+# Refused values are echoed to API clients: keep a 400-digit number or a long string to a readable size.
+_SHORT = reprlib.Repr()
+_SHORT.maxlong, _SHORT.maxstring, _SHORT.maxother = 40, 80, 80
+
 
 class AudioError(Exception):
     """Root of every error raised by :mod:`tuneton.audio`."""
@@ -27,7 +33,7 @@ class ParameterError(AudioError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field}={value!r} is invalid: must be {allowed}")
+        super().__init__(f"{field}={_SHORT.repr(value)} is invalid: must be {allowed}")
 
 
 class UnsupportedParameter(ParameterError):

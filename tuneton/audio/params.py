@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -112,8 +111,9 @@ def semitones_to_cents(semitones: object, *, field: str = "semitones") -> int:
         Not a finite number, out of range, or finer than one cent.
     """
     allowed = "a number from -12 to +12 in steps of 0.01 (1 cent)"
-    if isinstance(semitones, bool) or not isinstance(semitones, int | float) or not math.isfinite(semitones):
+    if not _finite_within(semitones, PITCH_CENTS_MIN / 100, PITCH_CENTS_MAX / 100):
         raise ParameterError(field, semitones, allowed)
+    assert isinstance(semitones, int | float)
     cents = round(semitones * 100)
     if abs(semitones * 100 - cents) > 1e-6 or not PITCH_CENTS_MIN <= cents <= PITCH_CENTS_MAX:
         raise ParameterError(field, semitones, allowed)
@@ -129,10 +129,9 @@ def normalise_tempo(tempo: object) -> float:
         Not a finite number or outside ``0.5..2.0``.
     """
     allowed = f"a number from {TEMPO_MIN} to {TEMPO_MAX}"
-    if isinstance(tempo, bool) or not isinstance(tempo, int | float) or not math.isfinite(tempo):
+    if not _finite_within(tempo, TEMPO_MIN, TEMPO_MAX):
         raise ParameterError("tempo", tempo, allowed)
-    if not TEMPO_MIN <= tempo <= TEMPO_MAX:
-        raise ParameterError("tempo", tempo, allowed)
+    assert isinstance(tempo, int | float)
     return round(float(tempo), TEMPO_DECIMALS)
 
 
@@ -218,6 +217,18 @@ def asset_key(
         document["scope"] = scope
     blob = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
+
+
+def _finite_within(value: object, low: float, high: float) -> bool:
+    """Whether ``value`` is a real number (not a bool) in ``[low, high]``.
+
+    The range is compared before any arithmetic: JSON integers are unbounded (a 400-digit one does not
+    fit a float) and ``1e308 * 100`` is infinite, so scaling or converting first would overflow. Python
+    compares ``int`` with ``float`` exactly, and NaN with anything as false, so this check cannot raise.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return low <= value <= high
 
 
 def _check_pitch_cents(value: object) -> None:

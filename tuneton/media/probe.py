@@ -27,6 +27,7 @@ from tuneton.media.errors import (
     UnsupportedCodec,
     UnsupportedContainer,
 )
+from tuneton.media.framing import adts_frame_length, mpeg_frame_length, ogg_ending
 from tuneton.media.sniff import Sniffed, sniff_file
 
 PCM = "pcm_"  # any PCM flavour (s16le, s24le, f32le, s16be, ...) in WAV/AIFF
@@ -54,6 +55,10 @@ _FORMATS = {"mp3": "mp3", "aac": "aac", "flac": "flac", "wav": "wav", "aiff": "a
 MIN_PROBE_SCORE = 25  # ffmpeg's AVPROBE_SCORE_MAX / 4: below it ffprobe itself calls the guess a misdetection
 TRUNCATION_SLACK_S = 0.5  # encoder delay/padding and container rounding stay well below this
 TRUNCATION_SLACK_RATIO = 0.01
+# Containers whose "declared" duration is ffprobe's estimate from the bitrate, not a header field: an
+# intact ADTS file was refused as truncated (estimate 33.4 s, packets 32.3 s). Their frames are checked.
+_ESTIMATED_DURATION = frozenset({"aac"})
+_FRAME_LENGTH = {"mp3": mpeg_frame_length, "aac": adts_frame_length}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +91,9 @@ def probe(path: Path, *, ffprobe: str = "ffprobe", timeout_s: float = 60.0) -> A
         if container == "wav":
             _check_wav_complete(path, size)
         else:
-            _check_packets(ffprobe, target, sniffed.demuxer, int(stream["index"]), duration, timeout_s)
+            declared = None if container in _ESTIMATED_DURATION else duration
+            last = _check_packets(ffprobe, target, sniffed.demuxer, int(stream["index"]), declared, timeout_s)
+            _check_last_frame(path, size, container, last)
     fmt = report.get("format", {})
     return AudioInfo(
         container=container,
@@ -178,26 +185,57 @@ def _duration(report: dict[str, Any], stream: dict[str, Any]) -> float:
 
 
 def _check_packets(
-    ffprobe: str, target: str, demuxer: str | None, index: int, declared_s: float, timeout_s: float
-) -> None:
-    """Demux (no decoding: fast) every packet and compare where the audio really ends with the headers."""
+    ffprobe: str, target: str, demuxer: str | None, index: int, declared_s: float | None, timeout_s: float
+) -> int | None:
+    """Demux (no decoding: fast) every packet and compare where the audio really ends with the headers.
+
+    Returns the byte position of the last packet (None when the demuxer does not tell).
+    """
     forced = ["-f", demuxer] if demuxer else []
-    entries = ["-select_streams", str(index), "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0"]
-    done = _run(ffprobe, [*forced, *entries, "-i", target], timeout_s)
-    end = 0.0
+    entries = ["-select_streams", str(index), "-show_entries", "packet=pts_time,duration_time,pos"]
+    done = _run(ffprobe, [*forced, *entries, "-of", "compact=p=0", "-i", target], timeout_s)
+    end, last_pos = 0.0, None
     for line in done.stdout.splitlines():
-        fields = line.split(",")
-        pts, dur = (_float_or_none(fields[0]), _float_or_none(fields[1])) if len(fields) > 1 else (None, None)
+        fields = dict(field.partition("=")[::2] for field in line.split("|"))
+        pts, dur = _float_or_none(fields.get("pts_time")), _float_or_none(fields.get("duration_time"))
         if pts is not None:
             end = max(end, pts + (dur or 0.0))
+        last_pos = _int_or_none(fields.get("pos")) if fields.get("pos") not in (None, "N/A") else last_pos
     if end <= 0:
         raise CorruptMedia("the file holds no audio frames")
-    if end < declared_s - max(TRUNCATION_SLACK_S, declared_s * TRUNCATION_SLACK_RATIO):
+    if declared_s is not None and end < declared_s - max(TRUNCATION_SLACK_S, declared_s * TRUNCATION_SLACK_RATIO):
         raise TruncatedMedia(
             f"the headers announce {declared_s:.1f}s of audio but the file ends at {end:.1f}s",
             declared_s=round(declared_s, 3),
             actual_s=round(end, 3),
         )
+    return last_pos
+
+
+def _check_last_frame(path: Path, size: int, container: str, last_pos: int | None) -> None:
+    """Formats without a declared length: the last Ogg page, MP3 frame or ADTS frame must be whole."""
+    with path.open("rb") as fh:
+        if container == "ogg":
+            ending = ogg_ending(fh, size)
+            if not ending.last_page_whole:
+                raise TruncatedMedia(
+                    "the file ends inside an Ogg page", whole_bytes=ending.whole_bytes, actual_bytes=size
+                )
+            if not ending.ends_stream:
+                raise TruncatedMedia("the Ogg stream has no end-of-stream page: the file was cut", pages=ending.pages)
+            return
+        frame_length = _FRAME_LENGTH.get(container)
+        if frame_length is None or last_pos is None:
+            return
+        fh.seek(last_pos)
+        header = fh.read(8)
+        length = frame_length(header)
+        if len(header) < 4 or (length is not None and last_pos + length > size):
+            raise TruncatedMedia(
+                f"the file ends inside its last {container.upper()} frame",
+                frame_bytes=length,
+                actual_bytes=size - last_pos,
+            )
 
 
 def _check_wav_complete(path: Path, size: int) -> None:

@@ -55,6 +55,14 @@ def rejects(field: str) -> AbstractContextManager[object]:
         ({"quality": "ultra"}, None, rejects("quality")),
         ({"format": "flac"}, None, rejects("output_format")),
         ({"speed": 1.2}, None, rejects("speed")),
+        # numbers that overflow when scaled or converted to float (issue 9: these were 500s)
+        ({"semitones": 1e308}, None, rejects("semitones")),
+        ({"semitones": -1e308}, None, rejects("semitones")),
+        ({"semitones": 10**400}, None, rejects("semitones")),
+        ({"tempo": 10**400}, None, rejects("tempo")),
+        ({"tempo": -(10**400)}, None, rejects("tempo")),
+        ({"tempo": 1e308}, None, rejects("tempo")),
+        ({"pitch_cents": 10**400}, None, rejects("pitch_cents")),
     ],
 )
 def test_parse_params(
@@ -71,6 +79,13 @@ def test_error_names_field_and_range() -> None:
     assert (err.field, err.value, err.allowed) == ("tempo", 3.0, "a number from 0.5 to 2.0")
     assert isinstance(err, AudioError)
     assert isinstance(err, ValueError)
+
+
+def test_error_message_shortens_huge_values() -> None:
+    with pytest.raises(ParameterError) as info:
+        parse_params({"semitones": 10**400})
+    assert info.value.value == 10**400  # the data stays exact for the caller ...
+    assert len(str(info.value)) < 200  # ... the message an API client sees does not carry 400 digits
 
 
 def test_derived_ratios() -> None:

@@ -1,0 +1,58 @@
+"""Property-based fuzzing of the OpenAPI document against the running product (schemathesis, bounded).
+
+Every operation gets its schema's examples, the coverage phase's boundary values (2^63 offsets,
+over-long strings, wrong types, missing headers, unknown methods) and a few random requests. The run
+fails on a 5xx, on a response that breaks its own documented schema, on a status code or content
+type the document does not list, on a 405 whose ``Allow`` is wrong, and on schema-invalid requests
+that are accepted.
+
+``positive_data_acceptance`` is left out on purpose: it expects every schema-valid request to
+succeed, but ids that exist, consistency tokens that decode and idempotency keys are facts no schema
+can state, so valid-looking requests are rightly refused (404, 400, 422). ``ignored_auth`` checks
+declared security schemes, and the document declares none yet (the dev header is a parameter).
+
+The base URL is the ``fuzz_target`` fixture: the product itself here; the gateway tests point the
+same run through nginx by overriding it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.callers import caller_headers
+from tests.e2e.conftest import Product
+
+MAX_EXAMPLES = 5  # per operation and phase: the whole run stays around a minute or two on an idle machine
+EXCLUDED_CHECKS = "positive_data_acceptance,ignored_auth"
+
+
+@pytest.fixture
+def fuzz_target(product: Product) -> tuple[str, dict[str, str]]:
+    """The base URL the fuzzer calls and its caller's headers (the gateway's tests override this)."""
+    return product.base, caller_headers(product, "fuzzer")
+
+
+def schemathesis_run(base: str, caller: dict[str, str], workdir: Path) -> subprocess.CompletedProcess[str]:
+    """One bounded ``schemathesis run`` against ``base`` as ``caller``; its report is the process output."""
+    headers = [arg for name, value in caller.items() for arg in ("-H", f"{name}: {value}")]
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/openapi.json",
+         "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS, "--phases", "examples,coverage,fuzzing",
+         "--max-examples", str(MAX_EXAMPLES), "--request-timeout", "60", "--workers", "1",
+         "--generation-database", "none", "--no-color", *headers],
+        cwd=workdir, capture_output=True, text=True, timeout=1500, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.timeout(1800)
+def test_fuzzing_finds_no_5xx_and_no_undocumented_answer(
+    fuzz_target: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    done = schemathesis_run(*fuzz_target, tmp_path)
+    report = done.stdout[-20_000:] + done.stderr[-5_000:]
+    assert done.returncode == 0, report
+    assert "Tested: 35" in done.stdout or "Operations:" in done.stdout, report

@@ -1,0 +1,41 @@
+"""What the HTTP edge itself may answer, for each operation's OpenAPI ``responses``.
+
+Routes declare their own successes and refusals; the statuses below come from layers every route
+shares (body parsing, the body limit, request validation, identity), so they are declared here once
+and merged into each router's ``responses``. A 422 can carry three shapes: a route's own refusal, a
+``{"detail": "..."}`` problem from a dependency, or the ``{"detail": [...]}`` of schema validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from tuneton.web.validation import ValidationProblem
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+class Problem(BaseModel):
+    """Error body."""
+
+    detail: str
+
+
+def unprocessable(refusal: type[BaseModel] | None = None, description: str = "") -> dict[str, Any]:
+    """The 422 entry: ``refusal`` (the route's own shape, if any), a problem, or a validation error."""
+    model = refusal | Problem | ValidationProblem if refusal is not None else Problem | ValidationProblem
+    text = "The request does not match the schema (detail is a list), or a value is refused (detail is text)."
+    return {"model": model, "description": description or text}
+
+
+UNAUTHORIZED: Responses = {401: {"model": Problem, "description": "No valid caller identity."}}
+BAD_CONSISTENCY: Responses = {
+    400: {"model": Problem, "description": "Malformed consistency token."},
+    503: {"model": Problem, "description": "The read model did not reach the consistency token in time."},
+}
+WITH_BODY: Responses = {
+    400: {"model": Problem, "description": "The body could not be parsed."},
+    413: {"model": Problem, "description": "The body exceeds this operation's size limit."},
+}
