@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tuneton.http_unavailable import Unavailable
 from tuneton.web.validation import ValidationProblem
 
 Responses = dict[int | str, dict[str, Any]]
@@ -33,7 +34,12 @@ def unprocessable(refusal: type[BaseModel] | None = None, description: str = "")
 UNAUTHORIZED: Responses = {401: {"model": Problem, "description": "No valid caller identity."}}
 BAD_CONSISTENCY: Responses = {
     400: {"model": Problem, "description": "Malformed consistency token."},
-    503: {"model": Problem, "description": "The read model did not reach the consistency token in time."},
+    503: {
+        "model": Problem | Unavailable,
+        "description": "The read model did not reach the consistency token in time (a problem), or a store is "
+        "away (which one); retry after Retry-After seconds.",
+        "headers": {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+    },
 }
 WITH_BODY: Responses = {
     400: {"model": Problem, "description": "The body could not be parsed."},
