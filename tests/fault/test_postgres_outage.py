@@ -20,11 +20,9 @@ import pytest
 
 from tests.e2e.callers import track_of
 from tests.e2e.conftest import Product
+from tests.e2e.playlist_log import fold
 from tests.fault.observe import Seen, by_version, events_of, report, seconds_until_ready, timed
 from tests.fault.private_stack import PrivateStack
-from tuneton.domain.playlist import decider
-from tuneton.domain.playlist import events as e
-from tuneton.domain.playlist.commands import Visibility
 from tuneton.events import topics
 
 pytestmark = [pytest.mark.fault, pytest.mark.kafka, pytest.mark.timeout(1200)]
@@ -97,18 +95,6 @@ def _probe(base: str, client: Client, reads: Seen, ready: Seen, stop: threading.
         time.sleep(0.5)
 
 
-def _fold(versions: dict[int, dict[str, object]]) -> list[str]:
-    state = None
-    for version in sorted(versions):
-        name, payload = versions[version]["payload"]  # type: ignore[misc]
-        cls = getattr(e, str(name).rsplit(".", 1)[-1])
-        if "visibility" in payload:
-            payload = {**payload, "visibility": Visibility(payload["visibility"])}
-        state = decider.evolve(state, cls(**payload))
-    assert state is not None
-    return [item.track_id for item in state.items]
-
-
 def _converged(base: str, client: Client, *, limit_s: float = 180) -> tuple[dict[str, object], float]:
     """The playlist once the read model reached the client's last accepted version."""
     began = time.monotonic()
@@ -159,7 +145,7 @@ def test_a_postgres_outage_under_load_loses_nothing(
         items = [str(i["track_id"]) for i in body["items"]]  # type: ignore[attr-defined]
         assert len(items) == len(client.accepted), "an accepted add is missing from the read model, or applied twice"
         assert set(items) == {client.track_id}
-        assert items == _fold(by_version(records, client.playlist_id)), "the read model is not the topic's fold"
+        assert items == fold(by_version(records, client.playlist_id)), "the read model is not the topic's fold"
         assert body["version"] == client.version
 
     outage = [a for s in (reads, ready) for a in s.between(down, up)]
