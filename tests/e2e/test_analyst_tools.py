@@ -12,6 +12,7 @@ import duckdb
 import httpx
 import pytest
 
+from tests.e2e.callers import track_of
 from tests.e2e.conftest import Product
 from tests.e2e.servers import run_cli
 
@@ -20,6 +21,11 @@ TOPIC = "tuneton.playlist.events"
 
 def _cli(product: Product, *args: str) -> list[str]:
     return run_cli(product.env, *args).splitlines()
+
+
+def _tracks(product: Product, user: str, count: int) -> list[str]:
+    """Real tracks of ``user``'s: playlists take only tracks their caller can see."""
+    return [track_of(product.base, product.auth(user)) for _ in range(count)]
 
 
 def _playlist_with_items(product: Product, user: str, tracks: list[str]) -> tuple[str, str]:
@@ -43,19 +49,20 @@ def _rows(out: Path, fmt: str, playlist_id: str) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
 def test_export_writes_decoded_events_and_resumes_by_offset(product: Product, tmp_path: Path, fmt: str) -> None:
     user = f"x-{uuid.uuid4().hex[:8]}"
-    playlist_id, _ = _playlist_with_items(product, user, ["a", "b"])
+    a, b, c = _tracks(product, user, 3)
+    playlist_id, _ = _playlist_with_items(product, user, [a, b])
     out = tmp_path / "export"
 
     first = json.loads(_cli(product, "events", "export", TOPIC, "--format", fmt, "--out", str(out))[-1])
     rows = _rows(out, fmt, playlist_id)
     assert [r[:3] for r in rows] == [("PlaylistCreated", 1, user), ("TrackAdded", 2, user), ("TrackAdded", 3, user)]
-    assert [r[5] for r in rows] == [None, "a", "b"]
+    assert [r[5] for r in rows] == [None, a, b]
     assert first["rows"] >= 3
 
     again = json.loads(_cli(product, "events", "export", TOPIC, "--format", fmt, "--out", str(out))[-1])
     assert again["rows"] == 0, "a rerun with nothing new writes nothing"
     with httpx.Client(base_url=product.base, headers=product.auth(user), timeout=60) as api:
-        assert api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": "c"}).status_code == 201
+        assert api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": c}).status_code == 201
     _cli(product, "events", "export", TOPIC, "--format", fmt, "--out", str(out))
     rows = _rows(out, fmt, playlist_id)
     assert [r[1] for r in rows] == [1, 2, 3, 4], "the new event once, nothing exported twice"
@@ -74,7 +81,7 @@ def test_export_window_holds_back_what_is_after_until(product: Product, tmp_path
 def test_tail_shows_time_and_headers_and_filters_by_key_and_time(product: Product) -> None:
     before = datetime.now(UTC) - timedelta(seconds=1)
     user = f"y-{uuid.uuid4().hex[:8]}"
-    playlist_id, _ = _playlist_with_items(product, user, ["a"])
+    playlist_id, _ = _playlist_with_items(product, user, _tracks(product, user, 1))
     args = ["events", "tail", TOPIC, "--from-beginning", "--no-follow", "--key", playlist_id]
     lines = [json.loads(line) for line in _cli(product, *args)]
     assert [line["value"]["aggregate_version"] for line in lines] == [1, 2]
