@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -26,7 +27,6 @@ from tests.e2e.servers import ROOT, auth_env, auth_headers, product_env, serve
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 # The test bot's token: initData is signed with it, as Telegram signs it for a real bot. The server
 # checks the signature once Telegram sign-in is configured with the same token.
