@@ -256,9 +256,12 @@ def test_tuneton_import_through_the_api_resumes_and_reports(product: Product, fi
     command = [sys.executable, "-m", "tuneton.cli", "import", str(folder), "--api", product.base, "--user", word,
                "--visibility", "public", "--json"]  # fmt: skip
 
+    token = product.auth(word)["Authorization"].removeprefix("Bearer ")
+    uploader = {**product.env, "TUNETON_API_TOKEN": token}  # signs in anywhere (no dev header on Kafka)
+
     def run() -> dict[str, Any]:
         done = subprocess.run(
-            command, env=product.env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+            command, env=uploader, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
         )
         assert done.returncode == 1, done.stderr  # 1: some file failed
         assert "files" in done.stderr  # the progress line
