@@ -21,7 +21,7 @@ import pytest
 
 from tests.e2e.conftest import CATALOG_LIMITS, Product
 from tests.e2e.media_http import RANGE_CASES, RangeCase, check_case, check_head
-from tests.e2e.servers import Process, free_port, product_env, wait_ready
+from tests.e2e.servers import Process, auth_env, free_port, product_env, wait_ready
 from tests.e2e.test_render_reads import INIT, SEGMENT, Render, completed, playlist, progressed, requested, sse
 from tests.e2e.test_track_catalog import song, upload
 from tests.fixtures.gateway import Gateway
@@ -36,7 +36,14 @@ CSP_NEEDS = (
 def offload_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """``tuneton serve`` (embedded) that hands media bytes to the gateway (X-Accel-Redirect)."""
     data = tmp_path_factory.mktemp("offload")
-    env = product_env({"TUNETON_DATA_DIR": str(data / "data"), "TUNETON_MEDIA_OFFLOAD": "x-accel", **CATALOG_LIMITS})
+    env = product_env(
+        {
+            "TUNETON_DATA_DIR": str(data / "data"),
+            "TUNETON_MEDIA_OFFLOAD": "x-accel",
+            **CATALOG_LIMITS,
+            **auth_env(data / "auth"),  # Product.auth mints tokens with these keys
+        }
+    )
     port = free_port()
     server = Process([sys.executable, "-m", "tuneton.cli", "serve", "--port", str(port)], env, data / "serve.log")
     base = f"http://127.0.0.1:{port}"
@@ -112,7 +119,8 @@ def test_each_route_reaches_the_api(api: httpx.Client, track: dict[str, Any]) ->
     assert (media.status_code, len(media.content)) == (206, 100)
     cover = api.get(track["covers"][0]["url"])
     assert (cover.status_code, cover.headers["content-type"]) == (200, "image/jpeg")
-    assert api.get("/").status_code == 404  # the Mini App's place: the app server (nothing there yet)
+    app = api.get("/")  # the Mini App, from the app server (make test builds it first)
+    assert (app.status_code, app.headers["content-type"].split(";")[0]) == (200, "text/html")
     assert api.get("/metrics").status_code == 404  # not exposed at the edge
     assert api.get("/openapi.json").json()["info"]["title"] == "tuneTON API"
 
