@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from query_api.deps import Consistent, Limit, Offset, ReadStoreDep, RequiredUser
+from query_api.deps import CONSISTENT_RESPONSES, Consistent, Limit, Offset, ReadStoreDep, RequiredUser
 from query_api.listening_views import (
     PlaysPublic,
     QueuePublic,
@@ -22,8 +22,11 @@ from query_api.prefetch import UpNextPublic, session_state, up_next_view
 from query_api.readers import listening as reader
 from query_api.readers import tracks as tracks_reader
 from tuneton.domain.listening.playback import up_next as up_next_item
+from tuneton.web.responses import UNAUTHORIZED
 
-router = APIRouter(tags=["listening queries"], dependencies=[Consistent])
+router = APIRouter(
+    tags=["listening queries"], dependencies=[Consistent], responses={**CONSISTENT_RESPONSES, **UNAUTHORIZED}
+)
 DeviceId = Annotated[str | None, Query(max_length=64, description="This player's id: answers this_device_active.")]
 
 
