@@ -29,6 +29,7 @@ from commands.schemas import (
     QueueAccepted,
     QueueTrack,
     QueueTracks,
+    Rejection,
     RenditionBody,
     RepeatBody,
     ShuffleBody,
@@ -133,8 +134,9 @@ async def play_collection(
     A playlist's tracks you can no longer play (removed, made private) are left out.
     """
     if (body.playlist_id is None) == (body.track_ids is None):
-        body_422 = {"reason": "invalid_value", "message": "give exactly one of playlist_id and track_ids"}
-        return JSONResponse(body_422, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        refused = Rejection(reason="invalid_value", kind="invalid", command_id=command_id,
+                            message="give exactly one of playlist_id and track_ids")  # fmt: skip
+        return JSONResponse(refused.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
     track_ids, index = body.track_ids or [], body.index
     if body.playlist_id is not None:
         listed = await lookups.playlist_tracks(request.app.state.read_store, body.playlist_id, user)
