@@ -24,6 +24,7 @@ async def get_bus(request: Request) -> CommandBus:
 
 
 async def command_id(
+    request: Request,
     user: CurrentUser,
     idempotency_key: Annotated[
         str | None, Header(description="Client-chosen id; a retry with the same key gets the same outcome.")
@@ -35,10 +36,13 @@ async def command_id(
     another caller's key never replays this caller's outcome nor derives this caller's ids.
     """
     if idempotency_key is None:
-        return str(uuid.uuid4())
-    if not 8 <= len(idempotency_key) <= 128 or not idempotency_key.isascii():
+        chosen = str(uuid.uuid4())
+    elif not 8 <= len(idempotency_key) <= 128 or not idempotency_key.isascii():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Idempotency-Key must be 8-128 ASCII characters")
-    return scoped_command_id(user, idempotency_key)
+    else:
+        chosen = scoped_command_id(user, idempotency_key)
+    request.state.command_id = chosen  # a refusal at the edge (commands.errors) names it like the decider's
+    return chosen
 
 
 def scoped_command_id(user: str, idempotency_key: str) -> str:

@@ -18,7 +18,7 @@ from commands.dispatch import verdict
 from commands.ingest import IngestRejected
 from commands.lookups import NotPlayable
 from commands.multipart import UploadError
-from commands.schemas import RetryLater
+from commands.schemas import Rejection, RetryLater
 from tuneton.media.errors import MediaError, MediaTooLarge, TagTooLarge, UnsupportedMedia
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -70,10 +70,20 @@ async def _not_submitted(_: Request, error: Exception) -> Response:
     return retry_later("unavailable", f"{error}; retry with the same key", error.command_id)
 
 
-async def _not_playable(_: Request, error: Exception) -> Response:
+_KIND_OF_STATUS = {404: "not_found", 409: "conflict", 422: "invalid"}
+
+
+async def _not_playable(request: Request, error: Exception) -> Response:
+    """Shaped like the decider's refusals (``Rejection``), which the routes document for these statuses."""
     assert isinstance(error, NotPlayable)
-    body = {"reason": error.reason, "message": str(error), "details": error.details}
-    return JSONResponse(body, status_code=error.status)
+    body = Rejection(
+        reason=error.reason,
+        kind=_KIND_OF_STATUS[error.status],
+        message=str(error),
+        details=error.details,
+        command_id=getattr(request.state, "command_id", ""),
+    )
+    return JSONResponse(body.model_dump(), status_code=error.status)
 
 
 EXCEPTION_HANDLERS: dict[type[Exception], Handler] = {

@@ -71,26 +71,21 @@ async def playlist_tracks(store: ReadStore, playlist_id: str, viewer: str) -> li
     return [r["track_id"] for r in rows]
 
 
-async def queued_track(store: ReadStore, session_id: str, item_id: str) -> str:
-    """The track of a queue item, from the listening read model."""
-    rows = await store.fetch_all(
-        "SELECT track_id FROM listening_queue WHERE session_id = :s AND item_id = :i", {"s": session_id, "i": item_id}
-    )
-    if not rows:
-        raise NotPlayable(f"no item {item_id} in your queue", reason="queue_item_not_found", status=409, id=item_id)
-    return str(rows[0]["track_id"])
+async def rendition(store: ReadStore, asset_key: str, viewer: str) -> tuple[str, float, int]:
+    """Track, tempo and duration (ms) of a render ``viewer`` can play now, or why they cannot.
 
-
-async def rendition(store: ReadStore, asset_key: str, track_id: str) -> tuple[float, int]:
-    """Tempo and duration (ms) of a render of ``track_id`` that can play now, or why it cannot."""
+    Whether it is a render of the item playing is the listening decider's check: the session's read
+    model may not show yet a play the caller started a moment ago.
+    """
     rows = await store.fetch_all(
         "SELECT track_id, status, output_format, tempo, duration_ms, source_duration_ms, percent, failure_reason "
         "FROM renders WHERE asset_key = :k",
         {"k": asset_key},
     )
-    if not rows or rows[0]["track_id"] != track_id:
-        raise _missing("render", asset_key)
+    if not rows or not await playable(store, [str(rows[0]["track_id"])], viewer):  # nor one of a track hidden
+        raise _missing("render", asset_key)  # from the caller: its id would tell them that track's id
     row = rows[0]
+    track_id = str(row["track_id"])
     tempo = float(row["tempo"])
     if row["status"] == "failed":
         raise NotPlayable("the render failed; request it again to retry", reason="render_failed", status=409,
@@ -100,4 +95,4 @@ async def rendition(store: ReadStore, asset_key: str, track_id: str) -> tuple[fl
         raise NotPlayable("the render cannot play yet", reason="render_not_ready", status=409, id=asset_key,
                           status_now=row["status"], percent=row["percent"])  # fmt: skip
     duration = row["duration_ms"] if row["status"] == "ready" else round(row["source_duration_ms"] / tempo)
-    return tempo, int(duration)
+    return track_id, tempo, int(duration)

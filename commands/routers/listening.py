@@ -207,16 +207,12 @@ async def switch_rendition(
     position mapping, ``t_render = t_original / tempo``). ``409 render_not_ready`` for a queued render (or an
     MP3 still rendering), ``409 render_failed``, ``404 render_not_found`` for a render of another track.
     """
-    store = request.app.state.read_store
-    track_id = await lookups.queued_track(store, user, body.item_id)
-    if body.asset_key is None:
-        tempo, duration = 1.0, (await lookups.track_lengths(store, [track_id], user))[0]
-    else:
-        await lookups.track_lengths(store, [track_id], user)  # still yours to play
-        tempo, duration = await lookups.rendition(store, body.asset_key, track_id)
+    track_id, tempo, duration = None, 1.0, 0  # the original: the decider knows its length from the queue
+    if body.asset_key is not None:
+        track_id, tempo, duration = await lookups.rendition(request.app.state.read_store, body.asset_key, user)
     command = c.SwitchRendition(session_id=user, device_id=body.device_id, item_id=body.item_id,
                                 asset_key=body.asset_key, tempo=tempo, duration_ms=duration,
-                                position_ms=body.position_ms)  # fmt: skip
+                                position_ms=body.position_ms, track_id=track_id)  # fmt: skip
     return await _send(bus, command, user, command_id)
 
 

@@ -76,8 +76,9 @@ fi
 
 log "starting PostgreSQL 15 (log: $LOGFILE)"
 # pg_ctl detaches the postmaster itself (own session, stdin from /dev/null)
-# and -w waits until it accepts connections.
-if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 start >/dev/null; then
+# and -w waits until it accepts connections. The port is given on the command line as well: a cluster
+# kept from an earlier run may have been initialised under another TUNETON_PG_PORT.
+if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -o "-p $PG_PORT" -w -t 60 start >/dev/null; then
   tail_log "$LOGFILE"
   die "pg_ctl start failed"
 fi

@@ -32,7 +32,7 @@ LISTENING_COMMANDS: list[tuple[str, Any]] = [
         c.Pause(session_id=_S, device_id="phone", position_ms=1),
         c.Resume(session_id=_S, device_id="laptop"),
         c.SwitchRendition(session_id=_S, device_id="phone", item_id="i1", asset_key="ab" * 32, tempo=1.25,
-                          duration_ms=144_000, position_ms=10_000),
+                          duration_ms=144_000, position_ms=10_000, track_id="t1"),
         c.SetShuffle(session_id=_S, enabled=True, seed=7),
         c.SetRepeat(session_id=_S, mode=RepeatMode.ALL),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from tuneton.domain.listening.errors import (
     NotSessionOwner,
     QueueFull,
     QueueItemNotFound,
+    RenderNotFound,
 )
 from tuneton.domain.listening.order import shuffled
 from tuneton.domain.listening.playback import same_moment
@@ -333,9 +334,12 @@ def test_evolve_refuses_unknown_events() -> None:
         evolve(None, object())  # type: ignore[arg-type]
 
 
-def switch(asset_key: str | None, *, tempo: float, position_ms: int, duration_ms: int = 144_000) -> c.SwitchRendition:
+def switch(
+    asset_key: str | None, *, tempo: float, position_ms: int, duration_ms: int = 144_000, track_id: str | None = "t1"
+) -> c.SwitchRendition:
     return c.SwitchRendition(session_id=U, device_id="phone", item_id="i1", asset_key=asset_key, tempo=tempo,
-                             duration_ms=duration_ms, position_ms=position_ms)  # fmt: skip
+                             duration_ms=duration_ms, position_ms=position_ms,
+                             track_id=track_id if asset_key else None)  # fmt: skip
 
 
 def test_switching_to_a_render_and_back_keeps_the_musical_moment() -> None:
@@ -346,9 +350,28 @@ def test_switching_to_a_render_and_back_keeps_the_musical_moment() -> None:
                             at_ms=int((T0 + timedelta(seconds=10)).timestamp() * 1000))
     ]  # fmt: skip
     assert decided(state, switch(render, tempo=1.25, position_ms=8_000), 11) == []  # already playing it
-    back = decided(state, switch(None, tempo=1.0, position_ms=8_800, duration_ms=3 * MINUTE), 11)
+    back = decided(state, switch(None, tempo=1.0, position_ms=8_800, duration_ms=0), 11)
     assert isinstance(back[0], e.RenditionSwitched)
     assert back[0].position_ms == 11_000  # 8.8 s at tempo 1.25 is 11 s of the original
+    assert back[0].duration_ms == 3 * MINUTE  # the original's length, from the queue (the edge sends none)
+
+
+def test_a_render_of_another_track_is_not_found_by_the_decider() -> None:
+    """The edge cannot check it (the session's read model may not show a play started a moment ago)."""
+    state, _ = run(play(1, 2))
+    with pytest.raises(RenderNotFound):
+        decided(state, switch("cd" * 32, tempo=1.25, position_ms=1_000, track_id="t2"))
+    legacy = decided(state, switch("cd" * 32, tempo=1.25, position_ms=1_000, track_id=None))  # a v4 command
+    assert isinstance(legacy[0], e.RenditionSwitched)
+
+
+def test_back_to_the_original_of_an_item_removed_while_it_plays_keeps_its_length() -> None:
+    render = "ab" * 32
+    state, _ = run(play(1, 2), At(5, switch(render, tempo=2.0, position_ms=2_000, duration_ms=90_000)))
+    gone = replace(state, queue=tuple(i for i in state.queue if i.item_id != "i1"))
+    back = decided(gone, switch(None, tempo=1.0, position_ms=2_000, duration_ms=0), 6)
+    assert isinstance(back[0], e.RenditionSwitched)
+    assert (back[0].duration_ms, back[0].position_ms) == (180_000, 4_000)
 
 
 @pytest.mark.parametrize("tempo", [0.5, 0.8, 1.0, 1.25, 2.0])

@@ -148,8 +148,11 @@ class Resume:
 class SwitchRendition:
     """Go on playing ``item_id`` from a render (``asset_key``) or the original (``None``) at the same moment.
 
-    ``position_ms`` is where the device is in what it plays now; ``tempo`` and ``duration_ms`` describe the
-    rendition switched to (tempo 1 for the original), as resolved at the edge from the renders read model.
+    ``position_ms`` is where the device is in what it plays now; ``tempo``, ``duration_ms`` and ``track_id``
+    describe the render switched to, as resolved at the edge from the renders read model. The decider checks
+    that the render is of the track playing now: the edge cannot, because the session's read model may not
+    show a play the caller started a moment ago. For the original (tempo 1), the decider takes the length
+    from the queue and ``duration_ms`` may be 0; ``track_id`` is None in commands from before v5.
     """
 
     session_id: str
@@ -159,6 +162,7 @@ class SwitchRendition:
     tempo: float
     duration_ms: int
     position_ms: int
+    track_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

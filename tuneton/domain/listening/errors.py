@@ -18,6 +18,13 @@ class QueueItemNotFound(DomainError):
     kind = RejectionKind.CONFLICT
 
 
+class RenderNotFound(DomainError):
+    """The render named by a switch is not of the track playing now."""
+
+    reason = "render_not_found"
+    kind = RejectionKind.NOT_FOUND
+
+
 class DuplicateQueueItem(DomainError):
     """An item id is already used in this queue (a retried command is answered from memory instead)."""
 

@@ -13,7 +13,13 @@ from dataclasses import replace
 from tuneton.domain.errors import InvalidValue
 from tuneton.domain.listening import commands as c
 from tuneton.domain.listening import events as e
-from tuneton.domain.listening.errors import DeviceSuperseded, NothingToPlay, NotPlaying, QueueItemNotFound
+from tuneton.domain.listening.errors import (
+    DeviceSuperseded,
+    NothingToPlay,
+    NotPlaying,
+    QueueItemNotFound,
+    RenderNotFound,
+)
 from tuneton.domain.listening.state import NowPlaying, Session
 from tuneton.domain.listening.values import QueuedItem, RepeatMode
 
@@ -45,7 +51,7 @@ def decide_playback(session: Session, command: c.ListeningCommand, at: int) -> l
         case c.Resume():
             return _resume(session, command.device_id, at)
         case c.SwitchRendition():
-            return _switch_rendition(_reporting(session, command.device_id, command.item_id), command, at)
+            return _switch_rendition(session, _reporting(session, command.device_id, command.item_id), command, at)
     raise TypeError(f"not a playback command: {type(command).__name__}")
 
 
@@ -249,20 +255,30 @@ def same_moment(position_ms: int, *, tempo_from: float, tempo_to: float) -> int:
     return round(position_ms * tempo_from / tempo_to)
 
 
-def _switch_rendition(now: NowPlaying, command: c.SwitchRendition, at: int) -> list[e.ListeningEvent]:
+def _switch_rendition(session: Session, now: NowPlaying, command: c.SwitchRendition, at: int) -> list[e.ListeningEvent]:
     if command.asset_key == now.asset_key:
         return []
-    if not 0.25 <= command.tempo <= 4.0 or command.duration_ms <= 0:
+    if command.asset_key is not None and command.track_id not in (None, now.track_id):
+        raise RenderNotFound("that render is not of the track playing now", id=command.asset_key)
+    tempo, duration = _rendition_length(session, now, command)
+    if not 0.25 <= tempo <= 4.0 or duration <= 0:
         raise InvalidValue("tempo and duration_ms of the rendition are out of range", field="tempo")
     current = _position(now, command.position_ms)
-    target = min(command.duration_ms, same_moment(current, tempo_from=now.tempo, tempo_to=command.tempo))
+    target = min(duration, same_moment(current, tempo_from=now.tempo, tempo_to=tempo))
     return [
         e.RenditionSwitched(
-            play_no=now.play_no,
-            asset_key=command.asset_key,
-            tempo=command.tempo,
-            duration_ms=command.duration_ms,
-            position_ms=target,
+            play_no=now.play_no, asset_key=command.asset_key, tempo=tempo, duration_ms=duration, position_ms=target,
             at_ms=at,
         )
-    ]
+    ]  # fmt: skip
+
+
+def _rendition_length(session: Session, now: NowPlaying, command: c.SwitchRendition) -> tuple[float, int]:
+    """Tempo and length of what the switch goes to: the original's come from the queue item (or, for an
+    item removed while it plays, from the command, else from the render playing and its tempo)."""
+    if command.asset_key is not None:
+        return command.tempo, command.duration_ms
+    queued = next((i for i in session.queue if i.item_id == now.item_id), None)
+    if queued is not None:
+        return 1.0, queued.duration_ms
+    return 1.0, command.duration_ms or round(now.duration_ms * now.tempo)
