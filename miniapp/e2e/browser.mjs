@@ -22,7 +22,9 @@ export function initData() {
 
 /** A 390×844 page inside the mocked Telegram; ``scheme`` picks light or dark themeParams. */
 export async function telegramPage(browser, { scheme, theme, startParam = null }) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  // The gateway's dev certificate is self-signed: trusted here, in the test's browser contexts only.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1,
+    ignoreHTTPSErrors: BASE.startsWith("https:") });
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(e.message));

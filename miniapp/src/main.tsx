@@ -3,6 +3,7 @@ import { render } from "preact";
 import "./styles.css";
 import { signIn } from "./api/auth";
 import { ApiError } from "./api/errors";
+import { rememberToken } from "./api/http";
 import { App } from "./App";
 import { readLaunch, routeOfStartParam } from "./launch";
 import { metrics, player } from "./player/player";
@@ -26,7 +27,7 @@ async function boot(): Promise<void> {
     return;
   }
   try {
-    await signIn(launch.initData);
+    rememberToken(await signIn(launch.initData));
   } catch (error) {
     const body = error instanceof ApiError ? error.message : "Signing in failed.";
     render(<Message title="Could not sign in" body={body} retry />, root);

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,18 +102,27 @@ def embedded_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Produ
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def kafka_product(
-    tmp_path_factory: pytest.TempPathFactory,
+@pytest.fixture(scope="session")
+def distributed_servers(
     kafka_bootstrap: str,
     schema_registry_url: str,
     e2e_database: str,
     elasticsearch_url: str,
     s3_endpoint: S3Endpoint,
+) -> Callable[[Path], dict[str, str]]:
+    """The environment of a distributed product on the running servers, given its logs folder."""
+    return lambda logs: distributed_env(
+        logs, kafka_bootstrap, schema_registry_url, e2e_database, elasticsearch_url, s3_endpoint
+    )
+
+
+@pytest.fixture(scope="module")
+def kafka_product(
+    tmp_path_factory: pytest.TempPathFactory, distributed_servers: Callable[[Path], dict[str, str]]
 ) -> Iterator[Product]:
     """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
     logs: Path = tmp_path_factory.mktemp("kafka")
-    env = distributed_env(logs, kafka_bootstrap, schema_registry_url, e2e_database, elasticsearch_url, s3_endpoint)
+    env = distributed_servers(logs)
     product = start_distributed(env, logs)
     yield product
     product.server.stop()

@@ -27,7 +27,7 @@ from tests.e2e.test_track_catalog import song, upload
 from tests.fixtures.gateway import Gateway
 
 CSP_NEEDS = (
-    "script-src 'self' https://telegram.org",
+    "script-src 'self' https://telegram.org blob: 'wasm-unsafe-eval'",  # the Mini App's pitch/tempo preview
     "frame-ancestors https://web.telegram.org https://*.telegram.org",
 )
 

@@ -6,7 +6,7 @@ import type { User } from "./types";
 import { ApiError, humanMessage, UNREACHABLE } from "./errors";
 
 interface Session { access_token: string; refresh_token: string; expires_at: number; user: User }
-interface SessionAnswer { access_token: string; refresh_token: string; expires_in: number; user: User }
+interface SessionAnswer { access_token: string; refresh_token: string; expires_in: number; user: User; consistency_token?: string | null }
 
 const REFRESH_MARGIN_MS = 60_000;
 let session: Session | null = null;
@@ -46,11 +46,15 @@ function adopt(answer: SessionAnswer): User {
   return answer.user;
 }
 
-/** Exchange initData for a session (outside Telegram, `tuneton dev-login` prints initData for a dev user). */
-export async function signIn(initData: string): Promise<User> {
+/** Exchange initData for a session (outside Telegram, `tuneton dev-login` prints initData for a dev user).
+ * Resolves to the sign-in's consistency token (when it registered or updated the profile): the first
+ * reads pass it on, since the Kafka runtime's read models apply the registration a moment later. */
+export async function signIn(initData: string): Promise<string | null> {
   const response = await post("/v1/auth/session", { Authorization: `tma ${initData}` });
   if (!response.ok) throw await failure(response);
-  return adopt((await response.json()) as SessionAnswer);
+  const answer = (await response.json()) as SessionAnswer;
+  adopt(answer);
+  return answer.consistency_token ?? null;
 }
 
 /** Swap the refresh token for a new session (called before expiry, and on a 401 ``token_expired``). */

@@ -9,6 +9,8 @@ interface Options { method?: string; body?: unknown; query?: Query; signal?: Abo
 let lastToken: string | null = null;
 const listeners = new Set<(online: boolean) => void>();
 let online = true;
+let started = 0;
+let reported = 0;
 
 export function rememberToken(token: string | null | undefined): void { if (token) lastToken = token; }
 export function consistencyHeaders(): Record<string, string> { return lastToken ? { "X-Consistency-Token": lastToken } : {}; }
@@ -18,7 +20,10 @@ export function onReachability(listener: (online: boolean) => void): () => void 
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
-function setOnline(value: boolean): void {
+/** Reachability as the newest request found it: an older request that answers late does not overrule it. */
+function setOnline(value: boolean, call: number): void {
+  if (call < reported) return;
+  reported = call;
   if (online === value) return;
   online = value;
   listeners.forEach((l) => l(value));
@@ -40,14 +45,15 @@ export async function api<T>(path: string, opts: Options = {}, retried = false):
     body = JSON.stringify(opts.body);
   }
   let response: Response;
+  const call = ++started;
   try {
     response = await fetch(url(path, opts.query), { method: opts.method ?? "GET", headers, body, signal: opts.signal });
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
-    setOnline(false);
+    setOnline(false, call);
     throw new ApiError(0, "unreachable", UNREACHABLE);
   }
-  setOnline(true);
+  setOnline(true, call);
   const data: unknown = await response.json().catch(() => null);
   if (response.ok) {
     rememberToken((data as { consistency_token?: string } | null)?.consistency_token);

@@ -1,6 +1,6 @@
 // The renders API as the player needs it: request, follow progress (SSE over fetch, so the
 // Authorization header goes along), and map positions between the original and the render.
-import { api } from "../api/http";
+import { api, consistencyHeaders } from "../api/http";
 import { authHeaders } from "../api/auth";
 import type { Render, RenderPosition, RenderRequested } from "../api/types";
 import { type PitchSettings, shiftSemitones } from "../music";
@@ -12,9 +12,11 @@ export function requestRender(trackId: string, s: PitchSettings): Promise<Render
   });
 }
 
-/** Follow a render's SSE stream until ``until`` accepts a frame (or it is ready/failed); the last frame. */
+/** Follow a render's SSE stream until ``until`` accepts a frame (or it is ready/failed); the last frame.
+ * It carries the request's consistency token: on the Kafka runtime the render's read model may not
+ * know the render yet when the request answers. */
 export async function follow(eventsUrl: string, onFrame: (r: Render) => void, until: (r: Render) => boolean, signal: AbortSignal): Promise<Render> {
-  const response = await fetch(eventsUrl, { headers: { ...authHeaders(), Accept: "text/event-stream" }, signal });
+  const response = await fetch(eventsUrl, { headers: { ...authHeaders(), ...consistencyHeaders(), Accept: "text/event-stream" }, signal });
   if (!response.ok || !response.body) throw new Error(`render events: ${response.status}`);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";

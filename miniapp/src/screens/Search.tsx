@@ -25,7 +25,11 @@ export function Search({ addTo }: { addTo: string | null }) {
   }, [q]);
   const add = async (hit: SearchHit) => {
     if (!addTo) return;
-    try { await addToPlaylist(addTo, hit.track_id); setAdded(new Set(added).add(hit.track_id)); haptic("success"); }
+    try {
+      await addToPlaylist(addTo, hit.track_id);
+      setAdded((before) => new Set(before).add(hit.track_id));  // adds answer in any order, each after a wait
+      haptic("success");
+    }
     catch (e) { setError(messageOf(e)); }
   };
   return (
