@@ -116,11 +116,15 @@ def distributed_servers(
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kafka_product(
     tmp_path_factory: pytest.TempPathFactory, distributed_servers: Callable[[Path], dict[str, str]]
 ) -> Iterator[Product]:
-    """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
+    """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL.
+
+    One for the session: a worker joins its consumer groups and recovers its tables in tens of seconds,
+    paid once instead of once per module. Tests that kill or stop a process start it again.
+    """
     logs: Path = tmp_path_factory.mktemp("kafka")
     env = distributed_servers(logs)
     product = start_distributed(env, logs)
