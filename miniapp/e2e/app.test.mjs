@@ -173,6 +173,41 @@ test("pitch +3 and tempo 1.25: preview at once, then the render at the mapped po
   await shot("pitch-light");
 });
 
+const titlesOn = (p) => p.locator("main ul.list li .title").allInnerTexts();
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const playButton = (p) => p.getByRole("region", { name: "Player" }).getByRole("button", { name: "Play", exact: true });
+
+test("the queue is the server's: a reload and another device find it; the last to press play takes over", async () => {
+  await tab("Queue");
+  const queued = await until(page, "the playlist in the queue", async () => { const t = await titlesOn(page); return t.length === 3 && t; });
+  const playing = (await state(page)).title;
+  assert.equal(await page.locator("main ul.list li.current .title").innerText(), playing, "the current item is what plays");
+  await page.getByRole("button", { name: `Move ${queued[2]} up` }).click();
+  await until(page, "moved up in the queue", async () => (await titlesOn(page))[1] === queued[2]);
+  const order = await titlesOn(page);
+  await page.reload();
+  await tab("Queue");
+  await until(page, "the same queue after a reload", async () => same(await titlesOn(page), order));
+  await until(page, "the same track after a reload", async () => (await state(page)).title === playing);
+  await playButton(page).click();
+  await until(page, "playing here again", async () => (await state(page)).playing);
+  // Another device: a fresh browser context (its own device id), the same listener.
+  const other = await telegramPage(browser, { scheme: "light", theme: LIGHT });
+  await other.goto(`${BASE}/`);
+  const recent = other.locator("main section", { has: other.getByRole("heading", { name: "Recently played" }) });
+  await recent.locator("li").first().waitFor();
+  assert.ok((await recent.locator(".title").allInnerTexts()).includes(playing), "recently played comes from the server");
+  assert.equal((await state(other)).title, playing, "the other device shows what the session plays");
+  await other.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Queue", exact: true }).click();
+  await until(other, "the same queue on the other device", async () => same(await titlesOn(other), order));
+  await playButton(other).click();
+  await until(other, "playing on the other device", async () => (await state(other)).playing);
+  const told = await until(page, "the first device told", async () => { const s = await state(page); return !s.playing && s.notice; }, 20000);
+  assert.match(told, /another device/);
+  assert.deepEqual(other.errors, [], "no uncaught errors on the other device");
+  await other.context().close();
+});
+
 test("queue and upload screens; MainButton uploads inside Telegram", async () => {
   await tab("Queue");
   await page.locator("main ul.list li").first().waitFor();

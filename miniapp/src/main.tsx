@@ -33,6 +33,7 @@ async function boot(): Promise<void> {
     render(<Message title="Could not sign in" body={body} retry />, root);
     return;
   }
+  void player.restore();  // the session's queue and track, from wherever the listener played last
   const target = routeOfStartParam(launch.startParam);
   if (target) navigate(target, true);
   root.textContent = "";

@@ -1,4 +1,4 @@
-// Unit tests of the app's pure logic (key/tempo arithmetic, launch parameters, the local queue, error
+// Unit tests of the app's pure logic (key/tempo arithmetic, launch parameters, queue moves, error
 // messages, routes). Run: npm run test:unit (bundles test/units.ts for Node, then node --test).
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -51,26 +51,18 @@ test("routes", () => {
   assert.deepEqual(u.parseRoute("/nowhere"), { name: "home" });
 });
 
-const e = (id) => ({ track_id: id, title: id, artists: [] });
+test("a move is sent as the item it goes after (null: to the front)", () => {
+  const ids = ["a", "b", "c", "d"];
+  assert.equal(u.afterItem(ids, 1, 3), "d", "down to the end: after the last");
+  assert.equal(u.afterItem(ids, 3, 0), null, "to the top");
+  assert.equal(u.afterItem(ids, 0, 1), "b", "one down: after the next one");
+  assert.equal(u.afterItem(ids, 2, 1), "a", "one up: after the one before the neighbour");
+});
 
-test("the local queue moves, removes and keeps the current entry", () => {
-  const q = new u.LocalQueue();
-  q.replace([e("a"), e("b"), e("c"), e("d")], 1);
-  q.move(1, 3);
-  assert.deepEqual(q.state.get().entries.map((x) => x.track_id), ["a", "c", "d", "b"]);
-  assert.equal(q.state.get().index, 3, "the playing entry moved with it");
-  q.move(0, 2);
-  assert.equal(q.state.get().index, 3);
-  q.remove(0);
-  assert.equal(q.state.get().entries[q.state.get().index].track_id, "b");
-  assert.equal(q.next(true), null, "the end without repeat");
-  q.setRepeat("all");
-  assert.equal(q.next(true).track_id, q.state.get().entries[0].track_id);
-  q.setRepeat("one");
-  const current = q.state.get().index;
-  q.next(true);
-  assert.equal(q.state.get().index, current);
-  assert.equal(JSON.parse(memory.get("tuneton.queue")).entries.length, 3, "persisted");
+test("the device id is chosen once and kept", () => {
+  const first = u.deviceId(localStorage);
+  assert.match(first, /^[0-9a-f-]{36}$/);
+  assert.equal(u.deviceId(localStorage), first);
 });
 
 test("errors read as sentences, never JSON", () => {

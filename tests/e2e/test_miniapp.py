@@ -10,6 +10,7 @@ Screenshots go to a temporary folder, or (embedded run) to ``docs/screenshots`` 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -26,8 +27,9 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.e2e.conftest import Product, start_distributed
+from tests.e2e.conftest import Product, fresh_database, start_distributed
 from tests.e2e.servers import ROOT, auth_env, product_env, serve
+from tests.fault.private_stack import PrivateStack
 from tuneton.catalog.demo_catalog import ALBUMS
 
 if TYPE_CHECKING:
@@ -113,28 +115,45 @@ def miniapp_embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppUn
         server.stop()
 
 
+# The private broker's port: the standard one plus this test's offset (overridable). A distributed product
+# of its own on the shared broker would join the consumer groups of the session's ``kafka_product``
+# (every worker's is ``tuneton-processors``) and each would see only part of the events.
+PRIVATE_KAFKA_PORT = int(os.environ.get("TUNETON_MINIAPP_KAFKA_PORT", "9992"))
+
+
 @pytest.fixture(scope="module")
 def miniapp_gateway(
     tmp_path_factory: pytest.TempPathFactory,
     distributed_servers: Callable[[Path], dict[str, str]],
+    postgres_dsn: str,
     gateway_factory: Callable[..., Gateway],
 ) -> Iterator[AppUnderTest]:
     """The distributed product (Kafka, Apicurio, PostgreSQL, Elasticsearch, S3) behind the TLS gateway.
 
+    Kafka is a private broker (``infra/kafka/start.sh`` on its own port and state directory, stopped
+    after); the other servers are the shared ones, with this product's own database (the session's
+    ``kafka_product`` projects the shared broker into ``e2e_database``), index and bucket.
     The gateway's limits are roomy: this test is about the app through it, not about throttling.
     """
     logs = tmp_path_factory.mktemp("miniapp-kafka")
-    product = start_distributed(with_test_bot(distributed_servers(logs)), logs)
-    try:
-        with_demo_catalog(product)
-        gateway = gateway_factory(
-            product.base.removeprefix("http://"),
-            rate_ip="1000r/s", burst_ip="1000", rate_user="1000r/s", burst_user="1000", burst_media="1000",
-        )  # fmt: skip
-        yield AppUnderTest(gateway.base, product)
-    finally:
-        product.server.stop()
-        product.processing.stop()
+    broker = PrivateStack(state_dir=logs / "stack", kafka_port=PRIVATE_KAFKA_PORT)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(broker.stop_all)
+        broker.start("kafka")
+        database = cleanup.enter_context(fresh_database(postgres_dsn, "tuneton_miniapp"))
+        env = {**distributed_servers(logs), "TUNETON_KAFKA_BOOTSTRAP": broker.kafka_bootstrap,
+               "TUNETON_POSTGRES_DSN": database}  # fmt: skip
+        product = start_distributed(with_test_bot(env), logs)
+        try:
+            with_demo_catalog(product)
+            gateway = gateway_factory(
+                product.base.removeprefix("http://"),
+                rate_ip="1000r/s", burst_ip="1000", rate_user="1000r/s", burst_user="1000", burst_media="1000",
+            )  # fmt: skip
+            yield AppUnderTest(gateway.base, product)
+        finally:
+            product.server.stop()
+            product.processing.stop()
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("gateway", marks=pytest.mark.kafka)])

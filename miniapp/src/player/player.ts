@@ -12,7 +12,7 @@ import { attachHls, type Attached } from "./hls";
 import { bindControls, setMetadata, setPosition } from "./mediaSession";
 import { Meter } from "./meter";
 import { Preview } from "./preview";
-import { LocalQueue, type Queue, type QueueEntry } from "./queue";
+import { type NowPlaying, type QueueEntry, ServerQueue } from "./queue";
 import { follow, originalPosition, renderPosition, requestRender } from "./renders";
 import { loadSettings, saveSettings } from "./settings";
 
@@ -33,6 +33,7 @@ const once = (el: HTMLMediaElement, name: string, ms = 8000) =>
   });
 
 export const streamUrl = (t: Track): string => (t.renditions[0] ?? t.original).url;
+const REPORT_EVERY_MS = 5000;
 export const entryOf = (t: { track_id: string; title: string; artists: string[] }): QueueEntry =>
   ({ track_id: t.track_id, title: t.title, artists: t.artists });
 
@@ -41,7 +42,7 @@ interface Graph { ctx: AudioContext; previewGain: GainNode; renderGain: GainNode
 export class Player {
   readonly state = new Store<PlayerState>({ track: null, playing: false, position: 0, duration: 0, mode: "original",
     settings: NEUTRAL, render: null, notice: null });
-  readonly queue: Queue = new LocalQueue();
+  readonly queue = new ServerQueue();
   readonly main = new Audio();
   readonly rend = new Audio();
   private graph: Graph | null = null;
@@ -52,6 +53,11 @@ export class Player {
   private renderTimer: ReturnType<typeof setTimeout> | undefined;
   private renderAbort: AbortController | null = null;
   private playRequestedAt = 0;
+  /** The session's item this device plays, and the tempo of the rendition the session has it on. */
+  private itemId: string | null = null;
+  private sessionTempo = 1;
+  private advancing = false;
+  private claims = 0;
 
   constructor() {
     this.main.preload = "auto";
@@ -68,6 +74,7 @@ export class Player {
     });
     this.main.addEventListener("error", () => { if (this.main.src) this.state.set({ notice: "This track can't be played right now." }); });
     setInterval(() => this.sync(), 250);
+    setInterval(() => { if (this.playing()) void this.report(); }, REPORT_EVERY_MS);
     bindControls({ play: () => void this.resume(), pause: () => this.pause(), next: () => void this.next(false),
                    previous: () => void this.previous(), seek: (s) => void this.seek(s) });
   }
@@ -94,48 +101,138 @@ export class Player {
     setPosition(position, duration, this.state.get().settings.tempo, this.playing());
   }
 
-  async playQueue(entries: QueueEntry[], index: number): Promise<void> {
-    this.queue.replace(entries, index);
-    await this.openEntry(entries[index]);
+  /** Make ``entries`` the session's queue and play entry ``index`` here (from ``atS`` seconds). The
+   * audio starts at once; the session's command runs beside it (the item id is needed only for reports). */
+  async playQueue(entries: QueueEntry[], index: number, source = "", atS = 0): Promise<void> {
+    this.itemId = null;
+    const my = ++this.claims;  // a later play's answer must not be overwritten by this one's
+    const opened = this.openTrack(entries[index].track_id, true, atS);  // its track request goes first
+    const claimed = this.queue.play(entries, index, source).then((id) => {
+      if (my !== this.claims) return;
+      this.itemId = id;
+      this.sessionTempo = 1;
+    }, (error: unknown) => this.refused(error));
+    await opened;
+    await claimed;
+    if (atS > 0) await this.report();
   }
 
-  async openEntry(entry: QueueEntry | null): Promise<void> {
-    if (!entry) return;
+  /** Pick up the session where it is (after a reload, or on another device), paused until play is pressed. */
+  async restore(): Promise<void> {
+    const s = await this.queue.refresh().catch(() => null);
+    if (!s?.now || this.state.get().track) return;
+    this.itemId = s.now.item_id;
+    this.sessionTempo = s.now.tempo;
+    await this.openTrack(s.now.track_id, false, s.now.original_position_ms / 1000);
+    if (s.elsewhere) this.state.set({ notice: "Playing on another device. Press play to listen here." });
+  }
+
+  private async openTrack(trackId: string, autoplay: boolean, atS = 0): Promise<void> {
     try {
-      await this.load(await api<Track>(`/v1/tracks/${encodeURIComponent(entry.track_id)}`));
+      await this.load(await api<Track>(`/v1/tracks/${encodeURIComponent(trackId)}`), autoplay, atS);
     } catch (error) {
       this.state.set({ notice: error instanceof ApiError ? error.message : "This track can't be played right now." });
     }
   }
 
-  async load(track: Track): Promise<void> {
+  /** Play what the session says plays now (after next, previous, jump, end or removal). */
+  private async adopt(now: NowPlaying | null): Promise<void> {
+    if (!now) {
+      this.stopHere();  // the end of the queue
+      return;
+    }
+    // A new play, also of the same item (repeat one, previous restarting it): it starts on the original,
+    // from the top, and the track's pitch/tempo settings apply again (preview, then the cached render).
+    this.itemId = now.item_id;
+    this.sessionTempo = now.tempo;
+    await this.openTrack(now.track_id, true);
+  }
+
+  private async follow(command: () => Promise<{ now: NowPlaying | null }>): Promise<void> {
+    try {
+      await this.adopt((await command()).now);
+    } catch (error) {
+      this.refused(error);
+    }
+  }
+
+  /** A refused session command: another device took over (stop here and say so), another device moved
+   * the session on (follow it: remote control), or, unless ``quiet`` (a periodic report), a message. */
+  private refused(error: unknown, quiet = false): void {
+    const reason = error instanceof ApiError ? error.reason : null;
+    if (reason === "device_superseded") {
+      this.stopHere();
+      this.queue.state.set({ elsewhere: true });
+      this.state.set({ notice: "Playing on another device. Press play to listen here." });
+    } else if (reason === "not_current_item") {
+      void this.queue.refresh().then((s) => this.adopt(s.now), () => undefined);
+    } else if (!quiet) {
+      this.state.set({ notice: error instanceof ApiError ? error.message : "The listening session is not available." });
+    }
+  }
+
+  /** The position in the timeline of what the session plays (the original's, or its render's). */
+  private sessionMs(): number { return (this.position() / this.sessionTempo) * 1000; }
+
+  private async report(): Promise<void> {
+    if (!this.itemId || this.queue.state.get().elsewhere) return;
+    await this.queue.position(this.itemId, this.sessionMs()).catch((error: unknown) => this.refused(error, true));
+  }
+
+  /** Tell the session what plays now (a render, or null: the original), where it is in what played so far. */
+  private async reportRendition(assetKey: string | null, tempo: number, originalS: number): Promise<void> {
+    if (!this.itemId) return;
+    const at = (originalS / this.sessionTempo) * 1000;
+    this.sessionTempo = tempo;
+    await this.queue.rendition(this.itemId, assetKey, at).catch((error: unknown) => this.refused(error));
+  }
+
+  async load(track: Track, autoplay = true, atS = 0): Promise<void> {
     this.generation += 1;
     this.leaveRender();
     this.graph?.preview.stop();
     const settings = await loadSettings(track.track_id);
-    this.state.set({ track, mode: "original", settings, render: null, notice: null, position: 0 });
-    rememberPlayed(track);
+    this.state.set({ track, mode: "original", settings, render: null, notice: null, position: atS });
     setMetadata(track);
-    this.playRequestedAt = performance.now();
     this.main.src = streamUrl(track);
+    if (atS > 0) this.main.currentTime = atS;
+    if (!autoplay) return;
+    this.playRequestedAt = performance.now();
     await this.main.play().catch(() => undefined);
     if (!isNeutral(settings)) await this.changeSettings(settings);
   }
 
+  /** Play here: the session follows this device (it takes over from one playing elsewhere). */
   async resume(): Promise<void> {
     const { mode, settings } = this.state.get();
+    if (this.itemId) {
+      this.queue.state.set({ elsewhere: false });
+      void this.queue.resume().then(() => {
+        // Picked up from a render the session was on: this device starts on the original.
+        if (mode === "original" && this.sessionTempo !== 1) return this.reportRendition(null, 1, this.position());
+        return undefined;
+      }, (error: unknown) => this.refused(error));
+    }
     if (mode === "preview" && this.graph) {
       await this.graph.ctx.resume();
       this.graph.preview.play(this.graph.preview.time, settings);
     } else {
-      if (!this.main.src) return this.openEntry(this.queue.jump(Math.max(0, this.queue.state.get().index)));
+      if (!this.main.src) return;
       this.playRequestedAt = performance.now();
       await (mode === "render" ? this.rend : this.main).play().catch(() => undefined);
+      if (mode === "original" && !isNeutral(settings)) await this.changeSettings(settings);
     }
     this.sync();
   }
 
   pause(): void {
+    this.stopHere();
+    if (this.itemId && !this.queue.state.get().elsewhere) {
+      void this.queue.pause(this.sessionMs()).catch((error: unknown) => this.refused(error));
+    }
+  }
+
+  private stopHere(): void {
     const { mode } = this.state.get();
     if (mode === "preview") this.graph?.preview.stop();
     else (mode === "render" ? this.rend : this.main).pause();
@@ -151,13 +248,30 @@ export class Player {
     else if (mode === "render" && this.asset) this.rend.currentTime = (await renderPosition(this.asset.key, originalS)).render_s;
     else this.main.currentTime = originalS;
     this.sync();
+    if (this.playing()) void this.report();
   }
 
-  async next(auto: boolean): Promise<void> { await this.openEntry(this.queue.next(auto)); }
+  /** Next track: pressed (``auto`` false), or the track ended (the session applies repeat one). */
+  async next(auto: boolean): Promise<void> {
+    if (this.advancing) return;
+    this.advancing = true;
+    try {
+      await this.follow(() => this.queue.next(auto, this.itemId));
+    } finally {
+      this.advancing = false;
+    }
+  }
 
-  async previous(): Promise<void> {
-    if (this.position() > 3) return this.seek(0);
-    await this.openEntry(this.queue.previous());
+  async previous(): Promise<void> { await this.follow(() => this.queue.previous()); }
+  async jump(itemId: string): Promise<void> { await this.follow(() => this.queue.jump(itemId)); }
+
+  async removeFromQueue(itemId: string): Promise<void> {
+    try {
+      await this.queue.remove(itemId);
+      if (itemId === this.itemId) await this.adopt(this.queue.state.get().now);
+    } catch (error) {
+      this.refused(error);
+    }
   }
 
   private ensureGraph(): Promise<Graph> {
@@ -210,6 +324,7 @@ export class Player {
     } else {
       const from = await this.currentOriginalTime();
       const wasPlaying = this.playing() || this.state.get().mode === "original";
+      if (this.state.get().mode === "render") void this.reportRendition(null, 1, from);
       await graph.preview.load(graph.ctx, track.track_id, streamUrl(track));
       if (my !== this.generation) return;
       graph.previewGain.gain.cancelScheduledValues(0);
@@ -290,6 +405,7 @@ export class Player {
     setTimeout(() => graph.preview.stop(), 80);
     this.asset = { key, tempo: mapped.tempo };
     this.state.set({ mode: "render" });
+    void this.reportRendition(key, mapped.tempo, mapped.original_s);
     setTimeout(() => {
       metrics.handoff = { original_s: mapped.original_s, render_s: mapped.render_s, tempo: mapped.tempo, alignmentMs,
                           attempts: attempt + 1, ...graph.meter.discontinuity(at) };
@@ -308,21 +424,13 @@ export class Player {
     if (mode === "original") return;
     const from = await this.currentOriginalTime();
     const wasPlaying = this.playing();
+    if (mode === "render") void this.reportRendition(null, 1, from);
     this.graph?.preview.stop();
     this.leaveRender();
     this.main.currentTime = from;
     this.state.set({ mode: "original", render: null });
     if (wasPlaying) await this.main.play().catch(() => undefined);
   }
-}
-
-function rememberPlayed(track: Track): void {
-  const played = recentlyPlayed().filter((e) => e.track_id !== track.track_id);
-  localStorage.setItem("tuneton.played", JSON.stringify([entryOf(track), ...played].slice(0, 20)));
-}
-
-export function recentlyPlayed(): QueueEntry[] {
-  try { return JSON.parse(localStorage.getItem("tuneton.played") ?? "[]") as QueueEntry[]; } catch { return []; }
 }
 
 export const player = new Player();

@@ -21,6 +21,9 @@ interface StretchNode extends AudioNode {
 export class Preview {
   private loadedTrack: string | null = null;
   private running = false;
+  /** Where the last ``play`` jumped to, until the worklet's time reports (every 20 ms) get there: before
+   * that, ``inputTime`` is still the old position (the end of the track, after repeat one). */
+  private jump: { to: number; at: number } | null = null;
 
   private constructor(private readonly node: StretchNode) {}
 
@@ -32,7 +35,12 @@ export class Preview {
     return new Preview(node);
   }
 
-  get time(): number { return this.node.inputTime; }
+  get time(): number {
+    const { jump } = this;
+    if (jump && Math.abs(this.node.inputTime - jump.to) > 0.5 && performance.now() - jump.at < 500) return jump.to;
+    this.jump = null;
+    return this.node.inputTime;
+  }
   get active(): boolean { return this.running; }
   latency(): Promise<number> { return this.node.latency(); }
 
@@ -48,6 +56,7 @@ export class Preview {
   }
 
   play(inputS: number, s: PitchSettings): void {
+    this.jump = { to: inputS, at: performance.now() };
     this.node.schedule({ active: true, input: inputS, ...params(s) });
     this.running = true;
   }

@@ -1,87 +1,141 @@
-// The play queue behind a module boundary: a local queue now (kept in localStorage); the server's
-// listening-session API can implement the same interface later without touching the screens.
+// The play queue is the server's listening session (`/v1/me/queue`, `/v1/me/session`, docs/listening.md):
+// it survives a reload and follows the listener to another device. This module sends the session's
+// commands and reads it back; every read carries the newest command's consistency token (api/http.ts),
+// so the Kafka runtime's asynchronous read model never shows a queue from before our own change.
+import { track } from "../api/catalog";
+import { api } from "../api/http";
+import type { CommandAccepted } from "../api/types";
 import { Store } from "../store";
 
+export type Repeat = "off" | "all" | "one";
+/** What a screen hands over to play: a track and the words to show for it. */
 export interface QueueEntry { track_id: string; title: string; artists: string[] }
-export interface QueueState { entries: QueueEntry[]; index: number; repeat: "off" | "all" | "one"; shuffle: boolean }
-
-export interface Queue {
-  readonly state: Store<QueueState>;
-  replace(entries: QueueEntry[], index: number): void;
-  append(entry: QueueEntry): void;
-  jump(index: number): QueueEntry | null;
-  /** The entry after the current one (respecting repeat/shuffle), made current; null at the end. */
-  next(auto: boolean): QueueEntry | null;
-  previous(): QueueEntry | null;
-  remove(index: number): void;
-  move(from: number, to: number): void;
-  setRepeat(mode: QueueState["repeat"]): void;
-  setShuffle(on: boolean): void;
+export interface QueueItem extends QueueEntry { item_id: string; available: boolean }
+export interface NowPlaying {
+  item_id: string; track_id: string; playing: boolean; position_ms: number; original_position_ms: number;
+  asset_key: string | null; tempo: number;
+}
+export interface QueueState {
+  items: QueueItem[]; index: number; repeat: Repeat; shuffle: boolean; now: NowPlaying | null;
+  /** The session plays on another device (the last to press play takes over). */
+  elsewhere: boolean;
 }
 
-const KEY = "tuneton.queue";
+interface SessionRead { now_playing: NowPlaying | null; shuffle: boolean; repeat: Repeat; this_device_active: boolean | null; device_id: string | null }
+interface QueueRead { data: { item_id: string; track_id: string; title: string | null; current: boolean; available: boolean }[]; current_index: number | null }
+interface QueueAccepted extends CommandAccepted { item_ids: string[] }
 
-export class LocalQueue implements Queue {
-  readonly state: Store<QueueState>;
-
-  constructor() {
-    const saved = localStorage.getItem(KEY);
-    this.state = new Store<QueueState>(saved ? (JSON.parse(saved) as QueueState) : { entries: [], index: -1, repeat: "off", shuffle: false });
-    this.state.subscribe((s) => localStorage.setItem(KEY, JSON.stringify(s)));
+/** This player's id, chosen once and kept: the session names the device it plays on. */
+export function deviceId(storage: Storage = localStorage): string {
+  let id = storage.getItem("tuneton.device");
+  if (!id) {
+    id = crypto.randomUUID();
+    storage.setItem("tuneton.device", id);
   }
-
-  private current(): QueueEntry | null { const s = this.state.get(); return s.entries[s.index] ?? null; }
-
-  replace(entries: QueueEntry[], index: number): void { this.state.set({ entries, index }); }
-
-  append(entry: QueueEntry): void {
-    const s = this.state.get();
-    this.state.set({ entries: [...s.entries, entry], index: s.index < 0 ? 0 : s.index });
-  }
-
-  jump(index: number): QueueEntry | null {
-    if (index < 0 || index >= this.state.get().entries.length) return null;
-    this.state.set({ index });
-    return this.current();
-  }
-
-  next(auto: boolean): QueueEntry | null {
-    const s = this.state.get();
-    if (s.entries.length === 0) return null;
-    if (auto && s.repeat === "one") return this.current();
-    if (s.shuffle && s.entries.length > 1) {
-      let pick = s.index;
-      while (pick === s.index) pick = Math.floor(Math.random() * s.entries.length);
-      return this.jump(pick);
-    }
-    if (s.index + 1 < s.entries.length) return this.jump(s.index + 1);
-    return s.repeat === "all" || !auto ? this.jump(0) : null;
-  }
-
-  previous(): QueueEntry | null {
-    const s = this.state.get();
-    return this.jump(s.index > 0 ? s.index - 1 : s.entries.length - 1);
-  }
-
-  remove(index: number): void {
-    const s = this.state.get();
-    const entries = s.entries.filter((_, i) => i !== index);
-    this.state.set({ entries, index: index < s.index ? s.index - 1 : Math.min(s.index, entries.length - 1) });
-  }
-
-  move(from: number, to: number): void {
-    const s = this.state.get();
-    if (to < 0 || to >= s.entries.length || from === to) return;
-    const entries = [...s.entries];
-    const [entry] = entries.splice(from, 1);
-    entries.splice(to, 0, entry);
-    let index = s.index;
-    if (s.index === from) index = to;
-    else if (from < s.index && to >= s.index) index -= 1;
-    else if (from > s.index && to <= s.index) index += 1;
-    this.state.set({ entries, index });
-  }
-
-  setRepeat(repeat: QueueState["repeat"]): void { this.state.set({ repeat }); }
-  setShuffle(shuffle: boolean): void { this.state.set({ shuffle }); }
+  return id;
 }
+
+/** The ``after_item_id`` that moves ``ids[from]`` to index ``to`` (null: to the front); the API's move. */
+export function afterItem(ids: string[], from: number, to: number): string | null {
+  const rest = ids.filter((_, i) => i !== from);
+  return to === 0 ? null : rest[to - 1];
+}
+
+const me = (path: string) => `/v1/me/${path}`;
+
+export class ServerQueue {
+  readonly state = new Store<QueueState>({ items: [], index: -1, repeat: "off", shuffle: false, now: null, elsewhere: false });
+  readonly device = deviceId();
+
+  /** Read the session and its queue (after our last command, thanks to its consistency token). */
+  async refresh(): Promise<QueueState> {
+    const [session, queue] = await Promise.all([
+      api<SessionRead>(me("session"), { query: { device_id: this.device } }),
+      api<QueueRead>(me("queue")),
+    ]);
+    const items = await Promise.all(queue.data.map(async (i) => {
+      const t = await track(i.track_id).catch(() => null);
+      return { item_id: i.item_id, track_id: i.track_id, available: i.available, title: t?.title ?? i.title ?? "Unavailable track",
+               artists: t?.artists ?? [] };
+    }));
+    this.state.set({ items, index: queue.current_index ?? -1, repeat: session.repeat, shuffle: session.shuffle,
+                     now: session.now_playing, elsewhere: session.device_id !== null && session.this_device_active === false });
+    return this.state.get();
+  }
+
+  /** Replace the queue with ``entries`` and play entry ``index`` here; the new item's id. */
+  async play(entries: QueueEntry[], index: number, source: string): Promise<string> {
+    const body = { track_ids: entries.map((e) => e.track_id), index, device_id: this.device, source };
+    const answer = await api<QueueAccepted>(me("queue/play"), { method: "POST", body });
+    void this.refresh().catch(() => undefined);
+    return answer.item_ids[index];
+  }
+
+  async append(trackId: string): Promise<void> {
+    await api(me("queue/items"), { method: "POST", body: { track_ids: [trackId] } });
+    await this.refresh();
+  }
+
+  /** Play item ``itemId`` now; the session's new now-playing. */
+  async jump(itemId: string): Promise<QueueState> {
+    await api(me(`queue/items/${encodeURIComponent(itemId)}/play`), { method: "POST", body: { device_id: this.device } });
+    return this.refresh();
+  }
+
+  /** Skip on (``auto``: the item played to its end, so repeat one plays it again); the new now-playing. */
+  async next(auto: boolean, itemId: string | null): Promise<QueueState> {
+    if (auto && itemId) await api(me("session/ended"), { method: "POST", body: { device_id: this.device, item_id: itemId } });
+    else await api(me("session/next"), { method: "POST", body: { device_id: this.device } });
+    return this.refresh();
+  }
+
+  /** Back: the session restarts a track more than 3 s in, else plays the item that played before. */
+  async previous(): Promise<QueueState> {
+    await api(me("session/previous"), { method: "POST", body: { device_id: this.device } });
+    return this.refresh();
+  }
+
+  async remove(itemId: string): Promise<void> {
+    await api(me(`queue/items/${encodeURIComponent(itemId)}`), { method: "DELETE" });
+    await this.refresh();
+  }
+
+  async move(from: number, to: number): Promise<void> {
+    const { items } = this.state.get();
+    if (to < 0 || to >= items.length || from === to) return;
+    const after = afterItem(items.map((i) => i.item_id), from, to);
+    await api(me(`queue/items/${encodeURIComponent(items[from].item_id)}/move`), { method: "POST", body: { after_item_id: after } });
+    await this.refresh();
+  }
+
+  async setRepeat(mode: Repeat): Promise<void> {
+    this.state.set({ repeat: mode });
+    await api(me("session/repeat"), { method: "PUT", body: { mode } });
+  }
+
+  async setShuffle(enabled: boolean): Promise<void> {
+    this.state.set({ shuffle: enabled });
+    await api(me("session/shuffle"), { method: "PUT", body: { enabled } });
+    await this.refresh();
+  }
+
+  // What this device plays, reported so the session can resume it anywhere (positions in the timeline
+  // of what plays: the original's, or a render's after ``rendition``).
+  resume(): Promise<CommandAccepted> { return api(me("session/resume"), { method: "POST", body: { device_id: this.device } }); }
+  pause(positionMs: number): Promise<CommandAccepted> {
+    return api(me("session/pause"), { method: "POST", body: { device_id: this.device, position_ms: Math.max(0, Math.round(positionMs)) } });
+  }
+  position(itemId: string, positionMs: number): Promise<CommandAccepted> {
+    return api(me("session/position"), { method: "POST",
+      body: { device_id: this.device, item_id: itemId, position_ms: Math.max(0, Math.round(positionMs)) } });
+  }
+  rendition(itemId: string, assetKey: string | null, positionMs: number): Promise<CommandAccepted> {
+    return api(me("session/rendition"), { method: "POST",
+      body: { device_id: this.device, item_id: itemId, asset_key: assetKey, position_ms: Math.max(0, Math.round(positionMs)) } });
+  }
+}
+
+/** Recently played and continue listening (`/v1/me/recent`, `/v1/me/continue`), from the listening history. */
+export interface PlayedTrack { track_id: string; plays: number; position_ms: number | null; duration_ms: number | null }
+export const recentlyPlayed = (limit = 10) => api<{ data: PlayedTrack[] }>(me("recent"), { query: { limit } });
+export const continueListening = (limit = 5) => api<{ data: PlayedTrack[] }>(me("continue"), { query: { limit } });

@@ -1,14 +1,24 @@
 import { Icon } from "../ui/icons";
 import { useState } from "preact/hooks";
-import { createPlaylist, myPlaylists, recentTracks } from "../api/catalog";
+import { createPlaylist, myPlaylists, recentTracks, track } from "../api/catalog";
+import type { Track } from "../api/types";
+import { formatTime } from "../music";
 import { navigate } from "../router";
-import { entryOf, player, recentlyPlayed } from "../player/player";
+import { entryOf, player } from "../player/player";
+import { continueListening, type PlayedTrack, recentlyPlayed } from "../player/queue";
 import { Banner, coverOf, messageOf, TrackRow, useLoad } from "../ui/components";
+
+/** Tracks of the listening history with their details (tracks gone or made private are left out). */
+async function withTracks(rows: PlayedTrack[]): Promise<{ row: PlayedTrack; track: Track }[]> {
+  const found = await Promise.all(rows.map(async (row) => ({ row, track: await track(row.track_id).catch(() => null) })));
+  return found.filter((f): f is { row: PlayedTrack; track: Track } => f.track !== null);
+}
 
 export function Home() {
   const recent = useLoad(() => recentTracks(), []);
   const mine = useLoad(() => myPlaylists(), []);
-  const played = recentlyPlayed();
+  const played = useLoad(async () => withTracks((await recentlyPlayed()).data), []);
+  const resume = useLoad(async () => withTracks((await continueListening()).data), []);
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
   const create = async (e: Event) => {
@@ -21,18 +31,24 @@ export function Home() {
   };
   return (
     <>
-      {played.length > 0 && (
+      {resume.data && resume.data.length > 0 && (
+        <section aria-labelledby="continue-h"><h2 id="continue-h">Continue listening</h2>
+          <ul class="list">{resume.data.map(({ row, track: t }) => (
+            <TrackRow key={t.track_id} cover={coverOf(t)} title={t.title} sub={`${t.artists.join(", ")} · at ${formatTime((row.position_ms ?? 0) / 1000)}`}
+              openLabel={`Continue ${t.title}`} onOpen={() => void player.playQueue([entryOf(t)], 0, "continue", (row.position_ms ?? 0) / 1000)} />))}</ul>
+        </section>)}
+      {played.data && played.data.length > 0 && (
         <section aria-labelledby="played-h"><h2 id="played-h">Recently played</h2>
-          <ul class="list">{played.slice(0, 5).map((e, i) => (
-            <TrackRow key={e.track_id} cover={null} title={e.title} sub={e.artists.join(", ")} openLabel={`Play ${e.title}`}
-              onOpen={() => void player.playQueue(played, i)} />))}</ul>
+          <ul class="list">{played.data.slice(0, 5).map(({ track: t }, i, all) => (
+            <TrackRow key={t.track_id} cover={coverOf(t)} title={t.title} sub={t.artists.join(", ")} openLabel={`Play ${t.title}`}
+              onOpen={() => void player.playQueue(all.map((f) => entryOf(f.track)), i, "recent")} />))}</ul>
         </section>)}
       <section aria-labelledby="added-h"><h2 id="added-h">Recently added</h2>
         <Banner message={recent.error} onRetry={recent.reload} />
         {recent.loading && !recent.data && <p class="hint">Loading…</p>}
         <ul class="list">{recent.data?.data.map((t, i, all) => (
           <TrackRow key={t.track_id} cover={coverOf(t)} title={t.title} sub={t.artists.join(", ")} durationMs={t.duration_ms}
-            openLabel={`Play ${t.title}`} onOpen={() => void player.playQueue(all.map(entryOf), i)}>
+            openLabel={`Play ${t.title}`} onOpen={() => void player.playQueue(all.map(entryOf), i, "recently-added")}>
             <button class="icon" aria-label={`Details of ${t.title}`} onClick={() => navigate(`/track/${t.track_id}`)}><Icon name="info" /></button>
           </TrackRow>))}</ul>
       </section>

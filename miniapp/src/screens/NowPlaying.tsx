@@ -26,11 +26,11 @@ export function NowPlaying() {
         onChange={(e) => { void player.seek(Number((e.target as HTMLInputElement).value)); setScrub(null); verticalSwipes(true); }} />
       <div class="times"><span>{formatTime(scrub ?? s.position)}</span><span>{formatTime(s.duration)}</span></div>
       <div class="transport">
-        <button class="icon" aria-label="Shuffle" aria-pressed={q.shuffle} onClick={() => player.queue.setShuffle(!q.shuffle)}><Icon name="shuffle" /></button>
+        <button class="icon" aria-label="Shuffle" aria-pressed={q.shuffle} onClick={() => void player.queue.setShuffle(!q.shuffle).catch(() => undefined)}><Icon name="shuffle" /></button>
         <button class="icon" aria-label="Previous track" onClick={() => void player.previous()}><Icon name="prev" /></button>
         <button class="play" aria-label={s.playing ? "Pause" : "Play"} onClick={() => void player.toggle()}><Icon name={s.playing ? "pause" : "play"} size={32} /></button>
         <button class="icon" aria-label="Next track" onClick={() => void player.next(false)}><Icon name="next" /></button>
-        <button class="icon" aria-label={`Repeat: ${q.repeat}`} onClick={() => player.queue.setRepeat(repeatNext[q.repeat])}><Icon name={q.repeat === "one" ? "repeatOne" : "repeat"} /></button>
+        <button class="icon" aria-label={`Repeat: ${q.repeat}`} onClick={() => void player.queue.setRepeat(repeatNext[q.repeat]).catch(() => undefined)}><Icon name={q.repeat === "one" ? "repeatOne" : "repeat"} /></button>
       </div>
       <Banner message={s.notice} info />
       <PitchPanel settings={s.settings} />
@@ -41,8 +41,10 @@ export function NowPlaying() {
 function PitchPanel({ settings }: { settings: PitchSettings }) {
   const s = useStore(player.state);
   useEffect(() => { void player.prepareShift(); }, [s.track?.track_id]);
-  const set = (patch: Partial<PitchSettings>) => void player.changeSettings({ ...settings, ...patch });
-  const step = (d: number) => { haptic("tick"); set({ semitones: settings.semitones + d }); };
+  // From the player's settings, not this render's: quick steps may come before the next render.
+  const current = () => player.state.get().settings;
+  const set = (patch: Partial<PitchSettings>) => void player.changeSettings({ ...current(), ...patch });
+  const step = (d: number) => { haptic("tick"); set({ semitones: current().semitones + d }); };
   const analysis = s.track?.analysis ?? null;
   const result = s.render?.status === "ready" ? s.render.result : null;
   const status = s.mode === "render" ? "Playing the studio-quality render"

@@ -4,6 +4,7 @@ import { moveItem, playlist, removeItem, renamePlaylist, setVisibility, shareLin
 import { user } from "../api/auth";
 import type { Playlist, Track, Visibility } from "../api/types";
 import { entryOf, player } from "../player/player";
+import { afterItem } from "../player/queue";
 import { navigate } from "../router";
 import { haptic, shareLink } from "../telegram";
 import { Banner, coverOf, messageOf, TrackRow, useLoad } from "../ui/components";
@@ -29,8 +30,7 @@ export function PlaylistView({ id }: { id: string }) {
   /** Move item ``from`` to index ``to``: the API takes "after which item" (null = top). */
   const move = (from: number, to: number) => {
     if (to < 0 || to >= pl.items.length || to === from) return;
-    const rest = pl.items.filter((_, i) => i !== from);
-    const after = to === 0 ? null : rest[to - 1].item_id;
+    const after = afterItem(pl.items.map((it) => it.item_id), from, to);
     void act(() => moveItem(pl.playlist_id, pl.items[from].item_id, after));
   };
   const rowAt = (y: number) => {
@@ -51,7 +51,7 @@ export function PlaylistView({ id }: { id: string }) {
       <p class="hint">{pl.item_count} tracks · {pl.visibility}</p>
       <Banner message={error} />
       <div class="actions">
-        <button class="primary" disabled={entries.length === 0} onClick={() => void player.playQueue(entries, 0)}>Play all</button>
+        <button class="primary" disabled={entries.length === 0} onClick={() => void player.playQueue(entries, 0, `playlist:${pl.playlist_id}`)}>Play all</button>
         {mine && <button onClick={() => setEditing(pl.name)}>Rename</button>}
         {mine && <button onClick={() => navigate(`/search?add=${pl.playlist_id}`)}>Add tracks</button>}
         <button onClick={() => void shareLinkOf(pl.playlist_id).then((l) => { setLink(l); shareLink(l, pl.name); })}>Share</button>
@@ -71,7 +71,7 @@ export function PlaylistView({ id }: { id: string }) {
         return (
           <TrackRow key={it.item_id} cover={t ? coverOf(t) : null} title={t?.title ?? "…"} sub={t?.artists.join(", ") ?? ""}
             durationMs={t?.duration_ms} openLabel={`Play ${t?.title ?? "track"}`} current={cls !== "" || undefined}
-            onOpen={() => void player.playQueue(entries, entries.findIndex((e) => e.track_id === it.track_id))}>
+            onOpen={() => void player.playQueue(entries, entries.findIndex((e) => e.track_id === it.track_id), `playlist:${pl.playlist_id}`)}>
             {mine && <>
               <button class="icon" aria-label={`Move ${t?.title ?? "track"} up`} disabled={i === 0} onClick={() => move(i, i - 1)}><Icon name="up" /></button>
               <button class="icon" aria-label={`Move ${t?.title ?? "track"} down`} disabled={i === pl.items.length - 1} onClick={() => move(i, i + 1)}><Icon name="down" /></button>

@@ -43,7 +43,7 @@ export function Search({ addTo }: { addTo: string | null }) {
         <TrackRow key={h.track_id} cover={h.cover_url} durationMs={h.duration_ms} openLabel={`Play ${h.title}`}
           title={<Highlight text={h.title} spans={h.highlights.title} />}
           sub={h.artists.map((a, n) => <>{n > 0 && ", "}<Highlight text={a} spans={h.highlights.artists[n] ?? []} /></>)}
-          onOpen={() => void player.playQueue(hits.map(entryOf), i)}>
+          onOpen={() => void player.playQueue(hits.map(entryOf), i, "search")}>
           {addTo ? <button class="icon" aria-label={`Add ${h.title} to the playlist`} disabled={added.has(h.track_id)} onClick={() => void add(h)}><Icon name={added.has(h.track_id) ? "check" : "plus"} /></button>
             : <button class="icon" aria-label={`Details of ${h.title}`} onClick={() => navigate(`/track/${h.track_id}`)}><Icon name="info" /></button>}
         </TrackRow>))}</ul>

@@ -29,8 +29,8 @@ export function TrackView({ id }: { id: string }) {
         {tr.analysis && <><dt>Key</dt><dd>{tr.analysis.key}</dd><dt>Tempo</dt><dd>{Math.round(tr.analysis.bpm)} BPM</dd></>}
       </dl>
       <div class="actions">
-        <button class="primary" onClick={() => { void player.playQueue([entryOf(tr)], 0); navigate("/now"); }}>Play</button>
-        <button onClick={() => { player.queue.append(entryOf(tr)); setNotice("Added to the queue."); }}>Add to queue</button>
+        <button class="primary" onClick={() => { void player.playQueue([entryOf(tr)], 0, "track"); navigate("/now"); }}>Play</button>
+        <button onClick={() => void player.queue.append(tr.track_id).then(() => setNotice("Added to the queue."), (e: unknown) => setNotice(messageOf(e)))}>Add to queue</button>
       </div>
       {mine.data && mine.data.count > 0 && (
         <div class="actions">
