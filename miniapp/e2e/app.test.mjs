@@ -197,7 +197,7 @@ test("the queue is the server's: a reload and another device find it; the last t
   const recent = other.locator("main section", { has: other.getByRole("heading", { name: "Recently played" }) });
   await recent.locator("li").first().waitFor();
   assert.ok((await recent.locator(".title").allInnerTexts()).includes(playing), "recently played comes from the server");
-  assert.equal((await state(other)).title, playing, "the other device shows what the session plays");
+  await until(other, "the other device to show what the session plays", async () => (await state(other)).title === playing);
   await other.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Queue", exact: true }).click();
   await until(other, "the same queue on the other device", async () => same(await titlesOn(other), order));
   await playButton(other).click();
@@ -206,6 +206,29 @@ test("the queue is the server's: a reload and another device find it; the last t
   assert.match(told, /another device/);
   assert.deepEqual(other.errors, [], "no uncaught errors on the other device");
   await other.context().close();
+});
+
+test("album and artist views: from a track's details, played as a queue", async () => {
+  await tab("Search");
+  await page.getByLabel("Search tracks, artists, albums").fill("wave");
+  await page.getByRole("button", { name: /^Details of / }).first().click();
+  const albumLink = page.locator("main dl.keyline a").first();
+  const album = await albumLink.innerText();
+  await albumLink.click();
+  await page.getByRole("heading", { name: album, exact: true }).waitFor();
+  const titles = await until(page, "the album's tracks", async () => { const t = await titlesOn(page); return t.length > 0 && t; });
+  await page.getByRole("button", { name: "Play all" }).click();
+  await until(page, "the album playing from its first track", async () => { const s = await state(page); return s.playing && s.title === titles[0]; });
+  await shot("album-light");
+  assert.deepEqual(await axe(), [], "axe-core finds no violations on the album view");
+  const artistLink = page.locator("main p.artists a").first();
+  const artist = await artistLink.innerText();
+  await artistLink.click();
+  await page.getByRole("heading", { name: artist, exact: true }).waitFor();
+  await page.getByTitle(`Open album ${album}`).waitFor();
+  assert.ok((await titlesOn(page)).length >= titles.length, "the artist's tracks include the album's");
+  await shot("artist-light");
+  assert.deepEqual(await axe(), [], "axe-core finds no violations on the artist view");
 });
 
 test("queue and upload screens; MainButton uploads inside Telegram", async () => {

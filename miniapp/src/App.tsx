@@ -6,6 +6,7 @@ import { player } from "./player/player";
 import { useStore } from "./store";
 import { backButton, inTelegram } from "./telegram";
 import { Banner } from "./ui/components";
+import { AlbumView, ArtistView } from "./screens/Collection";
 import { Home } from "./screens/Home";
 import { NowPlaying } from "./screens/NowPlaying";
 import { PlaylistView } from "./screens/PlaylistView";
@@ -16,6 +17,7 @@ import { Upload } from "./screens/Upload";
 
 const TITLES: Record<Route["name"], string> = {
   home: "tuneTON", search: "Search", track: "Track", playlist: "Playlist", now: "Now playing", queue: "Queue", upload: "Upload",
+  album: "Album", artist: "Artist",
 };
 const TABS: [string, Route["name"], string][] = [["/", "home", "Home"], ["/search", "search", "Search"], ["/queue", "queue", "Queue"], ["/upload", "upload", "Upload"]];
 
@@ -24,6 +26,8 @@ function Screen({ r }: { r: Route }) {
     case "search": return <Search addTo={r.addTo} />;
     case "track": return <TrackView id={r.id} />;
     case "playlist": return <PlaylistView id={r.id} />;
+    case "album": return <AlbumView album={r.album} />;
+    case "artist": return <ArtistView artist={r.artist} />;
     case "now": return <NowPlaying />;
     case "queue": return <QueueView />;
     case "upload": return <Upload />;

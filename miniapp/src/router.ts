@@ -3,13 +3,16 @@ import { Store } from "./store";
 
 export type Route =
   | { name: "home" } | { name: "search"; addTo: string | null } | { name: "track"; id: string }
-  | { name: "playlist"; id: string } | { name: "now" } | { name: "queue" } | { name: "upload" };
+  | { name: "playlist"; id: string } | { name: "now" } | { name: "queue" } | { name: "upload" }
+  | { name: "album"; album: string } | { name: "artist"; artist: string };
 
 export function parse(path: string, search = ""): Route {
   const [, first, second] = path.split("/");
   if (first === "search") return { name: "search", addTo: new URLSearchParams(search).get("add") };
   if (first === "track" && second) return { name: "track", id: decodeURIComponent(second) };
   if (first === "playlist" && second) return { name: "playlist", id: decodeURIComponent(second) };
+  if (first === "album" && second) return { name: "album", album: decodeURIComponent(second) };
+  if (first === "artist" && second) return { name: "artist", artist: decodeURIComponent(second) };
   if (first === "now") return { name: "now" };
   if (first === "queue") return { name: "queue" };
   if (first === "upload") return { name: "upload" };

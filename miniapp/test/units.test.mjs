@@ -48,6 +48,8 @@ test("launch parameters come from the hash, start_param from either place", () =
 test("routes", () => {
   assert.deepEqual(u.parseRoute("/playlist/p1"), { name: "playlist", id: "p1" });
   assert.deepEqual(u.parseRoute("/search", "?add=p1"), { name: "search", addTo: "p1" });
+  assert.deepEqual(u.parseRoute("/album/Night%20Drive"), { name: "album", album: "Night Drive" });
+  assert.deepEqual(u.parseRoute("/artist/AC%2FDC"), { name: "artist", artist: "AC/DC" });
   assert.deepEqual(u.parseRoute("/nowhere"), { name: "home" });
 });
 

@@ -16,6 +16,9 @@ export function track(id: string): Promise<Track> {
 }
 
 export const recentTracks = (limit = 20) => api<Tracks>("/v1/tracks", { query: { limit } });
+/** An album in disc/track order, and an artist's tracks by album (the catalog's browse filters). */
+export const albumTracks = (album: string) => api<Tracks>("/v1/tracks", { query: { album, limit: 200 } });
+export const artistTracks = (artist: string) => api<Tracks>("/v1/tracks", { query: { artist, limit: 200 } });
 export const search = (q: string, signal: AbortSignal) => api<SearchResults>("/v1/search", { query: { q, limit: 30 }, signal });
 export const myPlaylists = () => api<Playlists>("/v1/me/playlists");
 export const playlist = (id: string) => api<Playlist>(`/v1/playlists/${encodeURIComponent(id)}`);

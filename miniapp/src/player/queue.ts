@@ -46,9 +46,13 @@ const me = (path: string) => `/v1/me/${path}`;
 export class ServerQueue {
   readonly state = new Store<QueueState>({ items: [], index: -1, repeat: "off", shuffle: false, now: null, elsewhere: false });
   readonly device = deviceId();
+  /** Local changes of the play mode, shown before the server answers: a read that started before the
+   * latest one (a slow read after an earlier command) must not put the old mode back. */
+  private modeEdits = 0;
 
   /** Read the session and its queue (after our last command, thanks to its consistency token). */
   async refresh(): Promise<QueueState> {
+    const edits = this.modeEdits;
     const [session, queue] = await Promise.all([
       api<SessionRead>(me("session"), { query: { device_id: this.device } }),
       api<QueueRead>(me("queue")),
@@ -58,14 +62,15 @@ export class ServerQueue {
       return { item_id: i.item_id, track_id: i.track_id, available: i.available, title: t?.title ?? i.title ?? "Unavailable track",
                artists: t?.artists ?? [] };
     }));
-    this.state.set({ items, index: queue.current_index ?? -1, repeat: session.repeat, shuffle: session.shuffle,
-                     now: session.now_playing, elsewhere: session.device_id !== null && session.this_device_active === false });
+    const mode = edits === this.modeEdits ? { repeat: session.repeat, shuffle: session.shuffle } : {};
+    this.state.set({ items, index: queue.current_index ?? -1, ...mode, now: session.now_playing,
+                     elsewhere: session.device_id !== null && session.this_device_active === false });
     return this.state.get();
   }
 
   /** Replace the queue with ``entries`` and play entry ``index`` here; the new item's id. */
   async play(entries: QueueEntry[], index: number, source: string): Promise<string> {
-    const body = { track_ids: entries.map((e) => e.track_id), index, device_id: this.device, source };
+    const body = { track_ids: entries.map((e) => e.track_id), index, device_id: this.device, source: source.slice(0, 128) };
     const answer = await api<QueueAccepted>(me("queue/play"), { method: "POST", body });
     void this.refresh().catch(() => undefined);
     return answer.item_ids[index];
@@ -109,11 +114,14 @@ export class ServerQueue {
   }
 
   async setRepeat(mode: Repeat): Promise<void> {
+    this.modeEdits += 1;
     this.state.set({ repeat: mode });
     await api(me("session/repeat"), { method: "PUT", body: { mode } });
+    await this.refresh();
   }
 
   async setShuffle(enabled: boolean): Promise<void> {
+    this.modeEdits += 1;
     this.state.set({ shuffle: enabled });
     await api(me("session/shuffle"), { method: "PUT", body: { enabled } });
     await this.refresh();

@@ -5,6 +5,7 @@ import { entryOf, player } from "../player/player";
 import { navigate } from "../router";
 import { haptic } from "../telegram";
 import { Banner, Cover, coverOf, messageOf, useLoad } from "../ui/components";
+import { albumPath, artistPath, Links } from "./Collection";
 
 export function TrackView({ id }: { id: string }) {
   const t = useLoad(() => track(id), [id]);
@@ -22,9 +23,9 @@ export function TrackView({ id }: { id: string }) {
     <article class="now">
       <Cover url={coverOf(tr, 300)} large label={`Cover of ${tr.title}`} />
       <h2>{tr.title}</h2>
-      <div class="artists">{tr.artists.join(", ")}</div>
+      <div class="artists"><Links names={tr.artists} path={artistPath} /></div>
       <dl class="keyline">
-        {tr.album && <><dt>Album</dt><dd>{tr.album}{tr.year ? ` (${tr.year})` : ""}</dd></>}
+        {tr.album && <><dt>Album</dt><dd><Links names={[tr.album]} path={albumPath} />{tr.year ? ` (${tr.year})` : ""}</dd></>}
         <dt>Length</dt><dd>{formatTime(tr.duration_ms / 1000)}</dd>
         {tr.analysis && <><dt>Key</dt><dd>{tr.analysis.key}</dd><dt>Tempo</dt><dd>{Math.round(tr.analysis.bpm)} BPM</dd></>}
       </dl>
