@@ -83,40 +83,32 @@ def cache_control(served: Served, version: str | None) -> str:
 
 
 async def serve_blob(
-    request: Request, blobs: BlobStore, served: Served, *, version: str | None, admit: Admit | None = None
+    request: Request, blobs: BlobStore, served: Served, *, version: str | None, admit: Admit = Slot
 ) -> Response:
     """The response for GET or HEAD of a blob, honouring If-None-Match, Range and If-Range.
 
     ``admit`` (audio routes) opens a stream slot when a body is about to be sent — here, by the gateway
     or by the object store — and the answer is 429 when the caller has too many streams playing.
+    HEAD, 304 and 416 send no body and take no slot.
     """
     etag = f'"{served.sha256}"'
     headers = {"ETag": etag, "Cache-Control": cache_control(served, version), "Accept-Ranges": "bytes"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    slot = Slot()
-    if request.method == "GET" and admit is not None:
-        try:
-            slot = admit()
-        except TooManyStreams as refused:
-            return too_many_streams(refused)
     try:
-        response = await _answer(request, blobs, served, headers, slot)
-    except BaseException:
-        slot.close()
-        raise
-    if not isinstance(response, HeldStreamingResponse):
-        slot.close()  # no body from here (offloaded, 416, HEAD): the stream's lease runs from now
-    return response
+        return await _answer(request, blobs, served, headers, admit)
+    except TooManyStreams as refused:
+        return too_many_streams(refused)
 
 
 async def _answer(
-    request: Request, blobs: BlobStore, served: Served, headers: dict[str, str], slot: Slot
+    request: Request, blobs: BlobStore, served: Served, headers: dict[str, str], admit: Admit
 ) -> Response:
-    """The offload answer, or the (ranged) body sent from here, holding ``slot`` until it ends."""
+    """The offload answer, or the (ranged) body sent from here holding a stream slot until it ends."""
     if request.method == "GET":
         offloaded = await _offload(request, blobs, served, headers)
         if offloaded is not None:
+            admit().close()  # the gateway or the object store sends the body: the stream's lease runs from now
             return offloaded
     if_range = request.headers.get("if-range")
     wanted = request.headers.get("range") if if_range is None or if_range.strip() == headers["ETag"] else None
@@ -133,10 +125,15 @@ async def _answer(
         headers["Content-Range"] = f"bytes {first}-{last}/{served.size}"
     if request.method == "HEAD":
         return Response(status_code=code, headers=headers, media_type=served.mime_type)
+    slot = admit()
     try:
         read = await blobs.get(served.key, offset=first, length=length)
     except InvalidRange:  # the stored blob is shorter than recorded: treat like any unsatisfiable range
+        slot.close()
         return JSONResponse({"reason": "range_not_satisfiable"}, status_code=416)
+    except BaseException:
+        slot.close()
+        raise
     return HeldStreamingResponse(
         read.chunks(),
         slot=slot,

@@ -99,13 +99,14 @@ def test_the_stream_beyond_the_cap_is_429_with_retry_after_and_a_precise_body(
         assert body == {"reason": "too_many_streams", "limit": CAP, "active": CAP, "retry_after_s": 1}
 
 
-def test_more_ranges_of_a_playing_track_and_heads_do_not_count(player: httpx.Client, originals: list[str]) -> None:
+def test_more_ranges_of_a_playing_track_heads_and_416_do_not_count(player: httpx.Client, originals: list[str]) -> None:
     with ExitStack() as stack:
         for url in originals[:CAP]:
             hold(stack, player, url)
         ranges = [player.get(originals[0], headers={"Range": f"bytes={n * 1000}-{n * 1000 + 99}"}) for n in range(4)]
         assert [r.status_code for r in ranges] == [206] * 4
         assert player.head(originals[CAP]).status_code == 200  # no body, no slot
+        assert player.get(originals[CAP], headers={"Range": "bytes=99999999-"}).status_code == 416  # nor here
 
 
 def test_a_finished_stream_frees_its_slot(player: httpx.Client, originals: list[str]) -> None:
