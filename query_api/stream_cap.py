@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from query_api.media_links import MediaViewer, media_prefix
 from query_api.stream_slots import Slot, StreamGate, TooManyStreams
+from tuneton.observability import metrics
 
 Admit = Callable[[], Slot]
 
@@ -54,6 +55,7 @@ def stream_gate(limit: int, linger_s: float) -> StreamGate:
 
 def too_many_streams(refused: TooManyStreams) -> JSONResponse:
     """429 with ``Retry-After``; never cached (the next try may well succeed)."""
+    metrics.STREAMS_REFUSED.inc()
     body = TooManyStreamsProblem(
         message=str(refused), limit=refused.limit, active=refused.active, retry_after_s=refused.retry_after_s
     )

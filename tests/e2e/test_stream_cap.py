@@ -78,6 +78,12 @@ def hold(stack: ExitStack, player: httpx.Client, url: str) -> httpx.Response:
     return response
 
 
+def refusals(player: httpx.Client) -> float:
+    """The server's ``tuneton_streams_refused_total``."""
+    lines = player.get("/metrics").text.splitlines()
+    return float(next(line.split()[1] for line in lines if line.startswith("tuneton_streams_refused_total ")))
+
+
 def eventually(check: Callable[[], bool], *, timeout_s: float = 60) -> None:
     """Wait until ``check`` holds: the server frees a slot when it notices the body ended, not before."""
     deadline = time.monotonic() + timeout_s
@@ -89,6 +95,7 @@ def eventually(check: Callable[[], bool], *, timeout_s: float = 60) -> None:
 def test_the_stream_beyond_the_cap_is_429_with_retry_after_and_a_precise_body(
     player: httpx.Client, originals: list[str]
 ) -> None:
+    before = refusals(player)
     with ExitStack() as stack:
         for url in originals[:CAP]:
             hold(stack, player, url)
@@ -97,6 +104,7 @@ def test_the_stream_beyond_the_cap_is_429_with_retry_after_and_a_precise_body(
         body = refused.json()
         assert body.pop("message")
         assert body == {"reason": "too_many_streams", "limit": CAP, "active": CAP, "retry_after_s": 1}
+    assert refusals(player) == before + 1
 
 
 def test_more_ranges_of_a_playing_track_heads_and_416_do_not_count(player: httpx.Client, originals: list[str]) -> None:
