@@ -26,6 +26,7 @@ from commands.main import EXCEPTION_HANDLERS, streams_own_body
 from commands.main import router as command_router
 from commands.staging import BlobClaims
 from query_api.main import router as query_router
+from query_api.stream_cap import stream_gate
 from tuneton.auth.errors import AuthError
 from tuneton.auth.http import auth_error_response
 from tuneton.auth.media_urls import MediaUrlSigner, load_keys
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.stream_gate = stream_gate(settings.max_streams_per_user, settings.stream_linger_s)
     app.state.authenticator = build_authenticator(settings)  # reads (dev: creates) the secrets; bad config fails here
     app.add_exception_handler(AuthError, auth_error_response)
     for error, handler in EXCEPTION_HANDLERS.items():

@@ -12,6 +12,8 @@
 #   TUNETON_GATEWAY_RATE_IP / _BURST_IP, TUNETON_GATEWAY_RATE_USER / _BURST_USER, _BURST_MEDIA,
 #   TUNETON_GATEWAY_CONN_PER_IP limits (20r/s burst 40 per IP, 10r/s burst 20 per user, 200 media burst,
 #                               100 connections per IP)
+#   TUNETON_GATEWAY_STREAM_CONN_PER_USER audio requests one user may have open at once (16: the API's
+#                               max_streams_per_user 4 x 4 ranges each; docs/gateway-and-media.md)
 #   TUNETON_GATEWAY_UPLOAD_MAX  body limit of upload routes (200m, the API's default upload_max_bytes)
 #   TUNETON_GATEWAY_MEDIA_ORIGINS extra CSP media/connect origins (the S3 endpoint when media redirect there)
 #   TUNETON_GATEWAY_ACCESS_LOG  access log path, or off ($STATE/access.log)
@@ -42,6 +44,7 @@ export ACCEL_PREFIX=${TUNETON_MEDIA_ACCEL_PREFIX:-/_tuneton_blobs/}
 export RATE_IP=${TUNETON_GATEWAY_RATE_IP:-20r/s} BURST_IP=${TUNETON_GATEWAY_BURST_IP:-40}
 export RATE_USER=${TUNETON_GATEWAY_RATE_USER:-10r/s} BURST_USER=${TUNETON_GATEWAY_BURST_USER:-20}
 export BURST_MEDIA=${TUNETON_GATEWAY_BURST_MEDIA:-200} CONN_PER_IP=${TUNETON_GATEWAY_CONN_PER_IP:-100}
+export STREAM_CONN_PER_USER=${TUNETON_GATEWAY_STREAM_CONN_PER_USER:-16}
 export UPLOAD_MAX=${TUNETON_GATEWAY_UPLOAD_MAX:-200m}
 export MEDIA_ORIGINS=${TUNETON_GATEWAY_MEDIA_ORIGINS:-}
 export ACCESS_LOG=${TUNETON_GATEWAY_ACCESS_LOG:-$STATE/access.log}
@@ -79,7 +82,7 @@ export CERT KEY
 mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi} "$STATE/cache"
 VARS='$USER_LINE $WORKERS $STATE $DAEMON $ACCESS_LOG $UPSTREAM $TLS_LISTEN $HTTP_LISTEN $TLS_PORT $CERT $KEY
 $CONF_DIR $BLOB_DIR $ACCEL_PREFIX $RATE_IP $BURST_IP $RATE_USER $BURST_USER $BURST_MEDIA $CONN_PER_IP
-$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE'
+$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE $STREAM_CONN_PER_USER'
 for name in queries security_headers; do
   envsubst "$VARS" <"$INFRA_DIR/gateway/$name.conf.template" >"$CONF_DIR/$name.conf"
 done
