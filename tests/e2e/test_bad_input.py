@@ -144,6 +144,23 @@ def test_offsets_beyond_64_bits_are_422s(product: Product, path: str, name: str,
     assert issue["type"] == "less_than_equal"
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/me/session/position", {"device_id": "d", "item_id": "i"}),
+        ("/v1/me/session/pause", {"device_id": "d"}),
+        ("/v1/me/session/rendition", {"device_id": "d", "item_id": "i", "asset_key": None}),
+    ],
+)
+def test_positions_beyond_64_bits_are_422s(product: Product, path: str, body: dict[str, Any]) -> None:
+    """2^63 ms was an OverflowError encoding the event: a 500 (found by fuzzing through the gateway)."""
+    with client(product, f"p-{uuid.uuid4().hex[:8]}") as api:
+        answer = api.post(path, content=json.dumps({**body, "position_ms": 2**63}), headers=JSON)
+    assert answer.status_code == 422, answer.text
+    (issue,) = strict_json(answer)["detail"]
+    assert (issue["loc"], issue["type"]) == (["body", "position_ms"], "less_than_equal")
+
+
 def test_a_100_mb_body_is_refused_before_it_is_read(product: Product) -> None:
     declared = 100 * 1024 * 1024
     head = (
