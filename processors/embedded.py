@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from processors import gaps
 from processors.decider import GROUP as DECIDER_GROUP
 from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
@@ -103,7 +104,7 @@ class ProjectorRunner:
         self._log = log_
         self._store = store
         self._step = step
-        self._sink = ProjectorSink(step, store, log_.append)
+        self._sink = ProjectorSink(step, store, log_.append, fill=gaps.reader(log_))
         self._batch = batch
 
     @property

@@ -30,7 +30,7 @@ from typing import Any
 
 import faust
 
-from processors import roles
+from processors import gaps, roles
 from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
 from processors.decider_batch import Slot, decide_batch
@@ -202,7 +202,8 @@ def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, 
 
     @app.agent(*source, name=f"projector-{projection.name}")
     async def project(stream: faust.StreamT[bytes]) -> None:
-        sink = ProjectorSink(ProjectorStep(await ready.codec(), projection), await ready.read_store(), send)
+        step = ProjectorStep(await ready.codec(), projection)
+        sink = ProjectorSink(step, await ready.read_store(), send, fill=gaps.reader(await ready.event_log()))
         async for events in stream.noack_take(500, within=0.005):  # type: ignore[attr-defined]
             await sink.process([_log_record(e) for e in events])  # retried until stored ...
             await _ack(stream, events)  # ... and only then may the offsets be committed
@@ -256,6 +257,11 @@ class _Readiness:
     async def read_store(self) -> Any:
         await self._start()
         return self._runtime.read_store
+
+    async def event_log(self) -> Any:
+        """The log, for reads outside Faust's consumer (a projector's skipped records: ``processors.gaps``)."""
+        await self._start()
+        return self._runtime.event_log
 
     async def search_index(self) -> Any:
         await self._start()

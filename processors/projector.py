@@ -67,3 +67,7 @@ class ProjectorStep:
             aggregate_id=aggregate_id,
             aggregate_version=version,
         )
+
+    def checkpoint_at(self, topic: str, partition: int, offset: int) -> Checkpoint:
+        """The checkpoint of an offset that holds no record (a transaction marker): passed, nothing applied."""
+        return Checkpoint(projection=self.projection.name, topic=topic, partition=partition, offset=offset)

@@ -45,11 +45,19 @@ class Backoff:
         return next_delay
 
 
-async def until_persisted(call: Callable[[], Awaitable[T]], *, what: str, group: str, backoff: Backoff) -> T:
+async def until_persisted(
+    call: Callable[[], Awaitable[T]],
+    *,
+    what: str,
+    group: str,
+    backoff: Backoff,
+    passthrough: tuple[type[Exception], ...] = (),
+) -> T:
     """``await call()`` until it returns; every exception is logged (bounded) and retried after a pause.
 
     Cancellation (a worker stopping) still propagates: the batch is then neither applied nor
-    acknowledged, and is redelivered to whoever owns the partition next.
+    acknowledged, and is redelivered to whoever owns the partition next. So do ``passthrough``
+    exceptions: answers about the batch that the caller acts on (a ``PositionGap``), not failures.
     """
     attempts = 0
     started = time.monotonic()
@@ -57,6 +65,8 @@ async def until_persisted(call: Callable[[], Awaitable[T]], *, what: str, group:
     while True:
         try:
             result = await call()
+        except passthrough:
+            raise
         except Exception as error:  # noqa: BLE001 - any persistence failure is retried, never skipped
             attempts += 1
             metrics.STORE_RETRIES.labels(group).inc()

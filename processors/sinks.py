@@ -9,15 +9,19 @@ left its poison unparked.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
-from processors.projector import ProjectorStep
+from processors.gaps import MAX_FILL, Fill
+from processors.projector import Entry, ProjectorStep
 from processors.retry import Backoff, until_persisted
 from processors.search import SearchStep
 from tuneton.observability import metrics
-from tuneton.ports import LogRecord, OutgoingRecord, ReadStore, SearchIndex
+from tuneton.ports import LogRecord, OutgoingRecord, PositionGap, ReadStore, SearchIndex
 
+log = logging.getLogger(__name__)
 Send = Callable[[list[OutgoingRecord]], Awaitable[object]]
 T = TypeVar("T")
 
@@ -28,8 +32,10 @@ class _Sink:
         self._send = send
         self._backoff = backoff
 
-    async def _persist(self, call: Callable[[], Awaitable[T]], what: str) -> T:
-        return await until_persisted(call, what=what, group=self.group, backoff=self._backoff)
+    async def _persist(
+        self, call: Callable[[], Awaitable[T]], what: str, *, passthrough: tuple[type[Exception], ...] = ()
+    ) -> T:
+        return await until_persisted(call, what=what, group=self.group, backoff=self._backoff, passthrough=passthrough)
 
     async def _park(self, letters: list[OutgoingRecord]) -> None:
         if letters:
@@ -38,20 +44,52 @@ class _Sink:
 
 
 class ProjectorSink(_Sink):
-    """Projects a batch into the read store in one transaction (rows and positions together)."""
+    """Projects a batch into the read store in one transaction (rows and positions together).
 
-    def __init__(self, step: ProjectorStep, store: ReadStore, send: Send, *, backoff: Backoff | None = None) -> None:
+    The store, not the consumer, knows what was applied: a batch that starts past the stored position
+    (``PositionGap``) gets the skipped records read from the log (``fill``) and applied first.
+    """
+
+    def __init__(
+        self, step: ProjectorStep, store: ReadStore, send: Send, *, fill: Fill, backoff: Backoff | None = None
+    ) -> None:
         super().__init__(step.projection.group, send, backoff or Backoff())
         self._step = step
         self._store = store
+        self._fill = fill
 
     async def process(self, records: Sequence[LogRecord]) -> int:
         """Apply ``records``; returns how many entries changed rows."""
         prepared = await self._step.prepare(records)
         await self._park(prepared.dead_letters)
-        applied = await self._persist(lambda: self._store.apply(prepared.entries), "read-store transaction")
+        applied = await self._apply(prepared.entries)
         metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
         return applied
+
+    async def _apply(self, entries: list[Entry]) -> int:
+        """One transaction; a hole before the batch is read from the log and applied with it."""
+        while True:
+            try:
+                return await self._persist(
+                    partial(self._store.apply, entries), "read-store transaction", passthrough=(PositionGap,)
+                )
+            except PositionGap as gap:
+                entries = await self._with_hole_filled(gap, entries)
+
+    async def _with_hole_filled(self, gap: PositionGap, entries: list[Entry]) -> list[Entry]:
+        log.warning("%s: %s; reading the skipped records from the log", self.group, gap)
+        metrics.POSITION_GAPS.labels(self.group).inc()
+        found = await self._persist(lambda: self._fill(gap.topic, gap.partition, gap.expected, gap.found), "gap read")
+        filled = await self._step.prepare(found)
+        await self._park(filled.dead_letters)
+        read = {checkpoint.offset for _, checkpoint in filled.entries}
+        holes: list[Entry] = [  # offsets the log holds no record at (markers, deleted segments): seen, nothing to apply
+            ([], self._step.checkpoint_at(gap.topic, gap.partition, offset))
+            for offset in range(gap.expected, min(gap.found, gap.expected + MAX_FILL))
+            if offset not in read
+        ]
+        merged = [*holes, *filled.entries, *entries]
+        return sorted(merged, key=lambda entry: (entry[1].topic, entry[1].partition, entry[1].offset))
 
 
 class SearchSink(_Sink):

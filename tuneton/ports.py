@@ -182,6 +182,24 @@ class Checkpoint:
     aggregate_version: int = 0
 
 
+class PositionGap(Exception):
+    """A batch starts past the projection's stored position: records in between never reached it.
+
+    Kafka offsets of the events topics are contiguous (no transactions write them), so a record at
+    ``found`` while the store says ``expected`` means the consumer skipped records — a consumer group's
+    committed offset ahead of the rows (Faust has been seen to redeliver after a restart from past an
+    event its projector never stored). Applying the batch would stamp later versions and make the
+    skipped events look like stale duplicates forever, so the store refuses it and names the hole.
+    """
+
+    def __init__(self, projection: str, topic: str, partition: int, *, expected: int, found: int) -> None:
+        super().__init__(f"{projection}: {topic}[{partition}] jumps from stored offset {expected} to {found}")
+        self.topic = topic
+        self.partition = partition
+        self.expected = expected
+        self.found = found
+
+
 class ReadStore(abc.ABC):
     """A relational read model (PostgreSQL or SQLite) written by projectors, read by the query API."""
 
@@ -199,7 +217,8 @@ class ReadStore(abc.ABC):
 
         An entry whose offset is below the stored position, or whose aggregate version is not above
         the stored one, changes no rows (its position still advances): redelivered and duplicated
-        events are harmless. Returns the number of entries that changed rows.
+        events are harmless. An entry *past* the stored position of its partition (a hole in between)
+        raises ``PositionGap`` and nothing is written. Returns the number of entries that changed rows.
         """
 
     @abc.abstractmethod

@@ -102,7 +102,7 @@ def embedded_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Produ
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kafka_product(
     tmp_path_factory: pytest.TempPathFactory,
     kafka_bootstrap: str,
@@ -111,7 +111,11 @@ def kafka_product(
     elasticsearch_url: str,
     s3_endpoint: S3Endpoint,
 ) -> Iterator[Product]:
-    """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL."""
+    """``tuneton serve`` (stateless) plus the Faust worker, on Kafka, the registry and PostgreSQL.
+
+    One for the session: a worker joins its consumer groups and recovers its tables in tens of seconds,
+    paid once instead of once per module. Tests that kill or stop a process start it again.
+    """
     logs: Path = tmp_path_factory.mktemp("kafka")
     env = distributed_env(logs, kafka_bootstrap, schema_registry_url, e2e_database, elasticsearch_url, s3_endpoint)
     product = start_distributed(env, logs)

@@ -44,8 +44,8 @@ def playlist_events(product: Product) -> dict[str, list[Event]]:
     )
     by_key: dict[str, list[Event]] = {}
     for line in out.stdout.splitlines():
-        if line.strip():
-            row = json.loads(line)
+        row = json.loads(line) if line.strip() else {}
+        if "value" in row:  # the dead-letter tests' poison is undecodable, under keys of its own
             by_key.setdefault(str(row.get("key")), []).append(row["value"])
     return by_key
 

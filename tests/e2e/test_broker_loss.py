@@ -31,7 +31,7 @@ from tests.e2e.servers import ROOT, auth_env, auth_headers, product_env, serve, 
 from tests.fixtures.catalog_servers import S3Endpoint
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 
-pytestmark = [pytest.mark.kafka, pytest.mark.timeout(900)]  # a cluster start alone takes ~1 min here
+pytestmark = [pytest.mark.kafka, pytest.mark.fault, pytest.mark.timeout(900)]  # a cluster start alone takes ~1 min here
 
 PORT = 9392
 BOOTSTRAP = ",".join(f"127.0.0.1:{PORT + 2 * i}" for i in range(3))

@@ -58,10 +58,18 @@ def schemathesis_run(target: FuzzTarget, workdir: Path) -> subprocess.CompletedP
     )  # fmt: skip
 
 
+def failures_first(stdout: str) -> str:
+    """The run's failure details (each with its curl reproduction) before its summary: a CI log shows the
+    start and the end of a long assertion message, and the middle is where schemathesis puts them."""
+    start, end = stdout.find("FAILURES"), stdout.find("SUMMARY")
+    details = stdout[start:end] if 0 <= start < end else ""
+    return details[:12_000] + "\n" + stdout[-6_000:]
+
+
 def assert_fuzzing_finds_nothing(target: FuzzTarget, workdir: Path) -> None:
     """The bounded run passes every check, and it did test operations (not a schema it failed to load)."""
     done = schemathesis_run(target, workdir)
-    report = done.stdout[-20_000:] + done.stderr[-5_000:]
+    report = failures_first(done.stdout) + done.stderr[-5_000:]
     assert done.returncode == 0, report
     assert "Operations:" in done.stdout, report
 

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 
 from commands.lookups import NotPlayable, rendition
+from projections.registry import PROJECTIONS
 from projections.renders import project as renders
 from tests.contract.test_read_store_postgres import database  # noqa: F401 - the fixture, per module
 from tests.integration.read_models import fresh_read_store
+from tests.integration.test_render_read_model import register_track
 from tests.unit.render_samples import ASSET, PARAMS, SOURCE
 from tuneton.domain.readmodel import EventMeta
 from tuneton.domain.render import events as e
@@ -45,22 +47,31 @@ async def given(store: ReadStore, *events: Any) -> None:
 
 FAILED = e.RenderFailed(attempt=1, reason=FailureReason.INTERNAL, detail="x")
 MP3 = replace(REQUESTED, params=replace(PARAMS, output_format="mp3"))
+# Whether the render is of the item playing is the listening decider's check (tests/unit), not the edge's.
 REFUSED: list[tuple[str, tuple[Any, ...], str, str]] = [
-    ("queued", (REQUESTED,), "t1", "render_not_ready"),
-    ("an mp3 still rendering", (MP3, PROGRESSED), "t1", "render_not_ready"),
-    ("failed", (REQUESTED, FAILED), "t1", "render_failed"),
-    ("of another track", (REQUESTED, e.AssetRendered(attempt=1, asset=ASSET)), "t9", "render_not_found"),
-    ("never requested", (), "t1", "render_not_found"),
+    ("queued", (REQUESTED,), "public", "render_not_ready"),
+    ("an mp3 still rendering", (MP3, PROGRESSED), "public", "render_not_ready"),
+    ("failed", (REQUESTED, FAILED), "public", "render_failed"),
+    ("of a track the caller cannot see", (REQUESTED, e.AssetRendered(attempt=1, asset=ASSET)), "private",
+     "render_not_found"),
+    ("never requested", (), "public", "render_not_found"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("past", "track", "reason"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
+async def source_track(store: ReadStore, visibility: str) -> None:
+    """The render's source track in the tracks read model, another listener's (``alice``)."""
+    await store.reset("tracks", PROJECTIONS["tracks"].tables)
+    await register_track(store, SOURCE.track_id, "alice", visibility, SOURCE.sha256)
+
+
+@pytest.mark.parametrize(("past", "visibility", "reason"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
 async def test_a_render_that_cannot_play_is_refused_with_its_reason(
-    store: ReadStore, past: tuple[Any, ...], track: str, reason: str
+    store: ReadStore, past: tuple[Any, ...], visibility: str, reason: str
 ) -> None:
+    await source_track(store, visibility)
     await given(store, *past)
     with pytest.raises(NotPlayable) as refused:
-        await rendition(store, KEY, track)
+        await rendition(store, KEY, "bob")
     assert refused.value.reason == reason
     assert refused.value.status == (404 if reason == "render_not_found" else 409)
 
@@ -73,5 +84,6 @@ async def test_a_render_that_cannot_play_is_refused_with_its_reason(
 async def test_a_playable_render_gives_its_tempo_and_length(
     store: ReadStore, past: tuple[Any, ...], duration_ms: int
 ) -> None:
+    await source_track(store, "public")
     await given(store, *past)
-    assert await rendition(store, KEY, "t1") == (1.25, duration_ms)
+    assert await rendition(store, KEY, "bob") == (SOURCE.track_id, 1.25, duration_ms)

@@ -133,7 +133,8 @@ async def register_track(store: ReadStore, track_id: str, owner: str, visibility
                       visibility=Visibility(visibility))  # fmt: skip
     [event] = decider.decide(None, command, CommandContext(actor_id=owner, issued_at=AT))
     meta = EventMeta(aggregate_id=track_id, aggregate_version=1, occurred_at=AT, actor_id=owner)
-    checkpoint = Checkpoint(projection="tracks", topic=topics.TRACK_EVENTS, partition=0, offset=hash(track_id) % 10**6,
+    offset = (await store.positions("tracks")).get((topics.TRACK_EVENTS, 0), 0)  # the next one: no hole
+    checkpoint = Checkpoint(projection="tracks", topic=topics.TRACK_EVENTS, partition=0, offset=offset,
                             aggregate_id=track_id, aggregate_version=1)  # fmt: skip
     await store.apply([(tracks.project(event, meta), checkpoint)])
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tuneton.adapters.sql.batch import plan_batch, runs, without_superseded_updates
 from tuneton.adapters.sql.statements import SQLITE
-from tuneton.ports import Checkpoint, Delete, Update, Upsert
+from tuneton.ports import Checkpoint, Delete, PositionGap, Update, Upsert
 
 
 def _cp(offset: int, version: int, aggregate: str = "p") -> Checkpoint:
@@ -36,3 +38,19 @@ def test_plan_skips_redelivered_offsets_and_old_versions_and_groups_runs() -> No
     assert plan.positions == {("t", 0): 9}
     assert plan.versions == {"p": 5}
     assert [(sql, len(params)) for sql, params in runs(plan.statements)] == [(plan.statements[0][0], 2)]
+
+
+def test_a_batch_that_starts_past_the_stored_position_is_refused_with_the_hole_named() -> None:
+    """The skipped event would otherwise look like a stale duplicate forever once later versions land."""
+    ops = [Upsert(table="i", key={"id": "a"}, values={"v": 1})]
+    with pytest.raises(PositionGap) as gap:
+        plan_batch([(ops, _cp(6, 4)), (ops, _cp(7, 5))], positions={("t", 0): 5}, versions={"p": 3}, dialect=SQLITE)
+    assert (gap.value.topic, gap.value.partition, gap.value.expected, gap.value.found) == ("t", 0, 5, 6)
+    with pytest.raises(PositionGap):  # a hole inside the batch too
+        plan_batch([(ops, _cp(5, 4)), (ops, _cp(7, 5))], positions={("t", 0): 5}, versions={}, dialect=SQLITE)
+
+
+def test_a_partition_without_a_stored_position_starts_anywhere() -> None:
+    ops = [Upsert(table="i", key={"id": "a"}, values={"v": 1})]
+    plan = plan_batch([(ops, _cp(40, 1)), (ops, _cp(41, 2))], positions={}, versions={}, dialect=SQLITE)
+    assert (plan.applied, plan.positions) == (2, {("t", 0): 42})

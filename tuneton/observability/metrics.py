@@ -48,6 +48,11 @@ RENDER_SECONDS = Histogram(
     "Wall time of a whole render, job start to the last object stored",
     buckets=(1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300),
 )
+POSITION_GAPS = Counter(
+    "tuneton_projector_position_gaps_total",
+    "Batches that started past the projection's stored position; the skipped records were read and applied.",
+    ["group"],
+)
 STORE_RETRIES = Counter(
     "tuneton_store_retries_total",
     "Failed attempts to persist a batch (read store, search index, log) that a processor retried.",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuneton.adapters.sql.statements import Dialect, statement
-from tuneton.ports import Checkpoint, RowOp, Update
+from tuneton.ports import Checkpoint, PositionGap, RowOp, Update
 
 
 @dataclass(kw_only=True)
@@ -30,13 +30,19 @@ def plan_batch(
     versions: Mapping[str, int],
     dialect: Dialect,
 ) -> BatchPlan:
-    """Skip entries already covered by a stored offset or aggregate version; plan the rest."""
+    """Skip entries already covered by a stored offset or aggregate version; plan the rest.
+
+    A partition without a stored position accepts any first offset (a new projection, or one started
+    on a log whose beginning was deleted); one with a position must continue exactly there.
+    """
     plan = BatchPlan()
     applied_ops: list[RowOp] = []
     for ops, checkpoint in batch:
         partition = (checkpoint.topic, checkpoint.partition)
-        known_offset = plan.positions.get(partition, positions.get(partition, 0))
-        if checkpoint.offset < known_offset:
+        known_offset = plan.positions.get(partition, positions.get(partition))
+        if known_offset is not None and checkpoint.offset > known_offset:
+            raise PositionGap(checkpoint.projection, *partition, expected=known_offset, found=checkpoint.offset)
+        if known_offset is not None and checkpoint.offset < known_offset:
             continue
         plan.positions[partition] = checkpoint.offset + 1
         if checkpoint.aggregate_id is None:
