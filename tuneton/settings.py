@@ -143,7 +143,7 @@ class Settings(BaseSettings):
         default=4, ge=0, le=1000, description="concurrent streams (tracks or renders playing) per user; 0: unlimited"
     )
     stream_linger_s: float = Field(
-        default=30.0, ge=0, le=3600, description="a stream stays counted this long after its last body ended"
+        default=10.0, ge=0, le=3600, description="a stream stays counted this long after its last body ended"
     )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],

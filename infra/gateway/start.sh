@@ -18,6 +18,8 @@
 #   TUNETON_GATEWAY_MEDIA_ORIGINS extra CSP media/connect origins (the S3 endpoint when media redirect there)
 #   TUNETON_GATEWAY_ACCESS_LOG  access log path, or off ($STATE/access.log)
 #   TUNETON_GATEWAY_MEDIA_AUTH_CACHE how long an offload answer of the API is reused (10s; 0s: never)
+#   TUNETON_GATEWAY_IDENTITY_CACHE how long the API's answer "this credential is user X" is reused for
+#                               the per-user rate limit (10s); it keys buckets only, never authorizes
 #   TUNETON_GATEWAY_HEADER_TIMEOUT / TUNETON_GATEWAY_BODY_TIMEOUT  slow clients are cut off (10s / 10s)
 # --foreground runs nginx in the foreground (containers). Idempotent: a running gateway is reloaded
 # with the freshly rendered config.
@@ -50,6 +52,7 @@ export MEDIA_ORIGINS=${TUNETON_GATEWAY_MEDIA_ORIGINS:-}
 export ACCESS_LOG=${TUNETON_GATEWAY_ACCESS_LOG:-$STATE/access.log}
 export HEADER_TIMEOUT=${TUNETON_GATEWAY_HEADER_TIMEOUT:-10s} BODY_TIMEOUT=${TUNETON_GATEWAY_BODY_TIMEOUT:-10s}
 export MEDIA_AUTH_CACHE=${TUNETON_GATEWAY_MEDIA_AUTH_CACHE:-10s}
+export IDENTITY_CACHE=${TUNETON_GATEWAY_IDENTITY_CACHE:-10s}
 export WORKERS=${TUNETON_GATEWAY_WORKERS:-auto}
 export DAEMON=on
 ((FOREGROUND)) && DAEMON=off
@@ -79,11 +82,12 @@ tls_files() {
 tls_files
 export CERT KEY
 
-mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi} "$STATE/cache"
+mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi} "$STATE/cache" "$STATE/empty"
+chmod 700 "$STATE/cache"  # the identity cache's keys are credentials
 VARS='$USER_LINE $WORKERS $STATE $DAEMON $ACCESS_LOG $UPSTREAM $TLS_LISTEN $HTTP_LISTEN $TLS_PORT $CERT $KEY
 $CONF_DIR $BLOB_DIR $ACCEL_PREFIX $RATE_IP $BURST_IP $RATE_USER $BURST_USER $BURST_MEDIA $CONN_PER_IP
-$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE $STREAM_CONN_PER_USER'
-for name in queries security_headers; do
+$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE $STREAM_CONN_PER_USER $IDENTITY_CACHE'
+for name in queries security_headers errors proxy_headers; do
   envsubst "$VARS" <"$INFRA_DIR/gateway/$name.conf.template" >"$CONF_DIR/$name.conf"
 done
 envsubst "$VARS" <"$INFRA_DIR/gateway/nginx.conf.template" >"$STATE/nginx.conf"
@@ -104,6 +108,7 @@ for port in "$TLS_PORT" "$HTTP_PORT"; do
     die "port $port is in use by something else"
   fi
 done
+rm -f "$STATE/limiter.sock"  # left behind by a master that was killed; nothing listens on it now
 "$NGINX" "${NGINX_ARGS[@]}"
 wait_until 10 test -s "$STATE/nginx.pid" || { tail_log "$STATE/error.log"; die "nginx did not start"; }
 log "ready on https://$TLS_LISTEN (http://$HTTP_LISTEN redirects) -> http://$UPSTREAM (pid $(<"$STATE/nginx.pid"))"

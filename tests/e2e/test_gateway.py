@@ -1,9 +1,10 @@
 """Through the real nginx gateway (infra/gateway) in front of a real ``tuneton serve``.
 
-TLS and HTTP/2, every route, 429 under a burst (per IP and per user), 413 on an oversized body, the
-security headers, SSE passing unbuffered, huge headers and slow bodies cut off, media offload (the
-API answers ``X-Accel-Redirect`` and nginx sends the bytes with the same Range semantics), and the
-per-user cap on open audio requests while nginx sends the bodies.
+TLS and HTTP/2, every route, 429 under a burst per IP (per user: test_gateway_fuzzing.py, with the
+gateway's other answers of its own and the fuzz run), 413 on an oversized body, the security headers,
+SSE passing unbuffered, huge headers and slow bodies cut off, media offload (the API answers
+``X-Accel-Redirect`` and nginx sends the bytes with the same Range semantics), and the per-user cap on
+open audio requests while nginx sends the bodies.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def gateway(offload_product: Product, gateway_factory: Callable[..., Gateway]) -
 
 
 def tls(gateway: Gateway) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(gateway.cert))
+    return gateway.trust()
 
 
 @pytest.fixture
@@ -196,16 +197,6 @@ def test_a_burst_from_one_ip_gets_429_with_retry_after(
     assert all(part in limited.headers["content-security-policy"] for part in CSP_NEEDS)
 
 
-def test_a_burst_from_one_user_gets_429_and_other_users_do_not(
-    offload_product: Product, gateway_factory: Callable[..., Gateway]
-) -> None:
-    tight = gateway_factory(offload_product.base.removeprefix("http://"), rate_user="1r/s", burst_user="3")
-    statuses = burst(tight, 20, lambda n: {"Authorization": "tma user=1&hash=" + "a" * 64})
-    assert statuses.count(429) >= 10, statuses
-    others = burst(tight, 4, lambda n: {"Authorization": f"tma user={n}&hash={n:064x}"})
-    assert 429 not in others, others
-
-
 def burst(gateway: Gateway, count: int, headers: Callable[[int], dict[str, str]]) -> list[int]:
     """Statuses of ``count`` concurrent GETs (one HTTP/2 connection)."""
 
@@ -219,7 +210,7 @@ def burst(gateway: Gateway, count: int, headers: Callable[[int], dict[str, str]]
 
 def test_huge_headers_are_refused_cleanly(api: httpx.Client) -> None:
     refused = api.get("/v1/search", headers={"X-Big": "x" * 40_000})
-    assert refused.status_code in {400, 431, 494}
+    assert (refused.status_code, refused.headers["content-type"]) == (431, "application/json")
 
 
 def test_a_slow_body_is_cut_off(gateway: Gateway) -> None:
