@@ -182,11 +182,17 @@ class PlayCollectionBody(DeviceBody):
     source: str = Field(default="", max_length=128, description="Where the tracks come from (search, album ...).")
 
 
+# Far beyond any track (about 31 years), and small enough that no arithmetic on a position (a render's
+# tempo mapping) leaves the 64-bit integers of Avro and SQL: 2^63 here was a 500 (an OverflowError
+# encoding the event), found by fuzzing.
+MAX_POSITION_MS = 10**12
+
+
 class PositionBody(DeviceBody):
     """Body of ``POST /v1/me/session/position``: where the playing device is (every few seconds, after a seek)."""
 
     item_id: str = Field(min_length=1, max_length=128)
-    position_ms: int = Field(ge=0)
+    position_ms: int = Field(ge=0, le=MAX_POSITION_MS)
 
 
 class EndedBody(DeviceBody):
@@ -198,7 +204,7 @@ class EndedBody(DeviceBody):
 class PauseBody(DeviceBody):
     """Body of ``POST /v1/me/session/pause``."""
 
-    position_ms: int = Field(ge=0)
+    position_ms: int = Field(ge=0, le=MAX_POSITION_MS)
 
 
 class RenditionBody(DeviceBody):
@@ -208,7 +214,7 @@ class RenditionBody(DeviceBody):
     asset_key: str | None = Field(
         min_length=64, max_length=64, description="A render of its track; null: the original."
     )
-    position_ms: int = Field(ge=0, description="Where the device is in what it plays now.")
+    position_ms: int = Field(ge=0, le=MAX_POSITION_MS, description="Where the device is in what it plays now.")
 
 
 class ShuffleBody(BaseModel):

@@ -13,17 +13,24 @@
   handed to the gateway (``X-Accel-Redirect`` to its internal location over the blob directory: nginx
   sends the bytes, with the same Range/If-Range rules, ETag and Cache-Control) or redirected (307) to a
   presigned object-store URL. HEAD, 304 and blobs a store cannot offload are answered here.
+* Audio routes pass ``admit``: a body (sent here or offloaded) takes a slot of the caller's stream,
+  held until the body ends (:mod:`query_api.stream_cap`); over ``max_streams_per_user`` it is 429.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.types import Receive, Scope, Send
 
+from query_api.stream_cap import Admit, too_many_streams
+from query_api.stream_slots import Slot, TooManyStreams
 from tuneton.catalog_values import InvalidRange
 from tuneton.ports import BlobStore
 
@@ -75,18 +82,36 @@ def cache_control(served: Served, version: str | None) -> str:
     return f"{scope}, no-cache"
 
 
-async def serve_blob(request: Request, blobs: BlobStore, served: Served, *, version: str | None) -> Response:
-    """The response for GET or HEAD of a blob, honouring If-None-Match, Range and If-Range."""
+async def serve_blob(
+    request: Request, blobs: BlobStore, served: Served, *, version: str | None, admit: Admit = Slot
+) -> Response:
+    """The response for GET or HEAD of a blob, honouring If-None-Match, Range and If-Range.
+
+    ``admit`` (audio routes) opens a stream slot when a body is about to be sent — here, by the gateway
+    or by the object store — and the answer is 429 when the caller has too many streams playing.
+    HEAD, 304 and 416 send no body and take no slot.
+    """
     etag = f'"{served.sha256}"'
     headers = {"ETag": etag, "Cache-Control": cache_control(served, version), "Accept-Ranges": "bytes"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    try:
+        return await _answer(request, blobs, served, headers, admit)
+    except TooManyStreams as refused:
+        return too_many_streams(refused)
+
+
+async def _answer(
+    request: Request, blobs: BlobStore, served: Served, headers: dict[str, str], admit: Admit
+) -> Response:
+    """The offload answer, or the (ranged) body sent from here holding a stream slot until it ends."""
     if request.method == "GET":
         offloaded = await _offload(request, blobs, served, headers)
         if offloaded is not None:
+            admit().close()  # the gateway or the object store sends the body: the stream's lease runs from now
             return offloaded
     if_range = request.headers.get("if-range")
-    wanted = request.headers.get("range") if if_range is None or if_range.strip() == etag else None
+    wanted = request.headers.get("range") if if_range is None or if_range.strip() == headers["ETag"] else None
     try:
         span = parse_range(wanted, served.size)
     except RangeNotSatisfiable:
@@ -100,17 +125,49 @@ async def serve_blob(request: Request, blobs: BlobStore, served: Served, *, vers
         headers["Content-Range"] = f"bytes {first}-{last}/{served.size}"
     if request.method == "HEAD":
         return Response(status_code=code, headers=headers, media_type=served.mime_type)
+    slot = admit()
     try:
         read = await blobs.get(served.key, offset=first, length=length)
     except InvalidRange:  # the stored blob is shorter than recorded: treat like any unsatisfiable range
+        slot.close()
         return JSONResponse({"reason": "range_not_satisfiable"}, status_code=416)
-    return StreamingResponse(
+    except BaseException:
+        slot.close()
+        raise
+    return HeldStreamingResponse(
         read.chunks(),
+        slot=slot,
         status_code=code,
         headers=headers,
         media_type=served.mime_type,
         background=BackgroundTask(read.aclose),
     )
+
+
+class HeldStreamingResponse(StreamingResponse):
+    """A body that holds a stream slot until its last byte is sent, or the client goes away.
+
+    The slot is closed as soon as the body ends (before the background task closes the blob), and
+    again — harmlessly — when the response is done however it ended (a disconnect raises).
+    """
+
+    def __init__(self, content: AsyncIterator[bytes], *, slot: Slot, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self._slot = slot
+
+    async def stream_response(self, send: Send) -> None:
+        """Send the body; the slot frees the moment it has been sent."""
+        try:
+            await super().stream_response(send)
+        finally:
+            self._slot.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the response; the slot frees however it ends."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._slot.close()
 
 
 async def _offload(request: Request, blobs: BlobStore, served: Served, headers: dict[str, str]) -> Response | None:

@@ -60,6 +60,13 @@ async def media_links(request: Request, user: OptionalUser) -> MediaLinks:
     return MediaLinks(signer_of(request), user, now=time.time())
 
 
+def media_prefix(request: Request) -> str:
+    """The signed prefix a media request lies under: its track's or its render's."""
+    if "track_id" in request.path_params:
+        return track_prefix(request.path_params["track_id"])
+    return render_prefix(request.path_params["asset_key"])
+
+
 async def media_viewer(request: Request, user: OptionalUser) -> str | None:
     """Who is fetching these bytes: the signed URL's user, else the header's; 403 for a bad signature."""
     query = request.query_params
@@ -67,12 +74,8 @@ async def media_viewer(request: Request, user: OptionalUser) -> str | None:
         if request.app.state.settings.media_require_signature:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "signature_required: media URLs must be signed")
         return user
-    if "track_id" in request.path_params:
-        prefix = track_prefix(request.path_params["track_id"])
-    else:
-        prefix = render_prefix(request.path_params["asset_key"])
     try:
-        grant = signer_of(request).verify(prefix, query, now=time.time())
+        grant = signer_of(request).verify(media_prefix(request), query, now=time.time())
     except MediaUrlError as error:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"{error.reason}: {error}") from None
     return grant.user

@@ -170,3 +170,14 @@ def _outcome(
         message=None if rejection is None else rejection.message,
         details_json=None if rejection is None else json.dumps(rejection.details, default=str),
     )
+
+
+class ManualClock:
+    """Seconds that pass only when a test moves ``now``: time-driven logic tested without sleeping."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        """The current (test-chosen) time."""
+        return self.now

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI, Request, Response, status
+from fastapi import Depends, FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,9 +26,11 @@ from commands.main import EXCEPTION_HANDLERS, streams_own_body
 from commands.main import router as command_router
 from commands.staging import BlobClaims
 from query_api.main import router as query_router
+from query_api.stream_cap import stream_gate
 from tuneton.auth.errors import AuthError
 from tuneton.auth.http import auth_error_response
 from tuneton.auth.media_urls import MediaUrlSigner, load_keys
+from tuneton.auth.rate_key import router as rate_key_router
 from tuneton.auth.service import build_authenticator
 from tuneton.availability import StoreUnavailable
 from tuneton.bootstrap import Runtime, build_runtime
@@ -38,6 +40,8 @@ from tuneton.settings import Settings
 from tuneton.web.body_limit import BodyLimit
 from tuneton.web.header_limit import HeaderLimit
 from tuneton.web.methods import method_not_allowed
+from tuneton.web.nul import refuse_nul
+from tuneton.web.responses import EVERY_ROUTE
 from tuneton.web.validation import validation_failed
 from tuneton.webapp import mount_miniapp
 
@@ -77,6 +81,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.stream_gate = stream_gate(settings.max_streams_per_user, settings.stream_linger_s)
     app.state.authenticator = build_authenticator(settings)  # reads (dev: creates) the secrets; bad config fails here
     app.add_exception_handler(AuthError, auth_error_response)
     for error, handler in EXCEPTION_HANDLERS.items():
@@ -84,8 +89,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     app.add_exception_handler(StoreUnavailable, store_unavailable)
     app.add_exception_handler(RequestValidationError, validation_failed)
     app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)
-    app.include_router(command_router, responses=UNAVAILABLE_RESPONSES)
-    app.include_router(query_router, responses=UNAVAILABLE_RESPONSES)
+    no_nul = [Depends(refuse_nul)]  # PostgreSQL text cannot hold U+0000: refused alike on both runtimes
+    app.include_router(command_router, responses={**UNAVAILABLE_RESPONSES, **EVERY_ROUTE}, dependencies=no_nul)
+    app.include_router(query_router, responses={**UNAVAILABLE_RESPONSES, **EVERY_ROUTE}, dependencies=no_nul)
+    app.include_router(rate_key_router)
     app.add_middleware(BodyLimit, limit_for=_body_limits(settings))
     app.add_middleware(HeaderLimit, max_bytes=settings.header_max_bytes)
     app.add_middleware(_ObserveLatency)
@@ -140,9 +147,9 @@ def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = 
 
 
 def _health_routes(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"], responses=UNAVAILABLE_RESPONSES)
     async def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
+        """Liveness: the process answers (through the gateway, 503 when it does not)."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready."}})
@@ -162,7 +169,8 @@ def _health_routes(app: FastAPI) -> None:
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    # Not in the API document: the gateway does not expose it (operators scrape the process directly).
+    @app.get("/metrics", tags=["operations"], response_class=Response, include_in_schema=False)
     async def prometheus(request: Request) -> Response:
         """Prometheus exposition, with consumer lag computed at scrape time."""
         await _update_lag(request.app.state.runtime)

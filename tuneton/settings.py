@@ -139,6 +139,12 @@ class Settings(BaseSettings):
     media_accel_prefix: str = Field(
         default="/_tuneton_blobs/", pattern=r"^/[A-Za-z0-9_/-]*/$", description="gateway's internal blob location"
     )
+    max_streams_per_user: int = Field(
+        default=4, ge=0, le=1000, description="concurrent streams (tracks or renders playing) per user; 0: unlimited"
+    )
+    stream_linger_s: float = Field(
+        default=10.0, ge=0, le=3600, description="a stream stays counted this long after its last body ended"
+    )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],
         description="addresses (or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto are believed: the gateway",

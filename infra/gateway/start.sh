@@ -12,10 +12,14 @@
 #   TUNETON_GATEWAY_RATE_IP / _BURST_IP, TUNETON_GATEWAY_RATE_USER / _BURST_USER, _BURST_MEDIA,
 #   TUNETON_GATEWAY_CONN_PER_IP limits (20r/s burst 40 per IP, 10r/s burst 20 per user, 200 media burst,
 #                               100 connections per IP)
+#   TUNETON_GATEWAY_STREAM_CONN_PER_USER audio requests one user may have open at once (16: the API's
+#                               max_streams_per_user 4 x 4 ranges each; docs/gateway-and-media.md)
 #   TUNETON_GATEWAY_UPLOAD_MAX  body limit of upload routes (200m, the API's default upload_max_bytes)
 #   TUNETON_GATEWAY_MEDIA_ORIGINS extra CSP media/connect origins (the S3 endpoint when media redirect there)
 #   TUNETON_GATEWAY_ACCESS_LOG  access log path, or off ($STATE/access.log)
 #   TUNETON_GATEWAY_MEDIA_AUTH_CACHE how long an offload answer of the API is reused (10s; 0s: never)
+#   TUNETON_GATEWAY_IDENTITY_CACHE how long the API's answer "this credential is user X" is reused for
+#                               the per-user rate limit (10s); it keys buckets only, never authorizes
 #   TUNETON_GATEWAY_HEADER_TIMEOUT / TUNETON_GATEWAY_BODY_TIMEOUT  slow clients are cut off (10s / 10s)
 # --foreground runs nginx in the foreground (containers). Idempotent: a running gateway is reloaded
 # with the freshly rendered config.
@@ -42,11 +46,13 @@ export ACCEL_PREFIX=${TUNETON_MEDIA_ACCEL_PREFIX:-/_tuneton_blobs/}
 export RATE_IP=${TUNETON_GATEWAY_RATE_IP:-20r/s} BURST_IP=${TUNETON_GATEWAY_BURST_IP:-40}
 export RATE_USER=${TUNETON_GATEWAY_RATE_USER:-10r/s} BURST_USER=${TUNETON_GATEWAY_BURST_USER:-20}
 export BURST_MEDIA=${TUNETON_GATEWAY_BURST_MEDIA:-200} CONN_PER_IP=${TUNETON_GATEWAY_CONN_PER_IP:-100}
+export STREAM_CONN_PER_USER=${TUNETON_GATEWAY_STREAM_CONN_PER_USER:-16}
 export UPLOAD_MAX=${TUNETON_GATEWAY_UPLOAD_MAX:-200m}
 export MEDIA_ORIGINS=${TUNETON_GATEWAY_MEDIA_ORIGINS:-}
 export ACCESS_LOG=${TUNETON_GATEWAY_ACCESS_LOG:-$STATE/access.log}
 export HEADER_TIMEOUT=${TUNETON_GATEWAY_HEADER_TIMEOUT:-10s} BODY_TIMEOUT=${TUNETON_GATEWAY_BODY_TIMEOUT:-10s}
 export MEDIA_AUTH_CACHE=${TUNETON_GATEWAY_MEDIA_AUTH_CACHE:-10s}
+export IDENTITY_CACHE=${TUNETON_GATEWAY_IDENTITY_CACHE:-10s}
 export WORKERS=${TUNETON_GATEWAY_WORKERS:-auto}
 export DAEMON=on
 ((FOREGROUND)) && DAEMON=off
@@ -76,11 +82,12 @@ tls_files() {
 tls_files
 export CERT KEY
 
-mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi} "$STATE/cache"
+mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi} "$STATE/cache" "$STATE/empty"
+chmod 700 "$STATE/cache"  # the identity cache's keys are credentials
 VARS='$USER_LINE $WORKERS $STATE $DAEMON $ACCESS_LOG $UPSTREAM $TLS_LISTEN $HTTP_LISTEN $TLS_PORT $CERT $KEY
 $CONF_DIR $BLOB_DIR $ACCEL_PREFIX $RATE_IP $BURST_IP $RATE_USER $BURST_USER $BURST_MEDIA $CONN_PER_IP
-$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE'
-for name in queries security_headers; do
+$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE $STREAM_CONN_PER_USER $IDENTITY_CACHE'
+for name in queries security_headers errors proxy_headers; do
   envsubst "$VARS" <"$INFRA_DIR/gateway/$name.conf.template" >"$CONF_DIR/$name.conf"
 done
 envsubst "$VARS" <"$INFRA_DIR/gateway/nginx.conf.template" >"$STATE/nginx.conf"
@@ -101,6 +108,7 @@ for port in "$TLS_PORT" "$HTTP_PORT"; do
     die "port $port is in use by something else"
   fi
 done
+rm -f "$STATE/limiter.sock"  # left behind by a master that was killed; nothing listens on it now
 "$NGINX" "${NGINX_ARGS[@]}"
 wait_until 10 test -s "$STATE/nginx.pid" || { tail_log "$STATE/error.log"; die "nginx did not start"; }
 log "ready on https://$TLS_LISTEN (http://$HTTP_LISTEN redirects) -> http://$UPSTREAM (pid $(<"$STATE/nginx.pid"))"

@@ -18,6 +18,7 @@ from query_api.deps import BlobStoreDep, ReadStoreDep
 from query_api.media_links import MediaViewer
 from query_api.readers import tracks as reader
 from query_api.schemas import Problem
+from query_api.stream_cap import TOO_MANY_STREAMS, StreamAdmission
 from query_api.track_views import EXTENSIONS, readable
 from tuneton.ports import ReadStore
 
@@ -32,6 +33,7 @@ _MEDIA: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such track or rendition."},
     416: {"description": "Range not satisfiable."},
 }
+_AUDIO = {**_MEDIA, **TOO_MANY_STREAMS}
 _FORMATS = {ext: fmt for fmt, ext in EXTENSIONS.items()}
 
 
@@ -55,7 +57,7 @@ async def cover(
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {size} px {ext} cover")
 
 
-@router.get("/v1/tracks/{track_id}/audio/{name}", responses=_MEDIA)
+@router.get("/v1/tracks/{track_id}/audio/{name}", responses=_AUDIO)
 @router.head("/v1/tracks/{track_id}/audio/{name}", responses=_MEDIA)
 async def audio(
     request: Request,
@@ -64,15 +66,20 @@ async def audio(
     store: ReadStoreDep,
     blobs: BlobStoreDep,
     user: MediaViewer,
+    admit: StreamAdmission,
     v: Version = None,
 ) -> Response:
-    """The streaming rendition (``stream``: AAC-LC in M4A) or the ``original`` upload, with Range support."""
+    """The streaming rendition (``stream``: AAC-LC in M4A) or the ``original`` upload, with Range support.
+
+    A body counts towards the caller's concurrent streams (one per track, however many ranges): 429
+    beyond ``max_streams_per_user``.
+    """
     row = await _readable(store, track_id, user)
     if name == "original":
-        return await serve_blob(request, blobs, _served(json.loads(row["original_json"]), row), version=v)
+        return await serve_blob(request, blobs, _served(json.loads(row["original_json"]), row), version=v, admit=admit)
     for rendition in json.loads(row["renditions_json"]):
         if rendition["name"] == name:
-            return await serve_blob(request, blobs, _served(rendition["blob"], row), version=v)
+            return await serve_blob(request, blobs, _served(rendition["blob"], row), version=v, admit=admit)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rendition {name!r}")
 
 

@@ -30,6 +30,7 @@ from query_api.render_views import (
     visible,
 )
 from query_api.schemas import Problem, RenderPositionPublic, RenderPublic
+from query_api.stream_cap import TOO_MANY_STREAMS, Admit, StreamAdmission
 from tuneton.audio.errors import ParameterError
 from tuneton.audio.positions import to_original_time, to_render_time
 from tuneton.auth.media_urls import PARAMS
@@ -55,6 +56,7 @@ _FILES: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such render or file, or the render has no files (queued, failed)."},
     416: {"description": "Range not satisfiable."},
 }
+_FILES_GET = {**_FILES, **TOO_MANY_STREAMS}
 _MAX_PLAYLIST_BYTES = 4 * 1024 * 1024
 
 
@@ -91,7 +93,7 @@ async def render_events(
     return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
 
 
-@router.get("/v1/renders/{asset_key}/files/{name}", responses=_FILES)
+@router.get("/v1/renders/{asset_key}/files/{name}", responses=_FILES_GET)
 @router.head("/v1/renders/{asset_key}/files/{name}", responses=_FILES)  # one route per method: unique operation ids
 async def render_files(
     request: Request,
@@ -101,11 +103,13 @@ async def render_files(
     blobs: BlobStoreDep,
     user: MediaViewer,
     links: MediaLinksDep,
+    admit: StreamAdmission,
 ) -> Response:
     """One file of a rendering or ready render: the HLS playlist and segments, or the MP3 (Range supported).
 
     Opened with a signed URL (from the render's status), no header is needed; the playlist's entries
-    carry the same signature.
+    carry the same signature. The init section, segments and MP3 of one render are one stream of the
+    caller's concurrent streams (the playlist is not counted): 429 beyond ``max_streams_per_user``.
     """
     wanted = render_file(name)
     if wanted is None:
@@ -117,7 +121,7 @@ async def render_files(
         signed = [(name, request.query_params[name]) for name in PARAMS if name in request.query_params]
         query = urlencode(signed) if signed else links.render_query(asset_key)  # unsigned: the header's user
         return await _playlist(request, blobs, row, query)
-    return await _immutable(request, blobs, row, wanted)
+    return await _immutable(request, blobs, row, wanted, admit)
 
 
 @router.get(
@@ -159,7 +163,9 @@ async def _visible_row(store: ReadStore, asset_key: str, user: str | None) -> di
     return row
 
 
-async def _immutable(request: Request, blobs: BlobStore, row: dict[str, Any], wanted: RenderFile) -> Response:
+async def _immutable(
+    request: Request, blobs: BlobStore, row: dict[str, Any], wanted: RenderFile, admit: Admit
+) -> Response:
     """Segments, init and mp3 are written once: cacheable forever, with Range (query_api/blobs.py)."""
     key = blob_key(row, wanted.name)
     try:
@@ -169,7 +175,7 @@ async def _immutable(request: Request, blobs: BlobStore, row: dict[str, Any], wa
     # The asset key names the content and the file is never rewritten, so key + size is a strong validator.
     tag = hashlib.sha256(f"{key}:{info.size}".encode()).hexdigest()
     served = Served(key=key, sha256=tag, size=info.size, mime_type=wanted.content_type, private=is_private(row))
-    return await serve_blob(request, blobs, served, version=tag)
+    return await serve_blob(request, blobs, served, version=tag, admit=admit)
 
 
 async def _playlist(request: Request, blobs: BlobStore, row: dict[str, Any], query: str) -> Response:

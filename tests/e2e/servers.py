@@ -86,11 +86,13 @@ def auth_env(folder: Path) -> dict[str, str]:
     return {"TUNETON_AUTH_SIGNING_KEYS_FILE": str(keys), "TUNETON_BOT_TOKEN_FILE": str(token)}
 
 
-def auth_headers(env: dict[str, str], user: str) -> dict[str, str]:
-    """``Authorization`` for ``user``: an access token minted with the signing key ``auth_env`` wrote."""
+def auth_headers(env: dict[str, str], user: str, *, issued_at: float | None = None) -> dict[str, str]:
+    """``Authorization`` for ``user``: an access token minted with the signing key ``auth_env`` wrote
+    (now, or at ``issued_at``: tokens issued at different seconds differ, for several tokens of one user)."""
     keys = json.loads(Path(env["TUNETON_AUTH_SIGNING_KEYS_FILE"]).read_text(encoding="utf-8"))
     tokens = TokenService(keys, active_kid=next(iter(keys)), access_ttl_s=3600, refresh_ttl_s=3600)
-    return {"Authorization": f"Bearer {tokens.issue(TelegramProfile(user_id=user, first_name=user)).access_token}"}
+    pair = tokens.issue(TelegramProfile(user_id=user, first_name=user), now=issued_at)
+    return {"Authorization": f"Bearer {pair.access_token}"}
 
 
 def serve(env: dict[str, str], log_path: Path, *, ready_timeout_s: float = 60) -> tuple[Process, str]:

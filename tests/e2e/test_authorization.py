@@ -160,7 +160,7 @@ def test_b_cannot_reach_a_private_playlist_track_or_render(
         f"/v1/tracks/{track}/covers/300.jpg",
         asset["status_url"],
         asset["events_url"],
-        asset["entry_url"],
+        asset["entry_url"].split("?")[0],  # the signed URL itself is alice's capability, whoever holds it
         f"/v1/renders/{asset['asset_key']}/positions?original_s=1",
     ]
     for path in hidden:

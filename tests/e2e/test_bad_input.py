@@ -144,6 +144,44 @@ def test_offsets_beyond_64_bits_are_422s(product: Product, path: str, name: str,
     assert issue["type"] == "less_than_equal"
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/me/session/position", {"device_id": "d", "item_id": "i"}),
+        ("/v1/me/session/pause", {"device_id": "d"}),
+        ("/v1/me/session/rendition", {"device_id": "d", "item_id": "i", "asset_key": None}),
+    ],
+)
+def test_positions_beyond_64_bits_are_422s(product: Product, path: str, body: dict[str, Any]) -> None:
+    """2^63 ms was an OverflowError encoding the event: a 500 (found by fuzzing through the gateway)."""
+    with client(product, f"p-{uuid.uuid4().hex[:8]}") as api:
+        answer = api.post(path, content=json.dumps({**body, "position_ms": 2**63}), headers=JSON)
+    assert answer.status_code == 422, answer.text
+    (issue,) = strict_json(answer)["detail"]
+    assert (issue["loc"], issue["type"]) == (["body", "position_ms"], "less_than_equal")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "body", "loc"),
+    [
+        ("POST", "/v1/me/queue/items", None, {"track_ids": ["a\u0000b"]}, ["body", "track_ids", 0]),
+        ("POST", "/v1/me/session/pause", None, {"device_id": "ph\u0000one"}, ["body", "device_id"]),
+        ("GET", "/v1/tracks/a%00b", None, None, ["path", "track_id"]),
+        ("GET", "/v1/search", {"q": "a\u0000b"}, None, ["query", "q"]),
+    ],
+)
+def test_nul_in_text_is_a_422_on_both_runtimes(
+    product: Product, method: str, path: str, params: dict[str, str] | None, body: Any, loc: list[Any]
+) -> None:
+    """PostgreSQL text cannot hold U+0000: an id with one was a 500 on Kafka (fuzzing through the gateway)."""
+    with client(product, f"n-{uuid.uuid4().hex[:8]}") as api:
+        content = json.dumps(body) if body is not None else None
+        answer = api.request(method, path, params=params, content=content, headers=JSON if body else None)
+    assert answer.status_code == 422, answer.text
+    issues = strict_json(answer)["detail"]
+    assert [(i["loc"], i["type"]) for i in issues] == [(loc, "string_nul")]
+
+
 def test_a_100_mb_body_is_refused_before_it_is_read(product: Product) -> None:
     declared = 100 * 1024 * 1024
     head = (

@@ -11,8 +11,8 @@ succeed, but ids that exist, consistency tokens that decode and idempotency keys
 can state, so valid-looking requests are rightly refused (404, 400, 422). ``ignored_auth`` checks
 declared security schemes, and the document declares none yet (the dev header is a parameter).
 
-The base URL is the ``fuzz_target`` fixture: the product itself here; the gateway tests point the
-same run through nginx by overriding it.
+The target is the ``fuzz_target`` fixture: the product itself here; ``test_gateway_fuzzing.py``
+points the same run (``assert_fuzzing_finds_nothing``) through nginx, trusting its dev certificate.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -30,20 +31,29 @@ MAX_EXAMPLES = 5  # per operation and phase: the whole run stays around a minute
 EXCLUDED_CHECKS = "positive_data_acceptance,ignored_auth"
 
 
+class FuzzTarget(NamedTuple):
+    """Where the fuzzer calls, as whom, and the CA certificate to trust (HTTPS through the gateway)."""
+
+    base: str
+    headers: dict[str, str]
+    cafile: Path | None = None
+
+
 @pytest.fixture
-def fuzz_target(product: Product) -> tuple[str, dict[str, str]]:
-    """The base URL the fuzzer calls and its caller's headers (the gateway's tests override this)."""
-    return product.base, caller_headers(product, "fuzzer")
+def fuzz_target(product: Product) -> FuzzTarget:
+    """The product itself, called as one signed-in user."""
+    return FuzzTarget(product.base, caller_headers(product, "fuzzer"))
 
 
-def schemathesis_run(base: str, caller: dict[str, str], workdir: Path) -> subprocess.CompletedProcess[str]:
-    """One bounded ``schemathesis run`` against ``base`` as ``caller``; its report is the process output."""
-    headers = [arg for name, value in caller.items() for arg in ("-H", f"{name}: {value}")]
+def schemathesis_run(target: FuzzTarget, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """One bounded ``schemathesis run`` against ``target``; its report is the process output."""
+    headers = [arg for name, value in target.headers.items() for arg in ("-H", f"{name}: {value}")]
+    tls = ["--tls-verify", str(target.cafile)] if target.cafile is not None else []
     return subprocess.run(
-        [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/openapi.json",
+        [str(Path(sys.executable).with_name("schemathesis")), "run", f"{target.base}/openapi.json",
          "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS, "--phases", "examples,coverage,fuzzing",
          "--max-examples", str(MAX_EXAMPLES), "--request-timeout", "60", "--workers", "1",
-         "--generation-database", "none", "--no-color", *headers],
+         "--generation-database", "none", "--no-color", *tls, *headers],
         cwd=workdir, capture_output=True, text=True, timeout=1500, check=False,
     )  # fmt: skip
 
@@ -56,11 +66,14 @@ def failures_first(stdout: str) -> str:
     return details[:12_000] + "\n" + stdout[-6_000:]
 
 
-@pytest.mark.timeout(1800)
-def test_fuzzing_finds_no_5xx_and_no_undocumented_answer(
-    fuzz_target: tuple[str, dict[str, str]], tmp_path: Path
-) -> None:
-    done = schemathesis_run(*fuzz_target, tmp_path)
+def assert_fuzzing_finds_nothing(target: FuzzTarget, workdir: Path) -> None:
+    """The bounded run passes every check, and it did test operations (not a schema it failed to load)."""
+    done = schemathesis_run(target, workdir)
     report = failures_first(done.stdout) + done.stderr[-5_000:]
     assert done.returncode == 0, report
-    assert "Tested: 35" in done.stdout or "Operations:" in done.stdout, report
+    assert "Operations:" in done.stdout, report
+
+
+@pytest.mark.timeout(1800)
+def test_fuzzing_finds_no_5xx_and_no_undocumented_answer(fuzz_target: FuzzTarget, tmp_path: Path) -> None:
+    assert_fuzzing_finds_nothing(fuzz_target, tmp_path)

@@ -58,3 +58,7 @@ STORE_RETRIES = Counter(
     "Failed attempts to persist a batch (read store, search index, log) that a processor retried.",
     ["group"],
 )
+STREAMS_REFUSED = Counter(
+    "tuneton_streams_refused_total",
+    "Audio requests refused with 429 too_many_streams: the user already played max_streams_per_user streams.",
+)

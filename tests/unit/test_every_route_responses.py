@@ -1,0 +1,23 @@
+"""Every API operation documents what the layers in front of it may answer (the gateway's included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tuneton.server import create_app
+from tuneton.settings import Settings
+
+
+def test_every_operation_documents_429_431_and_503(tmp_path: Path) -> None:
+    paths = TestClient(create_app(Settings(data_dir=tmp_path))).get("/openapi.json").json()["paths"]
+    operations = [
+        (path, method, op) for path, ops in paths.items() if path.startswith("/v1/") for method, op in ops.items()
+    ]
+    assert len(operations) > 30
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        assert {"429", "431", "503"} <= responses.keys(), (method, path)
+        assert "Retry-After" in responses["429"]["headers"], (method, path)
+    assert "/metrics" not in paths  # the gateway does not expose it
