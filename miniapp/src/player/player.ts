@@ -148,11 +148,14 @@ export class Player {
     await this.openTrack(now.track_id, true);
   }
 
-  private async follow(command: () => Promise<{ now: NowPlaying | null }>): Promise<void> {
+  /** Run a session command and play what it leaves playing; false when it was refused or failed. */
+  private async follow(command: () => Promise<{ now: NowPlaying | null }>): Promise<boolean> {
     try {
       await this.adopt((await command()).now);
+      return true;
     } catch (error) {
       this.refused(error);
+      return false;
     }
   }
 
@@ -256,7 +259,9 @@ export class Player {
     if (this.advancing) return;
     this.advancing = true;
     try {
-      await this.follow(() => this.queue.next(auto, this.itemId));
+      // A track that ended and cannot go on (the session refused, or is unreachable) stops here: the
+      // end-of-track check would otherwise ask again every 250 ms.
+      if (!(await this.follow(() => this.queue.next(auto, this.itemId))) && auto) this.stopHere();
     } finally {
       this.advancing = false;
     }
