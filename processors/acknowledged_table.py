@@ -28,6 +28,29 @@ class AcknowledgedTable(faust.Table[bytes, bytes]):
         super().__init__(*args, **kwargs)
         self._unacknowledged: list[FutureMessage] = []
 
+    async def put(self, key: bytes, value: bytes) -> None:
+        """``table[key] = value``, once the producer knows the changelog's partitions.
+
+        With ``use_partitioner`` Faust asks the producer for a key's partition synchronously, and until
+        aiokafka has fetched the changelog topic's metadata its partitioner is handed ``None``: a
+        ``TypeError`` that crashed the decider agent on a fresh broker, where Faust had only just created
+        the topic (every command then answered 503). The metadata is awaited first, and again if it
+        went missing.
+        """
+        for attempt in range(3):
+            try:
+                self[key] = value
+                return
+            except TypeError:
+                if attempt == 2:
+                    raise
+                await self.metadata_ready()
+
+    async def metadata_ready(self) -> None:
+        """Wait until the producer has the changelog topic's partitions (aiokafka fetches them on demand)."""
+        faust_producer: Any = self.app.producer  # the aiokafka driver's: it owns an AIOKafkaProducer
+        await faust_producer._ensure_producer().partitions_for(self.changelog_topic.get_topic_name())
+
     def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
         """Send as Faust does, and keep the future for ``acknowledged``."""
         future: FutureMessage = super().send_changelog(*args, **kwargs)
