@@ -55,20 +55,22 @@ bash scripts/lint.sh
 echo "== tests"
 # The fault suites (marker `fault`: tests/fault, tests/faults, tests/e2e/test_broker_loss.py) stop and
 # kill servers of their own private stacks, so they share nothing with the rest but PostgreSQL (each
-# its own database) and the registry. They spend most of their minutes waiting out outages, so they run
-# beside the rest, in a second pytest process with its own temporary directory; the run fails if
-# either fails. TUNETON_FAULTS_INLINE=1 runs them in the one process instead.
+# its own database) and the registry; the long tests marked `isolated` (the browser test, fuzzing
+# through the gateway) run on an embedded product or a private broker. They spend most of their
+# minutes waiting (outages, a browser, nginx), so they run beside the rest, in a second pytest process
+# with its own temporary directory; the run fails if either fails. TUNETON_FAULTS_INLINE=1 runs them
+# in the one process instead.
 set +e
 pytest_run() { "$VENV/bin/python" -m pytest --durations=25 "$@"; }  # the slowest tests, every run
 if [ $# -eq 0 ] && [ "${TUNETON_FAULTS_INLINE:-0}" != 1 ]; then
   fault_dir=$(mktemp -d /tmp/tuneton-faults.XXXXXX)
-  pytest_run -m fault --basetemp="$fault_dir/tmp" -p no:cacheprovider >"$fault_dir/log" 2>&1 &
+  pytest_run -m "fault or isolated" --basetemp="$fault_dir/tmp" -p no:cacheprovider >"$fault_dir/log" 2>&1 &
   fault_pid=$!
-  pytest_run -m "not fault"
+  pytest_run -m "not fault and not isolated"
   rc=$?
   wait "$fault_pid"
   fault_rc=$?
-  echo "== fault suites (run beside the rest)"
+  echo "== fault suites and isolated tests (run beside the rest)"
   cat "$fault_dir/log"
   rm -rf "$fault_dir"
   [ "$rc" = 0 ] && rc=$fault_rc

@@ -25,6 +25,9 @@ from tests.fixtures.gateway import Gateway
 from tuneton.http_unavailable import Unavailable
 from tuneton.web.responses import Problem
 
+# Its servers are its own (an embedded product, a private broker): make test runs it beside the rest.
+pytestmark = pytest.mark.isolated
+
 
 def upstream(product: Product) -> str:
     return product.base.removeprefix("http://")

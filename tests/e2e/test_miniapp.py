@@ -43,6 +43,10 @@ TEST_BOT_TOKEN = "123456:TEST-miniapp-bot-token"
 TEST_USER = {"first_name": "Ada", "last_name": "Lovelace", "username": "ada", "language_code": "en"}
 
 
+# Its servers are its own (an embedded product, a private broker): make test runs it beside the rest.
+pytestmark = pytest.mark.isolated
+
+
 def run_user() -> dict[str, object]:
     """The Telegram user of one run, with an id of its own: Kafka (the decider's state, the projections'
     offsets) outlives a run's fresh database, so a user signed in by an earlier run would not be new."""
