@@ -20,20 +20,29 @@ from query_api.readers import tracks as reader
 from query_api.schemas import Problem
 from query_api.stream_cap import TOO_MANY_STREAMS, StreamAdmission
 from query_api.track_views import EXTENSIONS, readable
+from tuneton.media.covers import MIME_TYPES as COVER_TYPES
+from tuneton.media.probe import MIME_TYPES as AUDIO_TYPES
 from tuneton.ports import ReadStore
 
 router = APIRouter(tags=["track media"])
 TrackId = Annotated[str, Path(min_length=1, max_length=128)]
 Version = Annotated[str | None, Query(max_length=64, description="Content hash from the track's URLs.")]
-_MEDIA: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The bytes.", "content": {"audio/mp4": {}, "image/jpeg": {}}},
-    206: {"description": "The requested byte range."},
-    304: {"description": "Not modified (If-None-Match)."},
-    403: {"model": Problem, "description": "Expired, tampered or missing (when required) URL signature."},
-    404: {"model": Problem, "description": "No such track or rendition."},
-    416: {"description": "Range not satisfiable."},
-}
-_AUDIO = {**_MEDIA, **TOO_MANY_STREAMS}
+
+def _media(content_types: list[str]) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"description": "The bytes.", "content": {media_type: {} for media_type in content_types}},
+        206: {"description": "The requested byte range."},
+        304: {"description": "Not modified (If-None-Match)."},
+        403: {"model": Problem, "description": "Expired, tampered or missing (when required) URL signature."},
+        404: {"model": Problem, "description": "No such track or rendition."},
+        416: {"description": "Range not satisfiable."},
+    }
+
+
+# An original is served in the type it was uploaded in (an MP3's stream rendition is the MP3 itself).
+_MEDIA = _media(sorted(COVER_TYPES.values()))
+_AUDIO_HEAD = _media(sorted(set(AUDIO_TYPES.values())))
+_AUDIO = {**_AUDIO_HEAD, **TOO_MANY_STREAMS}
 _FORMATS = {ext: fmt for fmt, ext in EXTENSIONS.items()}
 
 
@@ -58,7 +67,7 @@ async def cover(
 
 
 @router.get("/v1/tracks/{track_id}/audio/{name}", responses=_AUDIO)
-@router.head("/v1/tracks/{track_id}/audio/{name}", responses=_MEDIA)
+@router.head("/v1/tracks/{track_id}/audio/{name}", responses=_AUDIO_HEAD)
 async def audio(
     request: Request,
     track_id: TrackId,
