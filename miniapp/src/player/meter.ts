@@ -29,6 +29,12 @@ export class Meter {
 
   level(): number { return this.windows.at(-1)?.db ?? -120; }
 
+  /** The loudest window of the last ``ms``: one 10-ms window can fall between two notes. */
+  loudest(ms: number): number {
+    const since = performance.now() - ms;
+    return Math.max(-120, ...this.windows.filter((w) => w.t >= since).map((w) => w.db));
+  }
+
   /** Around ``at`` (performance.now ms): the longest near-silent run and the level change in dB. */
   discontinuity(at: number): { gapMs: number; jumpDb: number; minDb: number } {
     const near = this.windows.filter((w) => Math.abs(w.t - at) <= 300);

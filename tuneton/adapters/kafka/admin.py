@@ -14,6 +14,7 @@ difference, configs included, as drift.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -89,29 +90,59 @@ def _layout_drift(spec: TopicSpec, topic: TopicMetadata) -> Iterator[str]:
         )
 
 
+# Errors after which the same CreateTopics may simply be sent again. librdkafka (>= 2.10) replaces its
+# bootstrap connections by the brokers it learns from metadata; a request queued on a bootstrap handle
+# at that moment fails with _DESTROY_BROKER (seen on the 3-broker cluster in CI). Creating is
+# idempotent here (a topic that exists is not an error), so sending it again is safe.
+_RETRIABLE_CREATE = frozenset(
+    {
+        KafkaError._DESTROY_BROKER,
+        KafkaError._TRANSPORT,
+        KafkaError._TIMED_OUT,
+        KafkaError._ALL_BROKERS_DOWN,
+        KafkaError.NOT_CONTROLLER,
+        KafkaError.REQUEST_TIMED_OUT,
+    }
+)
+_CREATE_ATTEMPTS = 5
+
+
 def _create(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set[str]:
-    """Create ``specs``; a topic someone else created meanwhile is not an error."""
-    if not specs:
-        return set()
-    new = [
-        NewTopic(
-            s.name,
-            num_partitions=s.partitions,
-            replication_factor=s.replication_factor,
-            config=dict(s.config),
-        )
-        for s in specs
-    ]
+    """Create ``specs``; a topic created meanwhile is not an error; a transient failure is retried."""
     created: set[str] = set()
-    for name, future in admin.create_topics(new, operation_timeout=timeout_s, request_timeout=timeout_s).items():
-        try:
-            future.result()
-        except KafkaException as error:
-            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise KafkaAdapterError(f"cannot create topic {name}: {error}") from error
-        else:
-            created.add(name)
+    pending = list(specs)
+    for attempt in range(1, _CREATE_ATTEMPTS + 1):
+        if not pending:
+            break
+        by_name = {s.name: s for s in pending}
+        futures = admin.create_topics(
+            [_new_topic(s) for s in pending], operation_timeout=timeout_s, request_timeout=timeout_s
+        )
+        pending = []
+        for name, future in futures.items():
+            try:
+                future.result()
+            except KafkaException as error:
+                code = error.args[0].code()
+                if code == KafkaError.TOPIC_ALREADY_EXISTS:
+                    continue
+                if code not in _RETRIABLE_CREATE or attempt == _CREATE_ATTEMPTS:
+                    raise KafkaAdapterError(f"cannot create topic {name}: {error}") from error
+                pending.append(by_name[name])
+            else:
+                created.add(name)
+        if pending:
+            time.sleep(min(0.5 * attempt, 2.0))
     return created
+
+
+def _new_topic(spec: TopicSpec) -> NewTopic:
+    return NewTopic(
+        spec.name,
+        num_partitions=spec.partitions,
+        replication_factor=spec.replication_factor,
+        config=dict(spec.config),
+    )
 
 
 def _align_config(admin: AdminClient, spec: TopicSpec, timeout_s: float, *, check: bool) -> Iterator[str]:
