@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks import command_load
 from benchmarks.product_env import auth_headers, benchmark_env
 from tests.e2e.servers import ROOT, Process, serve, worker
 from tuneton.bootstrap import build_runtime
@@ -67,33 +68,6 @@ async def bench_track(api: httpx.AsyncClient, env: dict[str, str], user: str) ->
     consistency = {"consistency": track["consistency_token"]}
     (await api.get(f"/v1/tracks/{track['track_id']}", params=consistency, headers=h)).raise_for_status()
     return str(track["track_id"])
-
-
-async def command_throughput(base: str, env: dict[str, str], total: int, concurrency: int) -> dict[str, float]:
-    """``total`` add-track commands from ``concurrency`` clients, each on its own playlist."""
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=concurrency)) as api:
-        playlists = []
-        for n in range(concurrency):
-            created = await api.post("/v1/playlists", json={"name": f"bench {n}"}, headers=auth_headers(env, f"b{n}"))
-            playlists.append((f"b{n}", created.json()["aggregate_id"], await bench_track(api, env, f"b{n}")))
-        per_client = total // concurrency
-
-        async def client(user: str, playlist_id: str, track: str) -> None:
-            for _ in range(per_client):
-                r = await api.post(
-                    f"/v1/playlists/{playlist_id}/items", json={"track_id": track}, headers=auth_headers(env, user)
-                )
-                r.raise_for_status()
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client(u, p, t) for u, p, t in playlists))
-        wall = time.perf_counter() - started
-    return {
-        "commands": per_client * concurrency,
-        "concurrency": concurrency,
-        "seconds": round(wall, 3),
-        "commands_per_s": round(per_client * concurrency / wall, 1),
-    }
 
 
 async def visible_latency(base: str, env: dict[str, str], samples: int, concurrency: int) -> dict[str, float]:
@@ -203,10 +177,11 @@ def settings_from(env: dict[str, str]) -> Settings:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runtime", choices=["embedded", "kafka"], default="embedded")
-    parser.add_argument("--commands", type=int, default=4000)
+    parser.add_argument("--seconds", type=int, default=15, help="length of each wrk phase")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", action="store_true", help="split CPU per command into stages (py-spy)")
     parser.add_argument("--latency-samples", type=int, default=800)
-    parser.add_argument("--rebuild-events", type=int, default=100_000)
+    parser.add_argument("--rebuild-events", type=int, default=100_000, help="0: skip the rebuild phase")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-bench-"))
     env = benchmark_env(args.runtime, work)
@@ -222,16 +197,29 @@ def main() -> None:
         "loadavg_at_start": os.getloadavg()[0],
     }
     figures["serve_idle_rss_mb"] = round(rss_mb(server.popen.pid), 1)
-    figures["throughput"] = asyncio.run(command_throughput(base, env, args.commands, args.concurrency))
+    pids = [p.popen.pid for p in processes]
+    targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
+    load = {"connections": args.concurrency, "seconds": args.seconds}
+    figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
+    if args.profile:
+        figures["commands"] = command_load.profiled(base, work, pids, server.popen.pid, targets=targets, **load)
+    else:
+        figures["commands"] = command_load.measure(
+            base, command_load.ADD_TRACK, work, pids, **load, env={"BENCH_TARGETS": targets}
+        )
+    figures["commands_vs_noop_get"] = round(
+        figures["commands"]["requests_per_s"] / figures["noop_get"]["requests_per_s"], 3
+    )
     figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
     figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
     if args.runtime == "kafka":
         figures["worker_peak_rss_mb"] = round(rss_mb(processes[0].popen.pid, "VmHWM"), 1)
     for process in processes:
         process.stop()
-    seconds = asyncio.run(seed_events(settings_from(env), args.rebuild_events))
-    figures["seeded_events"] = {"events": args.rebuild_events, "seconds": round(seconds, 2)}
-    figures["rebuild"] = rebuild(env)
+    if args.rebuild_events:
+        seconds = asyncio.run(seed_events(settings_from(env), args.rebuild_events))
+        figures["seeded_events"] = {"events": args.rebuild_events, "seconds": round(seconds, 2)}
+        figures["rebuild"] = rebuild(env)
     print(json.dumps(figures, indent=2))
 
 

@@ -27,15 +27,19 @@ GROUP = "tuneton-decider"
 
 @dataclass(frozen=True, kw_only=True)
 class DeciderResult:
-    """What to persist for one command: records to append and the snapshot to store (None: unchanged).
+    """What to persist for one command: records to append, and whether the aggregate changed.
 
-    ``record`` is the aggregate after the command, for hosts that cache decoded snapshots.
+    ``record`` is the aggregate after the command; when ``changed``, the host stores its snapshot
+    (:func:`processors.snapshots.dump`) — once per aggregate per batch, not once per command: a
+    snapshot carries the whole aggregate, so dumping it per command made a batch quadratic.
+    ``outcome`` is the verdict ``outputs`` carries, for hosts that hand it to a waiting caller in-process.
     """
 
     key: str
     outputs: list[OutgoingRecord]
-    snapshot: bytes | None
+    changed: bool
     record: AggregateRecord
+    outcome: CommandOutcome
 
 
 def state_key(aggregate_type: str, aggregate_id: str) -> str:
@@ -61,16 +65,18 @@ class DeciderStep:
         key = state_key(command.aggregate_type, command.aggregate_id)
         remembered = record.recent.get(command.command_id)
         if remembered is not None:
-            outputs = [self._outcome_record(command, remembered)]
-            return DeciderResult(key=key, outputs=outputs, snapshot=None, record=record)
+            outcome = _outcome(command, remembered)
+            outputs = [self._outcome_record(command, outcome)]
+            return DeciderResult(key=key, outputs=outputs, changed=False, record=record, outcome=outcome)
         ctx = CommandContext(actor_id=command.actor_id, issued_at=command.issued_at)
         try:
             events = aggregate.decide(record.state, command.command, ctx)
         except DomainError as rejection:
             remembered = _rejected(record, rejection)
             record.remember(command.command_id, remembered)
-            outputs = [self._outcome_record(command, remembered)]
-            return DeciderResult(key=key, outputs=outputs, snapshot=snapshots.dump(record), record=record)
+            outcome = _outcome(command, remembered)
+            outputs = [self._outcome_record(command, outcome)]
+            return DeciderResult(key=key, outputs=outputs, changed=True, record=record, outcome=outcome)
         outputs = []
         for index, event in enumerate(events):
             record.state = aggregate.evolve(record.state, event)
@@ -80,8 +86,9 @@ class DeciderStep:
             status=OutcomeStatus.ACCEPTED.value, aggregate_version=record.version, event_count=len(events)
         )
         record.remember(command.command_id, remembered)
-        outputs.append(self._outcome_record(command, remembered))
-        return DeciderResult(key=key, outputs=outputs, snapshot=snapshots.dump(record), record=record)
+        outcome = _outcome(command, remembered)
+        outputs.append(self._outcome_record(command, outcome))
+        return DeciderResult(key=key, outputs=outputs, changed=True, record=record, outcome=outcome)
 
     def _event_record(self, command: CommandEnvelope, event: object, version: int, index: int) -> OutgoingRecord:
         envelope = EventEnvelope(
@@ -102,24 +109,27 @@ class DeciderStep:
             headers=(("event_type", envelope.event_type.encode()),),
         )
 
-    def _outcome_record(self, command: CommandEnvelope, remembered: RememberedOutcome) -> OutgoingRecord:
-        outcome = CommandOutcome(
-            command_id=command.command_id,
-            correlation_id=command.correlation_id,
-            aggregate_type=command.aggregate_type,
-            aggregate_id=command.aggregate_id,
-            status=OutcomeStatus(remembered.status),
-            aggregate_version=remembered.aggregate_version,
-            event_count=remembered.event_count,
-            decided_at=datetime.now(UTC),
-            reason=remembered.reason,
-            kind=remembered.kind,
-            message=remembered.message,
-            details_json=remembered.details_json,
-        )
+    def _outcome_record(self, command: CommandEnvelope, outcome: CommandOutcome) -> OutgoingRecord:
         return OutgoingRecord(
             topic=topics.OUTCOMES, key=command.correlation_id.encode(), value=self._codec.encode_outcome(outcome)
         )
+
+
+def _outcome(command: CommandEnvelope, remembered: RememberedOutcome) -> CommandOutcome:
+    return CommandOutcome(
+        command_id=command.command_id,
+        correlation_id=command.correlation_id,
+        aggregate_type=command.aggregate_type,
+        aggregate_id=command.aggregate_id,
+        status=OutcomeStatus(remembered.status),
+        aggregate_version=remembered.aggregate_version,
+        event_count=remembered.event_count,
+        decided_at=datetime.now(UTC),
+        reason=remembered.reason,
+        kind=remembered.kind,
+        message=remembered.message,
+        details_json=remembered.details_json,
+    )
 
 
 def _rejected(record: AggregateRecord, rejection: DomainError) -> RememberedOutcome:

@@ -62,7 +62,7 @@ async def decide_batch(
             batch.dead_letters += 1
             continue
         batch.outgoing.extend(result.outputs)
-        if result.snapshot is not None:
+        if result.changed:
             current[slot] = result.record
             outbox[slot].extend(out for out in result.outputs if out.topic != topics.OUTCOMES)
             batch.snapshots[slot] = b""  # filled below, once per aggregate

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from processors import gaps
+from processors import gaps, snapshots
 from processors.decider import GROUP as DECIDER_GROUP
 from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
@@ -25,6 +25,8 @@ from processors.sinks import ProjectorSink, SearchSink
 from processors.snapshots import AggregateRecord
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
+from tuneton.events.decoded import DecodedCommands
+from tuneton.events.envelope import CommandOutcome
 from tuneton.observability import metrics
 from tuneton.ports import EventLog, LogRecord, OutgoingRecord, ReadStore, SearchIndex, StateStore, StateWrite
 
@@ -39,16 +41,32 @@ def _last_positions(records: Sequence[LogRecord]) -> list[tuple[str, int, int]]:
 
 
 class DeciderRunner:
-    """Consumes ``tuneton.commands``; each batch commits events, outcomes, snapshots and offsets at once."""
+    """Consumes ``tuneton.commands``; each batch commits events, outcomes, snapshots and offsets at once.
+
+    In the serving process two shortcuts skip work the log round trip would repeat: a command this
+    process appended is taken from ``decoded`` rather than decoded again, and ``on_outcomes`` hands
+    each batch's verdicts to the waiting callers once the batch is committed (the outcome records are
+    in the log all the same).
+    """
 
     def __init__(
-        self, log_: EventLog, state: StateStore, codec: AvroCodec, *, batch: int = 200, cache_size: int = 10_000
+        self,
+        log_: EventLog,
+        state: StateStore,
+        codec: AvroCodec,
+        *,
+        batch: int = 200,
+        cache_size: int = 10_000,
+        decoded: DecodedCommands | None = None,
+        on_outcomes: Callable[[Sequence[CommandOutcome]], None] | None = None,
     ) -> None:
         self._log = log_
         self._state = state
         self._codec = codec
         self._step = DeciderStep(codec)
         self._batch = batch
+        self._decoded = decoded
+        self._on_outcomes = on_outcomes
         # Decoded snapshots of recently used aggregates, updated only after their transaction commits.
         self._cache: OrderedDict[str, AggregateRecord] = OrderedDict()
         self._cache_size = cache_size
@@ -67,11 +85,14 @@ class DeciderRunner:
     async def process(self, records: Sequence[LogRecord]) -> None:
         """Decide a batch; snapshots written earlier in the batch are seen by later commands."""
         outputs: list[OutgoingRecord] = []
-        snapshots: dict[str, bytes] = {}
+        outcomes: list[CommandOutcome] = []
+        changed: set[str] = set()
         decided: dict[str, AggregateRecord] = {}
         for record in records:
             try:
-                command = await self._step.decode(record)
+                command = self._decoded.take(record) if self._decoded is not None else None
+                if command is None:
+                    command = await self._step.decode(record)
                 key = state_key(command.aggregate_type, command.aggregate_id)
                 stored = decided.get(key) or self._cache.get(key) or await self._state.get_state(STATE_STORE, key)
                 result = self._step.handle(command, stored)
@@ -81,13 +102,16 @@ class DeciderRunner:
                 metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
                 continue
             outputs.extend(result.outputs)
+            outcomes.append(result.outcome)
             decided[result.key] = result.record
-            if result.snapshot is not None:
-                snapshots[result.key] = result.snapshot
-        writes = [StateWrite(store=STATE_STORE, key=k, value=v) for k, v in snapshots.items()]
+            if result.changed:
+                changed.add(result.key)
+        writes = [StateWrite(store=STATE_STORE, key=k, value=snapshots.dump(decided[k])) for k in changed]
         await self._log.transact(outputs, group=DECIDER_GROUP, positions=_last_positions(records), state=writes)
         self._remember(decided)
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(records))
+        if self._on_outcomes is not None:
+            self._on_outcomes(outcomes)
 
     def _remember(self, decided: dict[str, AggregateRecord]) -> None:
         for key, record in decided.items():

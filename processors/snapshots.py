@@ -15,13 +15,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-import json
-import operator
 import types
 import typing
 from base64 import b64decode, b64encode
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from tuneton.events.topics import AggregateType
 from tuneton.ports import OutgoingRecord
@@ -29,9 +30,13 @@ from tuneton.ports import OutgoingRecord
 RECENT_COMMANDS = 256  # command ids remembered per aggregate for idempotent retries
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RememberedOutcome:
-    """What a processed command decided, replayed verbatim when the same command_id comes again."""
+    """What a processed command decided, replayed verbatim when the same command_id comes again.
+
+    Frozen: its positional row (:attr:`row`) is computed once and reused by every later snapshot of
+    the aggregate, which carries up to ``RECENT_COMMANDS`` of them.
+    """
 
     status: str
     aggregate_version: int
@@ -41,35 +46,51 @@ class RememberedOutcome:
     message: str | None = None
     details_json: str | None = None
 
+    @functools.cached_property
+    def row(self) -> list[Any]:
+        """This outcome as a positional list (snapshot form): 256 of them ride in every snapshot, so
+        they stay compact, and each is built once (rebuilding them was a quarter of every dump)."""
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
 
 @dataclass(kw_only=True)
 class AggregateRecord:
-    """Everything the decider keeps per aggregate id."""
+    """Everything the decider keeps per aggregate id.
+
+    ``recent_rows`` mirrors ``recent`` in snapshot form (id → row), kept in step by :meth:`remember`,
+    so a dump hands it to the encoder as it is instead of rebuilding 256 entries per snapshot.
+    """
 
     version: int = 0
     state: Any = None
     recent: dict[str, RememberedOutcome] = field(default_factory=dict)
     outbox: list[OutgoingRecord] = field(default_factory=list)
+    recent_rows: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.recent_rows) != len(self.recent):  # built from ``recent`` alone
+            self.recent_rows = {k: v.row for k, v in self.recent.items()}
 
     def remember(self, command_id: str, outcome: RememberedOutcome) -> None:
         """Record an outcome, forgetting the oldest beyond ``RECENT_COMMANDS``."""
         self.recent[command_id] = outcome
+        self.recent_rows[command_id] = outcome.row
         while len(self.recent) > RECENT_COMMANDS:
-            del self.recent[next(iter(self.recent))]
+            oldest = next(iter(self.recent))
+            del self.recent[oldest], self.recent_rows[oldest]
 
 
 _OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(RememberedOutcome))
 
 
-def _outcome_row(outcome: RememberedOutcome) -> list[Any]:
-    """An outcome as a positional list: 256 of them ride in every snapshot, so keep them compact."""
-    return [getattr(outcome, name) for name in _OUTCOME_FIELDS]
-
-
 def copy(record: AggregateRecord) -> AggregateRecord:
     """A copy the decider may mutate without touching a cached original (state is immutable)."""
     return AggregateRecord(
-        version=record.version, state=record.state, recent=dict(record.recent), outbox=list(record.outbox)
+        version=record.version,
+        state=record.state,
+        recent=dict(record.recent),
+        recent_rows=dict(record.recent_rows),
+        outbox=list(record.outbox),
     )
 
 
@@ -78,11 +99,11 @@ def dump(record: AggregateRecord) -> bytes:
     body = {
         "version": record.version,
         "state": None if record.state is None else _plain(record.state),
-        "recent": {k: _outcome_row(v) for k, v in record.recent.items()},
+        "recent": record.recent_rows,
     }
     if record.outbox:
         body["outbox"] = [_outbox_row(r) for r in record.outbox]
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return orjson.dumps(body)  # the same compact UTF-8 JSON json.dumps wrote before, read by either
 
 
 def _outbox_row(record: OutgoingRecord) -> list[Any]:
@@ -108,12 +129,13 @@ def load(data: bytes | None, aggregate: AggregateType) -> AggregateRecord:
     """Deserialise a record; ``None`` (never seen) gives an empty record."""
     if data is None:
         return AggregateRecord()
-    body = json.loads(data)
+    body = orjson.loads(data)
     state_type = _hints(aggregate.evolve)["return"]
     state = None if body["state"] is None else _typed(state_type, body["state"])
     recent = {k: RememberedOutcome(**dict(zip(_OUTCOME_FIELDS, v, strict=True))) for k, v in body["recent"].items()}
     outbox = [_outbox_record(row) for row in body.get("outbox", ())]  # absent: written before outboxes, or empty
-    return AggregateRecord(version=body["version"], state=state, recent=recent, outbox=outbox)
+    rows = body["recent"]  # already the snapshot form
+    return AggregateRecord(version=body["version"], state=state, recent=recent, recent_rows=rows, outbox=outbox)
 
 
 @functools.cache
@@ -130,6 +152,39 @@ def _field_names(cls: type[Any]) -> tuple[str, ...]:
 _SCALARS = (str, int, float, bool, type(None))
 
 
+class _RowCache:
+    """Encoded rows of collection items, by item identity.
+
+    Aggregate state is immutable and an event changes one item, so the next snapshot holds the same
+    item objects as the last: each row is encoded once (an ``orjson.Fragment``, spliced in as is)
+    instead of at every snapshot, which made a 300-item playlist's dump cost ~0.2 ms per command. An
+    entry keeps its item alive, so an id cannot be reused while cached; the cache is simply emptied
+    when it grows past ``limit`` rows.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._limit = limit
+        self._rows: dict[int, tuple[object, orjson.Fragment]] = {}
+
+    def rows(self, items: Sequence[Any], names: tuple[str, ...]) -> list[orjson.Fragment]:
+        """The encoded row of each item (all of one dataclass with fields ``names``)."""
+        cached = self._rows
+        if len(cached) > self._limit:
+            cached.clear()
+        out: list[orjson.Fragment] = []
+        for item in items:
+            hit = cached.get(id(item))
+            if hit is None or hit[0] is not item:
+                row = [_plain(getattr(item, name)) for name in names]
+                hit = (item, orjson.Fragment(orjson.dumps(row)))
+                cached[id(item)] = hit
+            out.append(hit[1])
+        return out
+
+
+_ROWS = _RowCache()
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, _SCALARS):  # the common case first: snapshots are mostly strings
         return value
@@ -139,8 +194,7 @@ def _plain(value: Any) -> Any:
         first: Any = value[0] if value else None
         if first is not None and dataclasses.is_dataclass(first):
             # Rows of a collection (playlist items) go positional: a 10,000-item snapshot stays small.
-            row = operator.attrgetter(*_field_names(first.__class__))
-            return [[v if isinstance(v, _SCALARS) else _plain(v) for v in row(item)] for item in value]
+            return _ROWS.rows(value, _field_names(first.__class__))
         return [_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from processors.search import SearchStep
 from projections.registry import PROJECTIONS, SEARCH
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
+from tuneton.events.decoded import DecodedCommands
+from tuneton.events.envelope import CommandOutcome
 from tuneton.ports import BlobStore, EventLog, OutgoingRecord, ReadStore, SchemaRegistry, SearchIndex, StateStore
 from tuneton.settings import Settings
 
@@ -58,6 +61,8 @@ class Runtime:
     blob_store: BlobStore
     search_index: SearchIndex
     state: StateStore | None = None
+    # Envelopes of the commands this process appended, for its own decider (embedded; see DecodedCommands).
+    decoded_commands: DecodedCommands = field(default_factory=DecodedCommands)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _render_pool: ProcessPoolExecutor | None = None
@@ -84,12 +89,18 @@ class Runtime:
         await self.search_index.start()
         await self.blob_store.start()
 
-    def start_processors(self) -> None:
-        """Run the decider and every projector as tasks (embedded runtime only)."""
+    def start_processors(self, *, on_outcomes: Callable[[Sequence[CommandOutcome]], None] | None = None) -> None:
+        """Run the decider and every projector as tasks (embedded runtime only).
+
+        ``on_outcomes`` (the command bus's ``resolve``) receives each decided batch's verdicts in-process.
+        """
         if not self.embedded or self.state is None:
             raise RuntimeError("in the distributed runtime processors run as faust workers")
+        decider = DeciderRunner(
+            self.event_log, self.state, self.codec, decoded=self.decoded_commands, on_outcomes=on_outcomes
+        )
         runners: list[_Runner] = [
-            DeciderRunner(self.event_log, self.state, self.codec),
+            decider,
             *self.projector_runners(),
             self.search_runner(),
             RenderRunner(self.event_log, self.render_step(self._append), self.codec,

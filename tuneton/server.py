@@ -59,10 +59,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             raise ValueError(msg)
         app.state.media_urls = media_url_signer(settings)
         await rt.start()
-        bus = CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
+        bus = command_bus(rt, settings)
         await bus.start()
         if rt.embedded:
-            rt.start_processors()
+            rt.start_processors(on_outcomes=bus.resolve)
         app.state.runtime, app.state.command_bus, app.state.read_store = rt, bus, rt.read_store
         app.state.blob_store, app.state.search_index = rt.blob_store, rt.search_index
         app.state.blob_claims, app.state.ingest = BlobClaims(), ingest_service(rt, bus)
@@ -131,6 +131,20 @@ def _body_limits(settings: Settings) -> Callable[[str, str], int | None]:
         return None if streams_own_body(method, path) else settings.json_body_max_bytes
 
     return limit_for
+
+
+def command_bus(rt: Runtime, settings: Settings) -> CommandBus:
+    """The command bus; with the decider in this process (embedded) its appends are grouped and the
+    decider takes the envelopes and hands the verdicts back without a round trip through the log."""
+    if rt.embedded:
+        return CommandBus(
+            rt.event_log,
+            rt.codec,
+            timeout_s=settings.command_timeout_s,
+            group_appends=True,
+            decoded=rt.decoded_commands,
+        )
+    return CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
 
 
 def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = None) -> IngestService:

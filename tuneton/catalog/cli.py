@@ -90,16 +90,15 @@ async def _import(settings: Settings, args: argparse.Namespace, folder: Path, *,
 @contextlib.asynccontextmanager
 async def local_uploader(settings: Settings, *, user: str, visibility: str) -> AsyncIterator[Uploader]:
     """An uploader on this process's runtime (with the processors when embedded)."""
-    from commands.bus import CommandBus
     from tuneton.bootstrap import build_runtime
-    from tuneton.server import ingest_service
+    from tuneton.server import command_bus, ingest_service
 
     rt = build_runtime(settings)
     await rt.start()
-    bus = CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
+    bus = command_bus(rt, settings)
     await bus.start()
     if rt.embedded:
-        rt.start_processors()
+        rt.start_processors(on_outcomes=bus.resolve)
     try:
         yield LocalUploader(ingest_service(rt, bus), user=user, visibility=visibility)
         if rt.embedded:

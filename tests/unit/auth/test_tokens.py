@@ -69,3 +69,32 @@ def test_short_or_missing_keys_are_configuration_errors() -> None:
         service({"k1": "short"}, "k1")
     with pytest.raises(ValueError, match="not among"):
         service({"k1": OLD}, "k9")
+
+
+
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second use of a token skips the HMAC check, but the answer never outlives the token's exp."""
+    tokens = service({"k1": OLD}, "k1")
+    pair = tokens.issue(ADA)
+    expires = jwt.decode(pair.access_token, OLD, algorithms=["HS256"])["exp"]
+    assert tokens.user_of(pair.access_token) == ADA.user_id  # verified for real
+    verified: list[str] = []
+
+    def refuse(token: str, kind: str) -> dict[str, object]:
+        verified.append(token)
+        raise AuthError("token_expired", "checked again")
+
+    monkeypatch.setattr(tokens, "_verify", refuse)
+    assert tokens.user_of(pair.access_token) == ADA.user_id
+    assert verified == []  # answered from memory
+    monkeypatch.setattr("tuneton.auth.tokens.time.time", lambda: float(expires))
+    assert reason(lambda: tokens.user_of(pair.access_token)) == "token_expired"
+    assert verified == [pair.access_token]  # at exp the remembered answer is dropped
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_still_refused() -> None:
+    tokens = service({"k1": OLD}, "k1")
+    pair = tokens.issue(ADA)
+    assert tokens.user_of(pair.access_token) == ADA.user_id
+    head, body, sig = pair.access_token.split(".")
+    assert reason(lambda: tokens.user_of(f"{head}.{body}.{sig[:-2]}AA")) == "invalid_token"

@@ -1,0 +1,128 @@
+"""Commands at load, measured with ``wrk``, beside a no-op GET in the same run; CPU per request; stages.
+
+The figures the backbone benchmark reports for issue 12's first aim: add-track commands per second
+from 16 connections (each command answered only after the decider's verdict), the same server's
+``GET /healthz`` rate (the ceiling of this HTTP stack on this machine), their ratio, and the CPU
+seconds the product's processes spent per request (from ``/proc/<pid>/stat``, so it holds on a busy
+machine where rates do not). With ``--profile`` (needs ``py-spy``, a dev dependency) the serving
+process is sampled during the command phase and the CPU per command is split into stages.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks import wrk
+from benchmarks.product_env import auth_headers
+
+NOOP = 'request = function() return wrk.format("GET", "/healthz") end\n'
+
+# Each request goes to the next of the prepared (playlist, token, body) targets, round robin.
+ADD_TRACK = """
+local targets = {}
+for entry in string.gmatch(os.getenv("BENCH_TARGETS"), "[^;]+") do
+  local path, token, body = string.match(entry, "([^|]+)|([^|]+)|(.+)")
+  table.insert(targets, {path = path, body = body,
+    headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}})
+end
+local n = 0
+request = function()
+  n = n + 1
+  local t = targets[(n % #targets) + 1]
+  return wrk.format("POST", t.path, t.headers, t.body)
+end
+"""
+
+# Where a sampled stack's time belongs: the first stage one of whose frame names occurs in it.
+STAGES: list[tuple[str, tuple[str, ...]]] = [
+    ("append (edge → log)", ("EmbeddedEventLog.append", "_GroupAppender", "KafkaEventLog.append")),
+    ("decider: commit (events, outcome, snapshot, offsets)", ("EmbeddedEventLog.transact",)),
+    ("decider: snapshot", ("dump (",)),
+    ("decider: decode", ("DeciderStep.decode",)),
+    ("decider: decide, encode events and outcome", ("DeciderRunner",)),
+    ("projection", ("ProjectorRunner",)),
+    ("search index", ("SearchRunner",)),
+    ("outcome listener", ("CommandBus._listen",)),
+    ("edge: sign-in check", ("Authenticator.identify",)),
+    ("edge: track visibility lookup", ("visible_track",)),
+    ("edge: FastAPI dependencies", ("solve_dependencies",)),
+    ("edge: HTTP, routing, validation, response", ("run_asgi", "HttpToolsProtocol", "RequestResponseCycle")),
+]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes ``pids`` have used so far."""
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def prepare_targets(base: str, env: dict[str, str], clients: int, make_track: Any) -> str:
+    """One playlist and one visible track per client; the Lua script's ``BENCH_TARGETS`` value."""
+    entries = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+        for n in range(clients):
+            user = f"wrk{n}"
+            headers = auth_headers(env, user)
+            created = await api.post("/v1/playlists", json={"name": f"wrk {n}"}, headers=headers)
+            created.raise_for_status()
+            track = await make_track(api, env, user)
+            token = headers["Authorization"].split()[1]
+            entries.append(
+                f"/v1/playlists/{created.json()['aggregate_id']}/items|{token}|{json.dumps({'track_id': track})}"
+            )
+    return ";".join(entries)
+
+
+def measure(
+    base: str, script: str, work: Path, pids: list[int], *, connections: int, seconds: int, env: dict[str, str]
+) -> dict[str, Any]:
+    """One wrk phase and the CPU the product's processes spent per request during it."""
+    before = cpu_seconds(pids)
+    figures = wrk.run(base, script, work, connections=connections, seconds=seconds, env=env)
+    spent = cpu_seconds(pids) - before
+    figures["product_cpu_ms_per_request"] = round(spent * 1000 / max(1, figures["requests"]), 3)
+    return figures
+
+
+def profiled(
+    base: str, work: Path, pids: list[int], serve_pid: int, *, targets: str, connections: int, seconds: int
+) -> dict[str, Any]:
+    """The command phase with py-spy sampling the serving process; figures plus the stage split."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    raw = work / "commands.pyspy"
+    sampler = subprocess.Popen(
+        [spy, "record", "-p", str(serve_pid), "-d", str(seconds), "-r", "100", "-f", "raw", "-o", str(raw), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    figures = measure(
+        base, ADD_TRACK, work, pids, connections=connections, seconds=seconds, env={"BENCH_TARGETS": targets}
+    )
+    sampler.wait(timeout=seconds + 60)
+    figures["stages_ms_per_command"] = stage_split(raw.read_text(), figures["product_cpu_ms_per_request"])
+    return figures
+
+
+def stage_split(raw: str, cpu_ms: float) -> dict[str, float]:
+    """py-spy's raw (collapsed) stacks → CPU ms per command per stage, in proportion to the samples."""
+    samples: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        stack, count = line.rsplit(" ", 1)
+        total += int(count)
+        stage = next((name for name, frames in STAGES if any(f in stack for f in frames)), "other (event loop, GC)")
+        samples[stage] += int(count)
+    return {name: round(cpu_ms * n / total, 3) for name, n in samples.most_common()} if total else {}
