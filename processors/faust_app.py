@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=settings.faust_commit_interval_s,
         broker_session_timeout=10,  # a SIGKILLed worker's partitions move on within ~10 s, not 60
         broker_heartbeat_interval=2,
-        topic_partitions=6,
+        topic_partitions=topics.KEYED_PARTITIONS,
         topic_replication_factor=kafka_replication_factor(settings),  # changelogs: as topics.yaml says
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
@@ -115,7 +115,7 @@ def _decider_agent(app: faust.App, ready: _Readiness, send: Any) -> None:
             name=f"{STATE_STORE}-{name}",
             beacon=app.tables.beacon,
             default=None,
-            partitions=6,
+            partitions=topics.PARTITIONS[topics.COMMANDS],  # co-partitioned with the commands
             key_type=bytes,
             value_type=bytes,
             use_partitioner=True,

@@ -33,18 +33,6 @@ from tuneton.settings import Settings
 log = logging.getLogger(__name__)
 TOPICS_SPEC = Path(__file__).resolve().parents[1] / "infra" / "kafka" / "topics.yaml"
 
-TOPIC_PARTITIONS = {
-    topics.COMMANDS: 6,
-    topics.OUTCOMES: 6,
-    topics.USER_EVENTS: 6,
-    topics.PLAYLIST_EVENTS: 6,
-    topics.TRACK_EVENTS: 6,
-    topics.RENDER_EVENTS: 6,
-    topics.LISTENING_EVENTS: 6,
-    topics.DEADLETTER: 1,
-}
-
-
 class _Runner(Protocol):
     async def run(self, stop: asyncio.Event) -> None: ...
 
@@ -76,7 +64,7 @@ class Runtime:
         """Connect everything and register the schemas."""
         await self.event_log.start()
         if self.embedded:
-            await self.event_log.ensure_topics(TOPIC_PARTITIONS)
+            await self.event_log.ensure_topics(topics.PARTITIONS)
         await self.codec.start()
         await self.read_store.start()
         await self.blob_store.start()

@@ -1,10 +1,15 @@
-"""The topic catalogue: one place that names every topic and which aggregate owns which stream."""
+"""The topic catalogue: one place that names every topic, its partition count, and which aggregate owns
+which stream. The embedded log's topics, the Faust worker's tables and internal topics, and the
+decider's aggregate hosting are derived from it; ``tests/unit/test_topic_catalogue.py`` holds it to
+``infra/kafka/topics.yaml``, which operators apply to a cluster."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tuneton.domain.context import CommandContext
 from tuneton.domain.listening import commands as listening_commands
 from tuneton.domain.listening import decider as listening_decider
 from tuneton.domain.listening import events as listening_events
@@ -40,8 +45,8 @@ class AggregateType:
     namespace: str
     command_types: tuple[type[Any], ...]
     event_types: tuple[type[Any], ...]
-    decide: Any
-    evolve: Any
+    decide: Callable[[Any, Any, CommandContext], Sequence[Any]]  # (state | None, command, ctx) -> events
+    evolve: Callable[[Any, Any], Any]  # (state | None, event) -> state
 
 
 USER = AggregateType(
@@ -145,6 +150,12 @@ ALL_TOPICS: tuple[str, ...] = (
     LISTENING_EVENTS,
     DEADLETTER,
 )
+
+# Keyed streams: 6 partitions (per-aggregate order; up to 6 consumers per group). The dead-letter
+# topic: 1, read by people in arrival order. The decider's state tables are co-partitioned with
+# ``COMMANDS`` (same key, same partitioner, same count), so they take its count.
+KEYED_PARTITIONS = 6
+PARTITIONS: dict[str, int] = {topic: 1 if topic == DEADLETTER else KEYED_PARTITIONS for topic in ALL_TOPICS}
 
 
 def aggregate_of_command(command: object) -> AggregateType:
