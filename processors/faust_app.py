@@ -35,6 +35,7 @@ from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
 from processors.decider_batch import Slot, decide_batch
 from processors.dlq import dead_letter
+from processors.host import RenderPool
 from processors.projector import ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import InOrderRelease, RenderJob, RenderStep
@@ -236,6 +237,7 @@ class _Readiness:
         self._lock: asyncio.Lock | None = None
         self._started = False
         self._render_step: RenderStep | None = None
+        self._renders = RenderPool(runtime)  # its processes end with the worker's (die_with_parent)
 
     async def _start(self) -> None:
         self._lock = self._lock or asyncio.Lock()
@@ -271,7 +273,7 @@ class _Readiness:
         """One step (and one render pool) shared by every instance of the render agent."""
         await self._start()
         if self._render_step is None:
-            self._render_step = self._runtime.render_step(send)
+            self._render_step = self._renders.step(send)
         return self._render_step
 
 

@@ -2,44 +2,37 @@
 
 Embedded: the event log, schema registry and decider state in ``<data_dir>/events.db``, the read
 models in ``<data_dir>/readmodels.db``, blobs under ``<data_dir>/blobs``, the search index in
-``<data_dir>/search.db``, and the processors as asyncio tasks in the serving process.
+``<data_dir>/search.db``; the processors run as asyncio tasks in the serving process.
 Distributed: Kafka, a Confluent-API schema registry, PostgreSQL, an S3 bucket and Elasticsearch; the
 processors run as faust-streaming workers (``python -m processors worker``).
+
+Adapters only: the processors wire themselves to a :class:`Runtime` (:mod:`processors.host`), so
+this module imports no processor and the Faust app may import it without a cycle.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Self
 
-from processors.embedded import DeciderRunner, ProjectorRunner, RenderRunner, SearchRunner
-from processors.projector import ProjectorStep
-from processors.render import RenderStep, Submit, start_render_pool
-from processors.search import SearchStep
-from projections.registry import PROJECTIONS, SEARCH
+from projections.registry import PROJECTIONS
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
-from tuneton.events.decoded import DecodedCommands
-from tuneton.events.envelope import CommandOutcome
-from tuneton.ports import BlobStore, EventLog, OutgoingRecord, ReadStore, SchemaRegistry, SearchIndex, StateStore
+from tuneton.ports import BlobStore, EventLog, ReadStore, SchemaRegistry, SearchIndex, StateStore
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
 TOPICS_SPEC = Path(__file__).resolve().parents[1] / "infra" / "kafka" / "topics.yaml"
 
-class _Runner(Protocol):
-    async def run(self, stop: asyncio.Event) -> None: ...
-
 
 @dataclass(kw_only=True)
 class Runtime:
-    """The adapters of one process, started and closed together."""
+    """The adapters of one process, started and closed together (``async with``, or start/close).
+
+    Adapters only: the processors wire themselves to a runtime (:mod:`processors.host`).
+    """
 
     settings: Settings
     event_log: EventLog
@@ -49,16 +42,18 @@ class Runtime:
     blob_store: BlobStore
     search_index: SearchIndex
     state: StateStore | None = None
-    # Envelopes of the commands this process appended, for its own decider (embedded; see DecodedCommands).
-    decoded_commands: DecodedCommands = field(default_factory=DecodedCommands)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
-    _render_pool: ProcessPoolExecutor | None = None
 
     @property
     def embedded(self) -> bool:
         """True when the processors run inside this process."""
         return self.settings.runtime == "embedded"
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def start(self) -> None:
         """Connect everything and register the schemas."""
@@ -77,71 +72,12 @@ class Runtime:
         await self.search_index.start()
         await self.blob_store.start()
 
-    def start_processors(self, *, on_outcomes: Callable[[Sequence[CommandOutcome]], None] | None = None) -> None:
-        """Run the decider and every projector as tasks (embedded runtime only).
-
-        ``on_outcomes`` (the command bus's ``resolve``) receives each decided batch's verdicts in-process.
-        """
-        if not self.embedded or self.state is None:
-            raise RuntimeError("in the distributed runtime processors run as faust workers")
-        decider = DeciderRunner(
-            self.event_log, self.state, self.codec, decoded=self.decoded_commands, on_outcomes=on_outcomes
-        )
-        runners: list[_Runner] = [
-            decider,
-            *self.projector_runners(),
-            self.search_runner(),
-            RenderRunner(self.event_log, self.render_step(self._append), self.codec,
-                         concurrency=self.settings.render_concurrency),
-        ]  # fmt: skip
-        for runner in runners:
-            self._tasks.append(asyncio.create_task(_supervise(runner, self._stop), name=type(runner).__name__))
-
-    def projector_runners(self) -> list[ProjectorRunner]:
-        """One projector per registered projection."""
-        return [
-            ProjectorRunner(self.event_log, self.read_store, ProjectorStep(self.codec, p)) for p in PROJECTIONS.values()
-        ]
-
-    def search_runner(self) -> SearchRunner:
-        """The projector that keeps the search index up to date."""
-        return SearchRunner(self.event_log, self.search_index, SearchStep(self.codec, SEARCH))
-
-    def render_step(self, submit: Submit) -> RenderStep:
-        """The render step with this process's render pool (started on first use) and scratch dir."""
-        if self._render_pool is None:
-            self._render_pool = start_render_pool(self.settings.render_workers, self.settings.render_engine)
-        return RenderStep(self.codec, self.blob_store, submit, self._render_pool, self.settings.render_dir)
-
-    async def _append(self, records: list[OutgoingRecord]) -> None:
-        await self.event_log.append(records)
-
-    def processors_alive(self) -> bool:
-        """False once any processor task has died."""
-        return all(not t.done() for t in self._tasks)
-
     async def close(self) -> None:
-        """Stop processors, then release adapters."""
-        self._stop.set()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, 5)
-        if self._render_pool is not None:
-            self._render_pool.shutdown(wait=False, cancel_futures=True)
+        """Release the adapters (stop this process's processors first)."""
         await self.search_index.close()
         await self.blob_store.close()
         await self.read_store.close()
         await self.event_log.close()
-
-
-async def _supervise(runner: _Runner, stop: asyncio.Event) -> None:
-    """Restart a runner that failed while persisting, after a pause: it resumes from its last commit."""
-    while not stop.is_set():
-        try:
-            await runner.run(stop)
-        except Exception:
-            log.exception("%s failed; restarting from its last commit", type(runner).__name__)
-            await asyncio.sleep(1)
 
 
 def kafka_replication_factor(settings: Settings) -> int:

@@ -93,6 +93,7 @@ def _dev_login(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from processors.host import projector_runners, search_runner
     from processors.rebuild import rebuild, rebuild_search
     from projections.registry import PROJECTIONS, SEARCH
     from tuneton.bootstrap import build_runtime
@@ -107,9 +108,9 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
         await rt.start()
         try:
             if projection is None:
-                count, seconds = await rebuild_search(rt.event_log, rt.search_index, rt.search_runner())
+                count, seconds = await rebuild_search(rt.event_log, rt.search_index, search_runner(rt))
             else:
-                runner = next(r for r in rt.projector_runners() if r.group == projection.group)
+                runner = next(r for r in projector_runners(rt) if r.group == projection.group)
                 count, seconds = await rebuild(rt.event_log, rt.read_store, runner, projection)
             rate = count / seconds if seconds else 0.0
             print(

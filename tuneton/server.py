@@ -25,6 +25,7 @@ from commands.ingest_steps import MediaSteps
 from commands.main import EXCEPTION_HANDLERS, streams_own_body
 from commands.main import router as command_router
 from commands.staging import BlobClaims
+from processors.host import EmbeddedProcessors
 from query_api.main import router as query_router
 from query_api.stream_cap import stream_gate
 from tuneton.auth.errors import AuthError
@@ -33,9 +34,10 @@ from tuneton.auth.media_urls import MediaUrlSigner, load_keys
 from tuneton.auth.rate_key import router as rate_key_router
 from tuneton.auth.service import build_authenticator
 from tuneton.availability import StoreUnavailable
-from tuneton.bootstrap import Runtime, build_runtime
+from tuneton.bootstrap import Runtime
 from tuneton.http_unavailable import UNAVAILABLE_RESPONSES, store_unavailable
 from tuneton.observability import metrics
+from tuneton.process import running
 from tuneton.settings import Settings
 from tuneton.web.body_limit import BodyLimit
 from tuneton.web.header_limit import HeaderLimit
@@ -53,26 +55,19 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = runtime or build_runtime(settings)
-        if settings.media_offload == "x-accel" and not rt.embedded:
+        if settings.media_offload == "x-accel" and settings.runtime != "embedded":
             msg = "media_offload=x-accel needs blobs on disk (the embedded runtime); use presigned with S3"
             raise ValueError(msg)
         app.state.media_urls = media_url_signer(settings)
-        await rt.start()
-        bus = command_bus(rt, settings)
-        await bus.start()
-        if rt.embedded:
-            rt.start_processors(on_outcomes=bus.resolve)
-        app.state.runtime, app.state.command_bus, app.state.read_store = rt, bus, rt.read_store
-        app.state.blob_store, app.state.search_index = rt.blob_store, rt.search_index
-        app.state.blob_claims, app.state.ingest = BlobClaims(), ingest_service(rt, bus)
-        clear_leftovers(settings.upload_dir)
-        log.info("tuneton serving", extra={"runtime": settings.runtime, "data_dir": str(settings.data_dir)})
-        try:
+        async with running(settings, runtime=runtime) as live:
+            rt, bus = live.runtime, live.bus
+            app.state.runtime, app.state.command_bus, app.state.read_store = rt, bus, rt.read_store
+            app.state.processors = live.processors
+            app.state.blob_store, app.state.search_index = rt.blob_store, rt.search_index
+            app.state.blob_claims, app.state.ingest = BlobClaims(), ingest_service(rt, bus)
+            clear_leftovers(settings.upload_dir)
+            log.info("tuneton serving", extra={"runtime": settings.runtime, "data_dir": str(settings.data_dir)})
             yield
-        finally:
-            await bus.close()
-            await rt.close()
 
     app = FastAPI(
         title="tuneTON API",
@@ -133,20 +128,6 @@ def _body_limits(settings: Settings) -> Callable[[str, str], int | None]:
     return limit_for
 
 
-def command_bus(rt: Runtime, settings: Settings) -> CommandBus:
-    """The command bus; with the decider in this process (embedded) its appends are grouped and the
-    decider takes the envelopes and hands the verdicts back without a round trip through the log."""
-    if rt.embedded:
-        return CommandBus(
-            rt.event_log,
-            rt.codec,
-            timeout_s=settings.command_timeout_s,
-            group_appends=True,
-            decoded=rt.decoded_commands,
-        )
-    return CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
-
-
 def ingest_service(rt: Runtime, bus: CommandBus, *, claims: BlobClaims | None = None) -> IngestService:
     """The upload pipeline on this runtime's blob store, read store and command bus."""
     return IngestService(
@@ -178,8 +159,9 @@ def _health_routes(app: FastAPI) -> None:
         checks["event_log"] = await _check(_log_ready(rt))
         checks["blob_store"] = await _check(rt.blob_store.exists("readyz"))
         checks["search_index"] = await _check(rt.search_index.get("readyz"))
-        if rt.embedded:
-            checks["processors"] = "ok" if rt.processors_alive() else "failed"
+        processors: EmbeddedProcessors | None = request.app.state.processors
+        if processors is not None:
+            checks["processors"] = "ok" if processors.alive() else "failed"
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 

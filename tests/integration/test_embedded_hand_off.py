@@ -15,12 +15,14 @@ import pytest
 
 from commands.bus import CommandBus
 from commands.dispatch import envelope_for
+from processors.host import EmbeddedProcessors
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.domain.playlist.commands import CreatePlaylist, RenamePlaylist
 from tuneton.events import topics
-from tuneton.events.envelope import OutcomeStatus
+from tuneton.events.decoded import DecodedCommands
+from tuneton.events.envelope import CommandOutcome, OutcomeStatus
 from tuneton.ports import Appended, OutgoingRecord
-from tuneton.server import command_bus
+from tuneton.process import command_bus
 from tuneton.settings import Settings
 
 
@@ -61,34 +63,41 @@ async def test_commands_submitted_together_land_in_one_append_and_are_decided_wi
         return await real_append(records)
 
     monkeypatch.setattr(runtime.event_log, "append", counting)
-    bus = command_bus(runtime, runtime.settings)  # not started: no outcome listener polls the log
-    runtime.start_processors(on_outcomes=bus.resolve)
-    outcomes = await asyncio.gather(*(bus.submit(create(n)) for n in range(20)))  # type: ignore[arg-type]
+    decoded = DecodedCommands()
+    bus = command_bus(runtime, runtime.settings, decoded)  # not started: no outcome listener polls the log
+    async with EmbeddedProcessors(runtime, decoded=decoded, on_outcomes=bus.resolve):
+        outcomes = await asyncio.gather(*(bus.submit(create(n)) for n in range(20)))  # type: ignore[arg-type]
     assert {o.status for o in outcomes} == {OutcomeStatus.ACCEPTED}
     assert appends[0] == 20  # one transaction for the twenty commands
-    assert len(runtime.decoded_commands) == 0  # the decider took every envelope it was left
+    assert len(decoded) == 0  # the decider took every envelope it was left
     assert len(await records_of(runtime, topics.COMMANDS)) == 20
     decided = [await runtime.codec.decode_outcome(v) for v in await records_of(runtime, topics.OUTCOMES)]
     assert sorted(o.command_id for o in decided) == sorted(f"c-{n}" for n in range(20))
 
 
 async def test_a_command_appended_by_another_process_is_decoded_and_decided(runtime: Runtime) -> None:
-    bus = command_bus(runtime, runtime.settings)
-    runtime.start_processors(on_outcomes=bus.resolve)
-    assert (await bus.submit(create(1))).status is OutcomeStatus.ACCEPTED  # type: ignore[arg-type]
-    foreign = envelope_for(
-        RenamePlaylist(playlist_id="p-1", name="renamed"), aggregate_id="p-1", actor_id="ada", command_id="c-x"
-    )
-    record = OutgoingRecord(topic=topics.COMMANDS, key=b"p-1", value=runtime.codec.encode_command(foreign))
-    await runtime.event_log.append([record])  # as a second process (the CLI) would: nothing in the cache
+    decoded = DecodedCommands()
+    bus = command_bus(runtime, runtime.settings, decoded)
+    async with EmbeddedProcessors(runtime, decoded=decoded, on_outcomes=bus.resolve):
+        assert (await bus.submit(create(1))).status is OutcomeStatus.ACCEPTED  # type: ignore[arg-type]
+        foreign = envelope_for(
+            RenamePlaylist(playlist_id="p-1", name="renamed"), aggregate_id="p-1", actor_id="ada", command_id="c-x"
+        )
+        record = OutgoingRecord(topic=topics.COMMANDS, key=b"p-1", value=runtime.codec.encode_command(foreign))
+        await runtime.event_log.append([record])  # as a second process (the CLI) would: nothing in the cache
+        outcomes = await outcomes_until(runtime, "c-x")
+    renamed = next(o for o in outcomes if o.command_id == "c-x")
+    assert (renamed.status, renamed.aggregate_version) == (OutcomeStatus.ACCEPTED, 2)
+
+
+async def outcomes_until(runtime: Runtime, command_id: str) -> list[CommandOutcome]:
+    """Every outcome on the log, once one for ``command_id`` is among them."""
     async with asyncio.timeout(10):
         while True:
             outcomes = [await runtime.codec.decode_outcome(v) for v in await records_of(runtime, topics.OUTCOMES)]
-            if any(o.command_id == "c-x" for o in outcomes):
-                break
+            if any(o.command_id == command_id for o in outcomes):
+                return outcomes
             await asyncio.sleep(0.05)
-    renamed = next(o for o in outcomes if o.command_id == "c-x")
-    assert (renamed.status, renamed.aggregate_version) == (OutcomeStatus.ACCEPTED, 2)
 
 
 async def test_a_failed_group_append_fails_every_command_in_it(
@@ -103,7 +112,8 @@ async def test_a_failed_group_append_fails_every_command_in_it(
         raise LogAway("disk full")
 
     monkeypatch.setattr(runtime.event_log, "append", refuse)
-    bus: CommandBus = command_bus(runtime, runtime.settings)
+    decoded = DecodedCommands()
+    bus: CommandBus = command_bus(runtime, runtime.settings, decoded)
     results = await asyncio.gather(*(bus.submit(create(n)) for n in range(3)), return_exceptions=True)  # type: ignore[arg-type]
     assert [type(r).__name__ for r in results] == ["CommandNotSubmitted"] * 3
-    assert len(runtime.decoded_commands) == 0  # nothing cached for commands that never landed
+    assert len(decoded) == 0  # nothing cached for commands that never landed

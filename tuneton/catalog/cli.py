@@ -90,22 +90,13 @@ async def _import(settings: Settings, args: argparse.Namespace, folder: Path, *,
 @contextlib.asynccontextmanager
 async def local_uploader(settings: Settings, *, user: str, visibility: str) -> AsyncIterator[Uploader]:
     """An uploader on this process's runtime (with the processors when embedded)."""
-    from tuneton.bootstrap import build_runtime
-    from tuneton.server import command_bus, ingest_service
+    from tuneton.process import running
+    from tuneton.server import ingest_service
 
-    rt = build_runtime(settings)
-    await rt.start()
-    bus = command_bus(rt, settings)
-    await bus.start()
-    if rt.embedded:
-        rt.start_processors(on_outcomes=bus.resolve)
-    try:
-        yield LocalUploader(ingest_service(rt, bus), user=user, visibility=visibility)
-        if rt.embedded:
-            await _tracks_caught_up(rt)
-    finally:
-        await bus.close()
-        await rt.close()
+    async with running(settings) as live:
+        yield LocalUploader(ingest_service(live.runtime, live.bus), user=user, visibility=visibility)
+        if live.runtime.embedded:
+            await _tracks_caught_up(live.runtime)
 
 
 async def _tracks_caught_up(rt: object) -> None:

@@ -1,0 +1,52 @@
+"""One ``async with`` for what a tuneTON process runs: the adapters, the command bus and, on the
+embedded runtime, the processors — started in that order, stopped in reverse (processors first, so no
+decider writes into a closed log). ``tuneton serve``, the catalog CLI and the benchmarks share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from commands.bus import CommandBus
+from processors.host import EmbeddedProcessors
+from tuneton.bootstrap import Runtime, build_runtime
+from tuneton.events.decoded import DecodedCommands
+from tuneton.settings import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Running:
+    """The started pieces of this process."""
+
+    runtime: Runtime
+    bus: CommandBus
+    processors: EmbeddedProcessors | None  # None: the processors are Faust workers elsewhere
+
+
+def command_bus(rt: Runtime, settings: Settings, decoded: DecodedCommands | None = None) -> CommandBus:
+    """The command bus; with the decider in this process (embedded) its appends are grouped, and the
+    decider takes the envelopes from ``decoded`` and hands the verdicts back (``EmbeddedProcessors``)."""
+    if rt.embedded:
+        return CommandBus(
+            rt.event_log, rt.codec, timeout_s=settings.command_timeout_s, group_appends=True, decoded=decoded
+        )
+    return CommandBus(rt.event_log, rt.codec, timeout_s=settings.command_timeout_s)
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, *, runtime: Runtime | None = None) -> AsyncIterator[Running]:
+    """Start ``runtime`` (default: the one ``settings`` choose), its command bus and its processors."""
+    rt = runtime or build_runtime(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(rt)
+        decoded = DecodedCommands()
+        bus = command_bus(rt, settings, decoded)
+        await bus.start()
+        stack.push_async_callback(bus.close)
+        processors = None
+        if rt.embedded:
+            processors = EmbeddedProcessors(rt, decoded=decoded, on_outcomes=bus.resolve)
+            await stack.enter_async_context(processors)
+        yield Running(runtime=rt, bus=bus, processors=processors)
