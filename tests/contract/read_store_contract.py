@@ -278,3 +278,30 @@ class ReadStoreContract(abc.ABC):
         assert await store.positions(projection) == {(TOPIC, 0): 2}
         assert await store.aggregate_version(projection, "L1") == 2
         assert await store.apply([self.title(projection, 2, "still works")]) == 1
+
+    async def test_a_rebuild_of_long_runs_of_upserts_keeps_the_last_value_of_each_row(
+        self, store: ReadStore, projection: str
+    ) -> None:
+        def item(offset: int) -> Entry:
+            key = {"list_id": "L1", "item_id": f"i{offset % 40}"}  # each item upserted 2 or 3 times
+            return [Upsert(table="contract_items", key=key, values={"rank": f"a{offset}"})], self.at(
+                projection, offset, f"A{offset}", 1
+            )
+
+        def tag(offset: int) -> Entry:  # an upsert without values: DO NOTHING on a repeat
+            op = Upsert(table="contract_tags", key={"list_id": "L1", "tag": f"t{offset % 20}"})
+            return [op], self.at(projection, offset, f"A{offset}", 1)
+
+        entries = [item(offset) for offset in range(100)] + [tag(offset) for offset in range(100, 140)]
+        await store.apply(entries)
+        applied = await store.fetch_all("SELECT * FROM contract_items ORDER BY item_id", {})
+        tags = await store.fetch_all("SELECT * FROM contract_tags ORDER BY tag", {})
+        assert {r["rank"] for r in applied if r["item_id"] == "i5"} == {"a85"}
+
+        async def replay() -> AsyncIterator[list[Entry]]:
+            yield entries[:60]
+            yield entries[60:]
+
+        assert await store.rebuild(projection, TABLES, replay()) == 140
+        assert await store.fetch_all("SELECT * FROM contract_items ORDER BY item_id", {}) == applied
+        assert await store.fetch_all("SELECT * FROM contract_tags ORDER BY tag", {}) == tags

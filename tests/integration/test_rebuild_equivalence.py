@@ -46,6 +46,9 @@ def _stream() -> list[tuple[str, Any]]:
         ("p3", e.PlaylistDeleted()),
         ("p1", e.TrackAdded(item_id="i1", track_id="t1", rank="b0")),  # the same item again: an upsert
     ]
+    # A long run of one playlist's adds (PostgreSQL's rebuild COPYs such runs), an item added twice in it.
+    stream += [("p5", e.PlaylistCreated(name="long", **created))]
+    stream += [("p5", e.TrackAdded(item_id=f"r{i % 30}", track_id=f"t{i}", rank=f"c{i:02}")) for i in range(35)]
     return stream
 
 
@@ -94,12 +97,12 @@ async def test_a_rebuild_writes_what_live_projection_wrote(
     for start in range(0, len(records), 4):
         await runner.process(records[start : start + 4])
     live = await _everything(store)
-    assert [row["name"] for row in live["playlists"]] == ["renamed", "list 1", "list 2"]  # p3 was deleted
-    assert len(live["items"]) == 12 - 3 - 1  # p3's three items went with it, i2 was removed
+    assert [row["name"] for row in live["playlists"]] == ["renamed", "list 1", "list 2", "long"]  # p3 was deleted
+    assert len(live["items"]) == 12 - 3 - 1 + 30  # p3's three items went with it, i2 was removed
 
-    seen, _ = await rebuild(log[0], store, runner, PROJECTION, batch=5)
-
-    assert seen == len(records)
-    assert await _everything(store) == live
+    for batch in (5, 1000):  # runs cut by batches, and the whole log in one batch (long runs)
+        seen, _ = await rebuild(log[0], store, runner, PROJECTION, batch=batch)
+        assert seen == len(records)
+        assert await _everything(store) == live
     letters = await log[0].end_offsets(topics.DEADLETTER)
-    assert sum(letters.values()) == 2  # the poison record, parked by live projection and by the rebuild
+    assert sum(letters.values()) == 3  # the poison record, parked by live projection and by each rebuild

@@ -95,10 +95,11 @@ class AvroCodec:
         try:
             # Record names only where a union holds several records (the payload): a nullable
             # record (``["null", record]``) decodes to its fields, like any nested record.
+            reader = self._readers[topic]
             decoded = fastavro.schemaless_reader(
                 io.BytesIO(data[_HEADER.size :]),
                 writer,
-                self._readers[topic],
+                None if writer is reader else reader,  # spares fastavro comparing the schemas per record
                 return_record_name=True,
                 return_record_name_override=True,
             )

@@ -15,13 +15,13 @@ from functools import partial
 from typing import Any
 
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from tuneton.adapters.sql.batch import plan_batch, runs
+from tuneton.adapters.sql.batch import UpsertRun, plan_batch, runs, upsert_runs
 from tuneton.adapters.sql.overlap import overlapped
-from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script
+from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script, staged_upsert, statement
 from tuneton.availability import Breaker, StoreUnavailable
 from tuneton.ports import Checkpoint, ProjectedBatch, ReadStore, RowOp
 
@@ -31,6 +31,7 @@ _DDL_LOCK = 0x7475_6E65
 # an OperationalError too; listed for the reader. Deadlocks and cancellations (also OperationalErrors)
 # are worth a retry as well.
 RECONNECT_GIVE_UP_S = 5.0
+STAGED_MIN_ROWS = 16  # a run of upserts this long is COPYed (three round trips) rather than pipelined
 _UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
@@ -108,10 +109,22 @@ class PostgresReadStore(ReadStore):
         """
         async with self._connection() as conn, conn.transaction():
             await self._empty(conn, projection, tables)
-            return await overlapped(batches, partial(self._apply, conn))
+            return await overlapped(batches, partial(self._apply, conn, stages={}))
 
-    async def _apply(self, conn: AsyncConnection[Any], batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
-        """Plan and write one batch inside the caller's transaction."""
+    async def _apply(
+        self,
+        conn: AsyncConnection[Any],
+        batch: Sequence[tuple[Sequence[RowOp], Checkpoint]],
+        *,
+        stages: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] | None = None,
+    ) -> int:
+        """Plan and write one batch inside the caller's transaction.
+
+        With ``stages`` (a rebuild's staging tables so far, by upsert shape), long runs of upserts go
+        through COPY: a replay is mostly such runs, and one statement per row made psycopg's
+        per-statement work the rebuild's largest cost. Live batches are small and keep one statement
+        per row.
+        """
         if not batch:
             return 0
         projection = batch[0][1].projection
@@ -131,8 +144,10 @@ class PostgresReadStore(ReadStore):
         versions = {str(a): int(v) for a, v in await cursor.fetchall()}
         plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
         async with conn.cursor() as cur:
-            for sql, params in runs(plan.statements):
-                await cur.executemany(sql, params)
+            if stages is None:
+                await _execute(cur, plan.statements)
+            else:
+                await _write_staged(cur, plan.ops, stages)
             await cur.executemany(
                 "INSERT INTO projection_positions VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
@@ -196,3 +211,32 @@ class PostgresReadStore(ReadStore):
         async with self._connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(POSTGRES.translate(sql), dict(params))
             return list(await cur.fetchall())
+
+
+async def _execute(cur: AsyncCursor[Any], statements: list[tuple[str, dict[str, Any]]]) -> None:
+    for sql, params in runs(statements):
+        await cur.executemany(sql, params)
+
+
+async def _write_staged(
+    cur: AsyncCursor[Any], ops: Sequence[RowOp], stages: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str]
+) -> None:
+    """``ops`` in order, runs of ``STAGED_MIN_ROWS`` or more upserts through COPY and a staging table."""
+    single: list[RowOp] = []
+    for part in upsert_runs(ops, min_rows=STAGED_MIN_ROWS):
+        if not isinstance(part, UpsertRun):
+            single.append(part)
+            continue
+        await _execute(cur, [statement(op, POSTGRES) for op in single])
+        single.clear()
+        shape = (part.table, part.key, part.values)
+        fresh = shape not in stages
+        stage = stages.setdefault(shape, f"rebuild_stage_{len(stages)}")
+        sql = staged_upsert(*shape, stage)
+        if fresh:
+            await cur.execute(sql.create)
+        async with cur.copy(sql.copy) as copy:
+            for row in part.rows:
+                await copy.write_row(row)
+        await cur.execute(sql.move)
+    await _execute(cur, [statement(op, POSTGRES) for op in single])

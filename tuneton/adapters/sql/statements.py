@@ -96,3 +96,32 @@ def split_script(script: str) -> list[str]:
     """Split a DDL script into statements (our DDL has no semicolons inside literals)."""
     body = "\n".join(line for line in script.splitlines() if not line.strip().startswith("--"))
     return [s.strip() for s in body.split(";") if s.strip()]
+
+
+@dataclass(frozen=True)
+class StagedUpsert:
+    """PostgreSQL's bulk upsert of one shape: COPY rows into a staging table, then move them over.
+
+    The staging table has the target's column types but none of its constraints (``CREATE TABLE AS``),
+    lives until the transaction ends, and is emptied by the move itself (``DELETE ... RETURNING``).
+    """
+
+    create: str
+    copy: str
+    move: str
+
+
+@cache
+def staged_upsert(table: str, key: tuple[str, ...], values: tuple[str, ...], stage: str) -> StagedUpsert:
+    """The statements of a staged upsert into ``table`` through the temporary table ``stage``."""
+    columns = ", ".join(dict.fromkeys((*key, *values)))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in values)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    return StagedUpsert(
+        create=f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA",
+        copy=f"COPY {stage} ({columns}) FROM STDIN",
+        move=(
+            f"WITH moved AS (DELETE FROM {stage} RETURNING {columns}) INSERT INTO {table} ({columns}) "
+            f"SELECT {columns} FROM moved ON CONFLICT ({', '.join(key)}) {action}"
+        ),
+    )
