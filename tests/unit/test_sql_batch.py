@@ -86,3 +86,11 @@ def test_the_staged_upsert_moves_rows_with_the_live_upsert_rules() -> None:
     assert updating.copy == "COPY stage_0 (p, id, rank) FROM STDIN"
     assert updating.move.endswith("ON CONFLICT (p, id) DO UPDATE SET rank = excluded.rank")
     assert staged_upsert("t", ("a", "b"), (), "stage_1").move.endswith("ON CONFLICT (a, b) DO NOTHING")
+
+
+def test_a_column_named_as_key_and_value_is_one_column_of_the_run_and_of_its_staging_table() -> None:
+    ops = [Upsert(table="t", key={"id": n}, values={"id": n, "v": n * 2}) for n in range(3)]
+    (run,) = upsert_runs(ops, min_rows=2)
+    assert isinstance(run, UpsertRun)
+    assert run.rows == [(0, 0), (1, 2), (2, 4)]
+    assert staged_upsert(run.table, run.key, run.values, "s").copy == "COPY s (id, v) FROM STDIN"

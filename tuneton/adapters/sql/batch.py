@@ -54,7 +54,7 @@ def upsert_runs(ops: Sequence[RowOp], *, min_rows: int) -> list[RowOp | UpsertRu
     def flush() -> None:
         if not run:
             return
-        rows = {tuple(op.key.values()): (*op.key.values(), *op.values.values()) for op in run}
+        rows = {tuple(op.key.values()): tuple({**op.key, **op.values}.values()) for op in run}  # as ``statement``
         if len(rows) >= min_rows:
             first = run[0]
             out.append(
