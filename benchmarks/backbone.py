@@ -28,10 +28,12 @@ import httpx
 from benchmarks import command_load
 from benchmarks.product_env import auth_headers, benchmark_env
 from tests.e2e.servers import ROOT, Process, serve, worker
-from tuneton.bootstrap import build_runtime
+from tuneton.adapters.kafka.admin import create_topics_from_spec
+from tuneton.bootstrap import TOPICS_SPEC, build_runtime
 from tuneton.domain.playlist import events as e
 from tuneton.domain.playlist.commands import Visibility
 from tuneton.domain.playlist.ordering import key_between
+from tuneton.events import topics
 from tuneton.events.envelope import EventEnvelope
 from tuneton.ports import OutgoingRecord
 from tuneton.settings import Settings
@@ -104,6 +106,11 @@ async def seed_events(settings: Settings, count: int) -> float:
     """Append ``count`` playlist events (1 create + 99 adds per playlist) straight to the log."""
     runtime = build_runtime(settings)
     await runtime.event_log.start()
+    if runtime.embedded:  # without a server run first (``--only rebuild``) the topics do not exist yet
+        await runtime.event_log.ensure_topics(topics.PARTITIONS)
+    else:
+        for _line in create_topics_from_spec(settings.kafka_bootstrap, TOPICS_SPEC):
+            pass
     await runtime.codec.start()
     started = time.perf_counter()
     batch: list[OutgoingRecord] = []
@@ -165,6 +172,16 @@ def rebuild(env: dict[str, str]) -> dict[str, float]:
     return report
 
 
+def rebuild_only(env: dict[str, str], runtime: str, events: int) -> dict[str, object]:
+    """Seed the log and rebuild, without the HTTP phases (for measuring rebuild changes alone)."""
+    figures: dict[str, object] = {"runtime": runtime, "cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()[0]}
+    seconds = asyncio.run(seed_events(settings_from(env), events))
+    figures["seeded_events"] = {"events": events, "seconds": round(seconds, 2)}
+    figures["loadavg_before_rebuild"] = os.getloadavg()[0]
+    figures["rebuild"] = rebuild(env)
+    return figures
+
+
 def settings_from(env: dict[str, str]) -> Settings:
     values = {
         k.removeprefix("TUNETON_").lower(): v
@@ -182,9 +199,16 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="split CPU per command into stages (py-spy)")
     parser.add_argument("--latency-samples", type=int, default=800)
     parser.add_argument("--rebuild-events", type=int, default=100_000, help="0: skip the rebuild phase")
+    parser.add_argument("--only", choices=["rebuild"], help="run one phase only (no server started)")
+    parser.add_argument("--database-prefix", default="tuneton_bench", help="Kafka runtime: the database's name prefix")
+    parser.add_argument("--kafka-bootstrap", help="Kafka runtime: brokers other than the settings' default")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-bench-"))
-    env = benchmark_env(args.runtime, work)
+    extra = {"TUNETON_KAFKA_BOOTSTRAP": args.kafka_bootstrap} if args.kafka_bootstrap else {}
+    env = benchmark_env(args.runtime, work, database_prefix=args.database_prefix, **extra)
+    if args.only == "rebuild":
+        print(json.dumps(rebuild_only(env, args.runtime, args.rebuild_events), indent=2))
+        return
     processes: list[Process] = []
     if args.runtime == "kafka":
         processes.append(worker(env, work / "worker.log"))

@@ -17,7 +17,7 @@ from processors import gaps, snapshots
 from processors.decider import GROUP as DECIDER_GROUP
 from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
-from processors.projector import ProjectorStep
+from processors.projector import Entry, ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import InOrderRelease, RenderJob, RenderStep
 from processors.search import SearchStep
@@ -28,7 +28,16 @@ from tuneton.events.codec import AvroCodec
 from tuneton.events.decoded import DecodedCommands
 from tuneton.events.envelope import CommandOutcome
 from tuneton.observability import metrics
-from tuneton.ports import EventLog, LogRecord, OutgoingRecord, ReadStore, SearchIndex, StateStore, StateWrite
+from tuneton.ports import (
+    Checkpoint,
+    EventLog,
+    LogRecord,
+    OutgoingRecord,
+    ReadStore,
+    SearchIndex,
+    StateStore,
+    StateWrite,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +162,14 @@ class ProjectorRunner:
     async def process(self, records: Sequence[LogRecord]) -> int:
         """Project a batch in one read-store transaction (retried until stored); poison goes to the DLQ."""
         return await self._sink.process(records)
+
+    async def entries(self, records: Sequence[LogRecord]) -> list[Entry]:
+        """A batch's row operations and checkpoints, not yet stored (the rebuild's step); poison is parked."""
+        return await self._sink.entries(records)
+
+    def checkpoint_at(self, topic: str, partition: int, offset: int) -> Checkpoint:
+        """The checkpoint of an offset that holds no record (see ``ProjectorStep.checkpoint_at``)."""
+        return self._step.checkpoint_at(topic, partition, offset)
 
 
 class SearchRunner:

@@ -1,4 +1,9 @@
-"""Rebuild a read model from the log: empty it, then replay its topics from the beginning.
+"""Rebuild a read model from the log: replay its topics from the beginning into a fresh copy.
+
+The read store empties the projection and applies the replay in ONE transaction
+(``ReadStore.rebuild``): until it commits, readers see the old read model, and a crash or an error
+leaves the old one in place (rerun the command). The rows come from the same projector step as live
+projection (decode, project, dead-letter poison); only the store's transaction differs.
 
 Run it with the projection's live projector stopped (the read store's checkpoints make a concurrent
 projector skip, not corrupt, but its progress would race the replay's).
@@ -6,12 +11,17 @@ projector skip, not corrupt, but its progress would race the replay's).
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import aclosing
 
 from processors.embedded import ProjectorRunner, SearchRunner
+from processors.projector import Entry
 from projections.registry import Projection
-from tuneton.ports import EventLog, LogRecord, ReadStore, SearchIndex
+from tuneton.ports import Checkpoint, EventLog, LogRecord, ReadStore, SearchIndex
+
+Partition = tuple[str, int]
 
 
 async def rebuild(
@@ -25,9 +35,45 @@ async def rebuild(
 ) -> tuple[int, float]:
     """Replay every record up to the high-water marks seen at the start; return (records, seconds)."""
     started = time.perf_counter()
-    await store.reset(projection.name, projection.tables)
-    seen = await _replay(event_log, projection.topics, runner.process, progress=progress, batch=batch)
+    seen = 0
+
+    async def entries() -> AsyncIterator[list[Entry]]:
+        nonlocal seen
+        expected: dict[Partition, int] = {}
+        async with aclosing(_batches(event_log, projection.topics, batch)) as batches:
+            async for records in batches:
+                prepared = await runner.entries(records)
+                yield with_passed_offsets(records, prepared, expected, runner.checkpoint_at)
+                seen += len(records)
+                if progress is not None:
+                    progress(seen)
+
+    await store.rebuild(projection.name, projection.tables, entries())
     return seen, time.perf_counter() - started
+
+
+def with_passed_offsets(
+    records: Sequence[LogRecord],
+    entries: Sequence[Entry],
+    expected: dict[Partition, int],
+    checkpoint_at: Callable[[str, int, int], Checkpoint],
+) -> list[Entry]:
+    """``entries`` (one per record, in order) with an empty entry for each offset the read passed over.
+
+    A complete, in-order read of a partition skips only offsets that hold no record for a reader
+    (Kafka transaction markers, aborted records). The store accepts a partition's offsets only without
+    holes (``PositionGap``), so those offsets are recorded as seen, as the live projector's gap fill
+    does. ``expected`` (next offset per partition) carries over from batch to batch and is updated.
+    """
+    out: list[Entry] = []
+    for record, entry in zip(records, entries, strict=True):
+        partition = (record.topic, record.partition)
+        start = expected.get(partition, record.offset)
+        passed = range(start, record.offset)
+        out.extend(([], checkpoint_at(record.topic, record.partition, offset)) for offset in passed)
+        out.append(entry)
+        expected[partition] = record.offset + 1
+    return out
 
 
 async def rebuild_search(
@@ -45,33 +91,35 @@ async def rebuild_search(
     """
     started = time.perf_counter()
     await index.reset()
-    seen = await _replay(event_log, runner.topics, runner.process, progress=progress, batch=batch)
+    seen = 0
+    async with aclosing(_batches(event_log, runner.topics, batch)) as batches:
+        async for records in batches:
+            await runner.process(records)
+            seen += len(records)
+            if progress is not None:
+                progress(seen)
     return seen, time.perf_counter() - started
 
 
-async def _replay(
-    event_log: EventLog,
-    topics: Sequence[str],
-    process: Callable[[Sequence[LogRecord]], Awaitable[int]],
-    *,
-    progress: Callable[[int], None] | None,
-    batch: int,
-) -> int:
+async def _batches(event_log: EventLog, topics: Sequence[str], batch: int) -> AsyncGenerator[list[LogRecord]]:
+    """Every record of ``topics`` below the end offsets seen at the start, in batches, in log order."""
     targets = {(t, p): end for t in topics for p, end in (await event_log.end_offsets(t)).items()}
     remaining = {tp for tp, end in targets.items() if end > 0}
     subscription = await event_log.subscribe(list(topics), group=None, from_beginning=True)
-    seen = 0
     try:
         while remaining:
             records = await subscription.poll(max_records=batch, wait_s=1.0)
             records = [r for r in records if r.offset < targets[(r.topic, r.partition)]]
             if records:
-                await process(records)
-                seen += len(records)
-                if progress is not None:
-                    progress(seen)
+                yield records
             at = await subscription.positions()  # positions pass Kafka transaction markers; offsets don't
-            remaining = {tp for tp in remaining if at.get(tp, 0) < targets[tp]}
+            remaining = _unfinished(remaining, at, targets)
+            await asyncio.sleep(0)  # let the store's write of the previous batch move on between polls
     finally:
         await subscription.close()
-    return seen
+
+
+def _unfinished(
+    remaining: set[Partition], at: Mapping[Partition, int], targets: Mapping[Partition, int]
+) -> set[Partition]:
+    return {tp for tp in remaining if at.get(tp, 0) < targets[tp]}

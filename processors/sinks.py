@@ -60,11 +60,15 @@ class ProjectorSink(_Sink):
 
     async def process(self, records: Sequence[LogRecord]) -> int:
         """Apply ``records``; returns how many entries changed rows."""
-        prepared = await self._step.prepare(records)
-        await self._park(prepared.dead_letters)
-        applied = await self._apply(prepared.entries)
+        applied = await self._apply(await self.entries(records))
         metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
         return applied
+
+    async def entries(self, records: Sequence[LogRecord]) -> list[Entry]:
+        """One entry per record, its poison parked first (a rebuild writes the entries itself)."""
+        prepared = await self._step.prepare(records)
+        await self._park(prepared.dead_letters)
+        return prepared.entries
 
     async def _apply(self, entries: list[Entry]) -> int:
         """One transaction; a hole before the batch is read from the log and applied with it."""

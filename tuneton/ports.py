@@ -7,7 +7,7 @@ must pass, so the two runtimes cannot drift apart.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +200,9 @@ class PositionGap(Exception):
         self.found = found
 
 
+ProjectedBatch = Sequence[tuple[Sequence[RowOp], Checkpoint]]  # a projector batch: row operations and checkpoints
+
+
 class ReadStore(abc.ABC):
     """A relational read model (PostgreSQL or SQLite) written by projectors, read by the query API."""
 
@@ -234,6 +237,16 @@ class ReadStore(abc.ABC):
         """Empty ``tables`` and forget the projection's positions and versions, in one transaction."""
 
     @abc.abstractmethod
+    async def rebuild(self, projection: str, tables: Sequence[str], batches: AsyncIterator[ProjectedBatch]) -> int:
+        """Empty ``tables`` and the bookkeeping, then apply every batch as ``apply`` would, all in ONE
+        transaction: readers see the old read model until the new one is complete, and a failure
+        (a crash, ``PositionGap``, a failing batch iterator) leaves the old one. Returns the entries applied.
+
+        The iterator is advanced while the previous batch is written, so decoding the next batch
+        overlaps the database's work on this one.
+        """
+
+    @abc.abstractmethod
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a read-only query with ``:name`` parameters and return rows as dicts."""
 
@@ -242,7 +255,7 @@ class ReadStore(abc.ABC):
 # Written by ingest and projectors, read by the query API. Values and errors: tuneton/catalog_values.py.
 # Contract suites: tests/contract/blob_store_contract.py, tests/contract/search_index_contract.py.
 # This section's imports sit here, not at the top, so it merges cleanly with the rest of the file.
-from collections.abc import AsyncIterable, AsyncIterator  # noqa: E402
+from collections.abc import AsyncIterable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from tuneton.catalog_values import (  # noqa: E402

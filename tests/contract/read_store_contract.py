@@ -16,7 +16,7 @@ from typing import ClassVar
 import pytest
 
 from tuneton.domain.playlist.ordering import DIGITS, key_between
-from tuneton.ports import Checkpoint, Delete, ReadStore, RowOp, Update, Upsert
+from tuneton.ports import Checkpoint, Delete, PositionGap, ReadStore, RowOp, Update, Upsert
 
 DDL = """
 CREATE TABLE IF NOT EXISTS contract_lists (
@@ -56,6 +56,10 @@ class ReadStoreContract(abc.ABC):
     async def store(self) -> AsyncIterator[ReadStore]:
         """A started store with ``DDL`` applied."""
         yield  # type: ignore[misc]
+
+    @abc.abstractmethod
+    async def titles_elsewhere(self) -> list[str]:
+        """``contract_lists`` titles as another connection (another process's reader) sees them."""
 
     @pytest.fixture
     async def projection(self, store: ReadStore) -> str:
@@ -204,3 +208,100 @@ class ReadStoreContract(abc.ABC):
         assert [r["list_id"] for r in rows] == ["L0", "L2"]
         pattern = await store.fetch_all("SELECT list_id FROM contract_lists WHERE title LIKE :p", {"p": "ha%"})
         assert pattern == [{"list_id": "L1"}]
+
+    @staticmethod
+    def title(projection: str, offset: int, text: str, *, partition: int = 0, list_id: str = "L1") -> Entry:
+        """An entry setting list ``list_id``'s title at ``offset`` (one version per offset)."""
+        op = Upsert(table="contract_lists", key={"list_id": list_id}, values={"title": text, "size": offset})
+        checkpoint = Checkpoint(
+            projection=projection, topic=TOPIC, partition=partition, offset=offset,
+            aggregate_id=list_id, aggregate_version=offset + 1,
+        )  # fmt: skip
+        return [op], checkpoint
+
+    async def test_rebuild_replaces_rows_and_bookkeeping_like_applying_from_empty(
+        self, store: ReadStore, projection: str
+    ) -> None:
+        batches = [
+            [self.title(projection, 0, "a"), self.title(projection, 1, "b"),
+             self.title(projection, 5, "x", partition=1)],
+            [self.title(projection, 2, "c"), ([], self.at(projection, 3, None))],
+            [self.title(projection, 6, "y", partition=1, list_id="L2")],
+        ]  # fmt: skip
+        for batch in batches:
+            await store.apply(batch)
+        applied = await self.lists(store), await store.positions(projection)
+        versions = [await store.aggregate_version(projection, a) for a in ("L1", "L2")]
+        stale = Upsert(table="contract_lists", key={"list_id": "gone"}, values={"title": "old", "size": 0})
+        await store.apply([([stale], self.at(projection, 4, "gone", 1))])
+
+        async def replay() -> AsyncIterator[list[Entry]]:
+            for batch in batches:
+                yield batch
+
+        # 4: L1 at offset 2 carries version 3, older than the version 6 partition 1 applied before it
+        assert await store.rebuild(projection, TABLES, replay()) == 4
+        assert (await self.lists(store), await store.positions(projection)) == applied
+        assert [await store.aggregate_version(projection, a) for a in ("L1", "L2")] == versions
+
+    async def test_readers_see_the_old_read_model_until_the_rebuild_commits(
+        self, store: ReadStore, projection: str
+    ) -> None:
+        await store.apply([self.title(projection, 0, "old")])
+        during: list[list[str]] = []
+
+        async def replay() -> AsyncIterator[list[Entry]]:
+            yield [self.title(projection, 0, "new 0")]
+            yield [self.title(projection, 1, "new 1")]
+            during.append(await self.titles_elsewhere())  # batch 0 is written by now
+
+        await store.rebuild(projection, TABLES, replay())
+        assert during == [["old"]]
+        assert await self.titles_elsewhere() == ["new 1"]
+
+    async def test_a_failed_rebuild_leaves_the_old_read_model(self, store: ReadStore, projection: str) -> None:
+        await store.apply([self.title(projection, 0, "old"), self.title(projection, 1, "old 1")])
+
+        async def broken() -> AsyncIterator[list[Entry]]:
+            yield [self.title(projection, 0, "new")]
+            raise RuntimeError("the log went away")
+
+        async def with_a_hole() -> AsyncIterator[list[Entry]]:
+            yield [self.title(projection, 0, "new")]
+            yield [self.title(projection, 2, "past a hole")]
+
+        with pytest.raises(RuntimeError, match="the log went away"):
+            await store.rebuild(projection, TABLES, broken())
+        with pytest.raises(PositionGap):
+            await store.rebuild(projection, TABLES, with_a_hole())
+        assert await self.titles_elsewhere() == ["old 1"]
+        assert await store.positions(projection) == {(TOPIC, 0): 2}
+        assert await store.aggregate_version(projection, "L1") == 2
+        assert await store.apply([self.title(projection, 2, "still works")]) == 1
+
+    async def test_a_rebuild_of_long_runs_of_upserts_keeps_the_last_value_of_each_row(
+        self, store: ReadStore, projection: str
+    ) -> None:
+        def item(offset: int) -> Entry:
+            key = {"list_id": "L1", "item_id": f"i{offset % 40}"}  # each item upserted 2 or 3 times
+            return [Upsert(table="contract_items", key=key, values={"rank": f"a{offset}"})], self.at(
+                projection, offset, f"A{offset}", 1
+            )
+
+        def tag(offset: int) -> Entry:  # an upsert without values: DO NOTHING on a repeat
+            op = Upsert(table="contract_tags", key={"list_id": "L1", "tag": f"t{offset % 20}"})
+            return [op], self.at(projection, offset, f"A{offset}", 1)
+
+        entries = [item(offset) for offset in range(100)] + [tag(offset) for offset in range(100, 140)]
+        await store.apply(entries)
+        applied = await store.fetch_all("SELECT * FROM contract_items ORDER BY item_id", {})
+        tags = await store.fetch_all("SELECT * FROM contract_tags ORDER BY tag", {})
+        assert {r["rank"] for r in applied if r["item_id"] == "i5"} == {"a85"}
+
+        async def replay() -> AsyncIterator[list[Entry]]:
+            yield entries[:60]
+            yield entries[60:]
+
+        assert await store.rebuild(projection, TABLES, replay()) == 140
+        assert await store.fetch_all("SELECT * FROM contract_items ORDER BY item_id", {}) == applied
+        assert await store.fetch_all("SELECT * FROM contract_tags ORDER BY tag", {}) == tags

@@ -50,12 +50,20 @@ def database(postgres_dsn: str) -> Iterator[str]:
 class TestPostgresReadStore(ReadStoreContract):
     db_error = psycopg.Error
 
+    dsn: str
+
     @pytest.fixture
     async def store(self, database: str) -> AsyncIterator[ReadStore]:
+        self.dsn = database
         read_store = PostgresReadStore(database, ddl=[DDL], min_size=1, max_size=2)
         await read_store.start()
         yield read_store
         await read_store.close()
+
+    async def titles_elsewhere(self) -> list[str]:
+        async with await psycopg.AsyncConnection.connect(self.dsn) as other:
+            cursor = await other.execute("SELECT title FROM contract_lists ORDER BY list_id")
+            return [str(title) for (title,) in await cursor.fetchall()]
 
     async def test_the_database_collation_is_not_byte_wise(self, store: ReadStore) -> None:
         rows = await store.fetch_all("SELECT 'aZ' < 'aa' AS byte_wise", {})

@@ -41,32 +41,43 @@ def ingested(title: str, *artists: str, album: str | None = None, visibility: Vi
     return replace(INGESTED, metadata=metadata, visibility=visibility)
 
 
-@pytest.fixture
-async def log(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedEventLog, AvroCodec]]:
+async def started_log(tmp_path: Path, topic: str, partitions: int) -> AsyncIterator[tuple[EmbeddedEventLog, AvroCodec]]:
+    """The body of a ``log`` fixture: an embedded log with ``topic`` and the dead-letter topic, and a codec."""
     event_log = EmbeddedEventLog(tmp_path / "events.db")
     await event_log.start()
-    await event_log.ensure_topics({topics.TRACK_EVENTS: 6, topics.DEADLETTER: 1})
+    await event_log.ensure_topics({topic: partitions, topics.DEADLETTER: 1})
     codec = AvroCodec(InMemorySchemaRegistry())
     await codec.start()
     yield event_log, codec
     await event_log.close()
 
 
+@pytest.fixture
+async def log(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedEventLog, AvroCodec]]:
+    async for started in started_log(tmp_path, topics.TRACK_EVENTS, 6):
+        yield started
+
+
+def encoded(codec: AvroCodec, aggregate_type: str, stream: list[tuple[str, Any]]) -> list[OutgoingRecord]:
+    """Records of (aggregate id, event) pairs with consecutive versions per aggregate."""
+    topic = topics.AGGREGATES[aggregate_type].events_topic
+    versions: dict[str, int] = {}
+    records = []
+    for aggregate_id, event in stream:
+        versions[aggregate_id] = versions.get(aggregate_id, 0) + 1
+        envelope = EventEnvelope(
+            event_id=str(uuid.uuid4()), aggregate_type=aggregate_type, aggregate_id=aggregate_id,
+            aggregate_version=versions[aggregate_id], occurred_at=AT, actor_id="owner-1", correlation_id="c",
+            causation_id="c", event=event,
+        )  # fmt: skip
+        records.append(OutgoingRecord(topic=topic, key=aggregate_id.encode(), value=codec.encode_event(envelope)))
+    return records
+
+
 async def append(log: tuple[EmbeddedEventLog, AvroCodec], stream: list[tuple[str, Any]]) -> list[LogRecord]:
     """Append (track id, event) pairs with consecutive versions per track; return them as read back."""
     event_log, codec = log
-    versions: dict[str, int] = {}
-    records = []
-    for track_id, event in stream:
-        versions[track_id] = versions.get(track_id, 0) + 1
-        envelope = EventEnvelope(
-            event_id=str(uuid.uuid4()), aggregate_type="track", aggregate_id=track_id,
-            aggregate_version=versions[track_id], occurred_at=AT, actor_id="owner-1", correlation_id="c",
-            causation_id="c", event=event,
-        )  # fmt: skip
-        value = codec.encode_event(envelope)
-        records.append(OutgoingRecord(topic=topics.TRACK_EVENTS, key=track_id.encode(), value=value))
-    await event_log.append(records)
+    await event_log.append(encoded(codec, "track", stream))
     subscription = await event_log.subscribe([topics.TRACK_EVENTS], group=None)
     read = await subscription.poll(max_records=1000, wait_s=1)
     await subscription.close()
@@ -134,8 +145,12 @@ async def test_poison_is_dead_lettered_and_the_rest_indexed(
     assert await titles(index, "груп") == ["Группа крови"]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReadStore]:
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+async def emptied_store(request: pytest.FixtureRequest, tmp_path: Path, projection: str) -> AsyncIterator[ReadStore]:
+    """The body of a ``store`` fixture parametrised by ``ENGINES``: every projection's tables, ``projection``'s
+    emptied before and after (on PostgreSQL the module's throw-away database)."""
     ddl = [p.schema.read_text(encoding="utf-8") for p in PROJECTIONS.values()]
     if request.param == "sqlite":
         read_store: ReadStore = SqliteReadStore(tmp_path / "readmodels.db", ddl=ddl)
@@ -144,10 +159,16 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
         read_store = PostgresReadStore(request.getfixturevalue("database"), ddl=ddl)  # a throw-away database
     await read_store.start()
-    await read_store.reset("tracks", PROJECTIONS["tracks"].tables)
+    await read_store.reset(projection, PROJECTIONS[projection].tables)
     yield read_store
-    await read_store.reset("tracks", PROJECTIONS["tracks"].tables)
+    await read_store.reset(projection, PROJECTIONS[projection].tables)
     await read_store.close()
+
+
+@pytest.fixture(params=ENGINES)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReadStore]:
+    async for read_store in emptied_store(request, tmp_path, "tracks"):
+        yield read_store
 
 
 async def test_the_tracks_read_model_answers_by_id_hash_artist_album_and_recency(

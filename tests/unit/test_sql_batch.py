@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tuneton.adapters.sql.batch import plan_batch, runs, without_superseded_updates
-from tuneton.adapters.sql.statements import SQLITE
+from tuneton.adapters.sql.batch import UpsertRun, plan_batch, runs, upsert_runs, without_superseded_updates
+from tuneton.adapters.sql.statements import SQLITE, staged_upsert
 from tuneton.ports import Checkpoint, Delete, PositionGap, Update, Upsert
 
 
@@ -54,3 +54,43 @@ def test_a_partition_without_a_stored_position_starts_anywhere() -> None:
     ops = [Upsert(table="i", key={"id": "a"}, values={"v": 1})]
     plan = plan_batch([(ops, _cp(40, 1)), (ops, _cp(41, 2))], positions={}, versions={}, dialect=SQLITE)
     assert (plan.applied, plan.positions) == (2, {("t", 0): 42})
+
+
+def test_long_runs_of_same_shape_upserts_become_one_run_with_the_last_row_per_key() -> None:
+    def item(n: int, rank: str) -> Upsert:
+        return Upsert(table="i", key={"p": "x", "id": f"i{n}"}, values={"rank": rank})
+
+    touch = Update(table="h", key={"id": "x"}, values={"version": 2})
+    other_shape = Upsert(table="i", key={"p": "x", "id": "i9"}, values={"rank": "z", "by": "me"})
+    ops = [item(1, "a"), item(2, "b"), item(1, "c"), item(3, "d"), touch, item(4, "e"), item(5, "f"), other_shape]
+    parts = upsert_runs(ops, min_rows=3)
+    assert parts == [
+        UpsertRun(table="i", key=("p", "id"), values=("rank",),
+                  rows=[("x", "i1", "c"), ("x", "i2", "b"), ("x", "i3", "d")]),
+        touch,
+        item(4, "e"),  # a run shorter than min_rows stays single operations
+        item(5, "f"),
+        other_shape,
+    ]  # fmt: skip
+
+
+def test_a_run_counts_distinct_keys_and_an_empty_list_has_no_runs() -> None:
+    same = Upsert(table="t", key={"id": "a"})
+    assert upsert_runs([same, same, same], min_rows=2) == [same, same, same]
+    assert upsert_runs([], min_rows=1) == []
+
+
+def test_the_staged_upsert_moves_rows_with_the_live_upsert_rules() -> None:
+    updating = staged_upsert("i", ("p", "id"), ("rank",), "stage_0")
+    assert updating.create == "CREATE TEMPORARY TABLE stage_0 ON COMMIT DROP AS SELECT p, id, rank FROM i WITH NO DATA"
+    assert updating.copy == "COPY stage_0 (p, id, rank) FROM STDIN"
+    assert updating.move.endswith("ON CONFLICT (p, id) DO UPDATE SET rank = excluded.rank")
+    assert staged_upsert("t", ("a", "b"), (), "stage_1").move.endswith("ON CONFLICT (a, b) DO NOTHING")
+
+
+def test_a_column_named_as_key_and_value_is_one_column_of_the_run_and_of_its_staging_table() -> None:
+    ops = [Upsert(table="t", key={"id": n}, values={"id": n, "v": n * 2}) for n in range(3)]
+    (run,) = upsert_runs(ops, min_rows=2)
+    assert isinstance(run, UpsertRun)
+    assert run.rows == [(0, 0), (1, 2), (2, 4)]
+    assert staged_upsert(run.table, run.key, run.values, "s").copy == "COPY s (id, v) FROM STDIN"

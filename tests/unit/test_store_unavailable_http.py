@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from query_api.deps import get_read_store
 from tuneton.availability import StoreUnavailable
-from tuneton.ports import Checkpoint, ReadStore, RowOp
+from tuneton.ports import Checkpoint, ProjectedBatch, ReadStore, RowOp
 from tuneton.server import create_app
 from tuneton.settings import Settings
 
@@ -34,6 +34,9 @@ class UnreachableReadStore(ReadStore):
         raise StoreUnavailable("read store", "connection refused")
 
     async def reset(self, projection: str, tables: Sequence[str]) -> None:
+        raise StoreUnavailable("read store", "connection refused")
+
+    async def rebuild(self, projection: str, tables: Sequence[str], batches: AsyncIterator[ProjectedBatch]) -> int:
         raise StoreUnavailable("read store", "connection refused")
 
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:

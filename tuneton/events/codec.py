@@ -91,14 +91,15 @@ class AvroCodec:
         magic, schema_id = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise UndecodableRecord(f"unknown magic byte {magic}")
-        writer = await self._writer(schema_id)
+        writer = self._writers.get(schema_id) or await self._writer(schema_id)  # no coroutine per record when known
         try:
             # Record names only where a union holds several records (the payload): a nullable
             # record (``["null", record]``) decodes to its fields, like any nested record.
+            reader = self._readers[topic]
             decoded = fastavro.schemaless_reader(
                 io.BytesIO(data[_HEADER.size :]),
                 writer,
-                self._readers[topic],
+                None if writer is reader else reader,  # spares fastavro comparing the schemas per record
                 return_record_name=True,
                 return_record_name_override=True,
             )
@@ -161,7 +162,7 @@ class AvroCodec:
 
     async def decode_event(self, topic: str, data: bytes | None) -> EventEnvelope:
         """An event envelope from an events topic."""
-        aggregate = next((a for a in topics.AGGREGATES.values() if a.events_topic == topic), None)
+        aggregate = _AGGREGATE_OF_EVENTS_TOPIC.get(topic)
         if aggregate is None:
             raise UnknownTopic(f"{topic} is not an events topic")
         record = await self.decode(topic, data)
@@ -188,6 +189,9 @@ class AvroCodec:
     async def decode_deadletter(self, data: bytes | None) -> DeadLetter:
         """A dead letter from ``tuneton.deadletter`` bytes."""
         return DeadLetter(**await self.decode(topics.DEADLETTER, data))
+
+
+_AGGREGATE_OF_EVENTS_TOPIC = {a.events_topic: a for a in topics.AGGREGATES.values()}
 
 
 def _meta(envelope: CommandEnvelope | EventEnvelope, *, exclude: str) -> dict[str, Any]:

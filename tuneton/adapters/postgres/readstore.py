@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from tuneton.adapters.sql.batch import plan_batch, runs
-from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script
+from tuneton.adapters.sql.batch import UpsertRun, plan_batch, runs, upsert_runs
+from tuneton.adapters.sql.overlap import overlapped
+from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script, staged_upsert, statement
 from tuneton.availability import Breaker, StoreUnavailable
-from tuneton.ports import Checkpoint, ReadStore, RowOp
+from tuneton.ports import Checkpoint, ProjectedBatch, ReadStore, RowOp
 
 # Serialises DDL across processes (API and workers start together): CREATE TABLE IF NOT EXISTS races.
 _DDL_LOCK = 0x7475_6E65
@@ -29,6 +31,7 @@ _DDL_LOCK = 0x7475_6E65
 # an OperationalError too; listed for the reader. Deadlocks and cancellations (also OperationalErrors)
 # are worth a retry as well.
 RECONNECT_GIVE_UP_S = 5.0
+STAGED_MIN_ROWS = 16  # a run of upserts this long is COPYed (three round trips) rather than pipelined
 _UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
@@ -95,38 +98,66 @@ class PostgresReadStore(ReadStore):
         """One transaction for the whole batch; see ``ReadStore.apply``."""
         if not batch:
             return 0
+        async with self._connection() as conn, conn.transaction():
+            return await self._apply(conn, batch)
+
+    async def rebuild(self, projection: str, tables: Sequence[str], batches: AsyncIterator[ProjectedBatch]) -> int:
+        """One transaction for the whole replay; see ``ReadStore.rebuild``.
+
+        MVCC keeps the old rows visible to every other connection until the commit. While a batch's
+        pipelined statements wait on the server, the event loop decodes the next batch.
+        """
+        async with self._connection() as conn, conn.transaction():
+            await self._empty(conn, projection, tables)
+            return await overlapped(batches, partial(self._apply, conn, stages={}))
+
+    async def _apply(
+        self,
+        conn: AsyncConnection[Any],
+        batch: Sequence[tuple[Sequence[RowOp], Checkpoint]],
+        *,
+        stages: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] | None = None,
+    ) -> int:
+        """Plan and write one batch inside the caller's transaction.
+
+        With ``stages`` (a rebuild's staging tables so far, by upsert shape), long runs of upserts go
+        through COPY: a replay is mostly such runs, and one statement per row made psycopg's
+        per-statement work the rebuild's largest cost. Live batches are small and keep one statement
+        per row.
+        """
+        if not batch:
+            return 0
         projection = batch[0][1].projection
         ids = sorted({c.aggregate_id for _, c in batch if c.aggregate_id is not None})
         partitions = sorted({(c.topic, c.partition) for _, c in batch})
-        async with self._connection() as conn, conn.transaction():
-            # Two projector instances on one partition (a rebalance's zombie) must serialise. Row locks
-            # alone cannot do it for a partition's first batch, when no bookkeeping row exists yet, so
-            # take a transaction-scoped advisory lock per partition first (sorted: no deadlocks).
-            for topic, partition in partitions:
-                await conn.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (f"{projection}/{topic}", partition)
-                )
-            positions = await self._positions(conn, projection, lock=True)
-            cursor = await conn.execute(
-                "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s "
-                "AND aggregate_id = ANY(%s) FOR UPDATE",
-                (projection, ids),
+        # Two projector instances on one partition (a rebalance's zombie) must serialise. Row locks
+        # alone cannot do it for a partition's first batch, when no bookkeeping row exists yet, so
+        # take a transaction-scoped advisory lock per partition first (sorted: no deadlocks).
+        for topic, partition in partitions:
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (f"{projection}/{topic}", partition))
+        positions = await self._positions(conn, projection, lock=True)
+        cursor = await conn.execute(
+            "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s "
+            "AND aggregate_id = ANY(%s) FOR UPDATE",
+            (projection, ids),
+        )
+        versions = {str(a): int(v) for a, v in await cursor.fetchall()}
+        plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
+        async with conn.cursor() as cur:
+            if stages is None:
+                await _execute(cur, plan.statements)
+            else:
+                await _write_staged(cur, plan.ops, stages)
+            await cur.executemany(
+                "INSERT INTO projection_positions VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+                [(projection, t, p, o) for (t, p), o in plan.positions.items()],
             )
-            versions = {str(a): int(v) for a, v in await cursor.fetchall()}
-            plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
-            async with conn.cursor() as cur:
-                for sql, params in runs(plan.statements):
-                    await cur.executemany(sql, params)
-                await cur.executemany(
-                    "INSERT INTO projection_positions VALUES (%s, %s, %s, %s) "
-                    "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
-                    [(projection, t, p, o) for (t, p), o in plan.positions.items()],
-                )
-                await cur.executemany(
-                    "INSERT INTO projection_versions VALUES (%s, %s, %s) "
-                    "ON CONFLICT (projection, aggregate_id) DO UPDATE SET version = excluded.version",
-                    [(projection, a, v) for a, v in plan.versions.items()],
-                )
+            await cur.executemany(
+                "INSERT INTO projection_versions VALUES (%s, %s, %s) "
+                "ON CONFLICT (projection, aggregate_id) DO UPDATE SET version = excluded.version",
+                [(projection, a, v) for a, v in plan.versions.items()],
+            )
         return plan.applied
 
     async def positions(self, projection: str) -> dict[tuple[str, int], int]:
@@ -166,13 +197,46 @@ class PostgresReadStore(ReadStore):
     async def reset(self, projection: str, tables: Sequence[str]) -> None:
         """Empty the projection's tables and bookkeeping in one transaction."""
         async with self._connection() as conn, conn.transaction():
-            for table in tables:
-                await conn.execute(f"DELETE FROM {table}")
-            await conn.execute("DELETE FROM projection_positions WHERE projection = %s", (projection,))
-            await conn.execute("DELETE FROM projection_versions WHERE projection = %s", (projection,))
+            await self._empty(conn, projection, tables)
+
+    @staticmethod
+    async def _empty(conn: AsyncConnection[Any], projection: str, tables: Sequence[str]) -> None:
+        for table in tables:
+            await conn.execute(f"DELETE FROM {table}")
+        await conn.execute("DELETE FROM projection_positions WHERE projection = %s", (projection,))
+        await conn.execute("DELETE FROM projection_versions WHERE projection = %s", (projection,))
 
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Rows as dicts; ``:name`` placeholders are rewritten for psycopg."""
         async with self._connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(POSTGRES.translate(sql), dict(params))
             return list(await cur.fetchall())
+
+
+async def _execute(cur: AsyncCursor[Any], statements: list[tuple[str, dict[str, Any]]]) -> None:
+    for sql, params in runs(statements):
+        await cur.executemany(sql, params)
+
+
+async def _write_staged(
+    cur: AsyncCursor[Any], ops: Sequence[RowOp], stages: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str]
+) -> None:
+    """``ops`` in order, runs of ``STAGED_MIN_ROWS`` or more upserts through COPY and a staging table."""
+    single: list[RowOp] = []
+    for part in upsert_runs(ops, min_rows=STAGED_MIN_ROWS):
+        if not isinstance(part, UpsertRun):
+            single.append(part)
+            continue
+        await _execute(cur, [statement(op, POSTGRES) for op in single])
+        single.clear()
+        shape = (part.table, part.key, part.values)
+        fresh = shape not in stages
+        stage = stages.setdefault(shape, f"rebuild_stage_{len(stages)}")
+        sql = staged_upsert(*shape, stage)
+        if fresh:
+            await cur.execute(sql.create)
+        async with cur.copy(sql.copy) as copy:
+            for row in part.rows:
+                await copy.write_row(row)
+        await cur.execute(sql.move)
+    await _execute(cur, [statement(op, POSTGRES) for op in single])

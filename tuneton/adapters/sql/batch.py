@@ -10,17 +10,73 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuneton.adapters.sql.statements import Dialect, statement
-from tuneton.ports import Checkpoint, PositionGap, RowOp, Update
+from tuneton.ports import Checkpoint, PositionGap, RowOp, Update, Upsert
 
 
 @dataclass(kw_only=True)
 class BatchPlan:
-    """Statements to run, in order, plus the bookkeeping rows to upsert afterwards."""
+    """Row operations to run, in order, plus the bookkeeping rows to upsert afterwards."""
 
-    statements: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    dialect: Dialect
+    ops: list[RowOp] = field(default_factory=list)
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     applied: int = 0
+
+    @property
+    def statements(self) -> list[tuple[str, dict[str, Any]]]:
+        """SQL and parameters of ``ops``, one statement each."""
+        return [statement(op, self.dialect) for op in self.ops]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpsertRun:
+    """Consecutive upserts of one shape (table, key columns, value columns), one row per key.
+
+    Rows hold the key values, then the other values, in column order. A later upsert of a key already
+    in the run replaces the earlier row in place: the same final row as running both, since an upsert
+    of one shape always sets the same columns.
+    """
+
+    table: str
+    key: tuple[str, ...]
+    values: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def upsert_runs(ops: Sequence[RowOp], *, min_rows: int) -> list[RowOp | UpsertRun]:
+    """``ops`` in order, with each run of at least ``min_rows`` same-shape upserts (distinct keys) as one
+    ``UpsertRun``, for an adapter that can write a run in bulk (PostgreSQL's COPY into a staging table).
+    Shorter runs stay single operations: a bulk write has a fixed cost of a few round trips."""
+    out: list[RowOp | UpsertRun] = []
+    run: list[Upsert] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        rows = {tuple(op.key.values()): tuple({**op.key, **op.values}.values()) for op in run}  # as ``statement``
+        if len(rows) >= min_rows:
+            first = run[0]
+            out.append(
+                UpsertRun(table=first.table, key=tuple(first.key), values=tuple(first.values), rows=list(rows.values()))
+            )
+        else:
+            out.extend(run)
+        run.clear()
+
+    for op in ops:
+        if run and not (isinstance(op, Upsert) and _shape(op) == _shape(run[0])):
+            flush()
+        if isinstance(op, Upsert):
+            run.append(op)
+        else:
+            out.append(op)
+    flush()
+    return out
+
+
+def _shape(op: Upsert) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    return op.table, tuple(op.key), tuple(op.values)
 
 
 def plan_batch(
@@ -35,7 +91,7 @@ def plan_batch(
     A partition without a stored position accepts any first offset (a new projection, or one started
     on a log whose beginning was deleted); one with a position must continue exactly there.
     """
-    plan = BatchPlan()
+    plan = BatchPlan(dialect=dialect)
     applied_ops: list[RowOp] = []
     for ops, checkpoint in batch:
         partition = (checkpoint.topic, checkpoint.partition)
@@ -53,7 +109,7 @@ def plan_batch(
         plan.versions[checkpoint.aggregate_id] = checkpoint.aggregate_version
         applied_ops.extend(ops)
         plan.applied += 1
-    plan.statements = [statement(op, dialect) for op in without_superseded_updates(applied_ops)]
+    plan.ops = without_superseded_updates(applied_ops)
     return plan
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tuneton.adapters.embedded.database import connect
 from tuneton.adapters.sql.batch import plan_batch, runs
+from tuneton.adapters.sql.overlap import overlapped
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, SQLITE, split_script
-from tuneton.ports import Checkpoint, ReadStore, RowOp
+from tuneton.ports import Checkpoint, ProjectedBatch, ReadStore, RowOp
+
+REBUILD_CACHE_KIB = -256 * 1024  # PRAGMA cache_size in KiB when negative: 256 MiB while a rebuild runs
 
 
 class SqliteReadStore(ReadStore):
@@ -48,33 +53,60 @@ class SqliteReadStore(ReadStore):
         """One transaction for the whole batch; see ``ReadStore.apply``."""
         if not batch:
             return 0
-        projection = batch[0][1].projection
+        with self._transaction():
+            return self._apply(batch)
+
+    async def rebuild(self, projection: str, tables: Sequence[str], batches: AsyncIterator[ProjectedBatch]) -> int:
+        """One transaction for the whole replay; see ``ReadStore.rebuild``.
+
+        Readers (WAL) keep seeing the old rows until the commit. Each batch is written in a thread:
+        SQLite lets go of the GIL while it works, so the event loop decodes the next batch meanwhile.
+        A larger page cache keeps the growing transaction's pages in memory instead of spilling them
+        to the WAL early; it is put back afterwards.
+        """
+        db = self._db
+        (cache_size,) = db.execute("PRAGMA cache_size").fetchone()
+        db.execute(f"PRAGMA cache_size={REBUILD_CACHE_KIB}")
+        try:
+            with self._transaction():
+                self._empty(projection, tables)
+                return await overlapped(batches, lambda batch: asyncio.to_thread(self._apply, batch))
+        finally:
+            db.execute(f"PRAGMA cache_size={int(cache_size)}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            ids = sorted({c.aggregate_id for _, c in batch if c.aggregate_id is not None})
-            plan = plan_batch(
-                batch,
-                positions=await self.positions(projection),
-                versions=self._versions(projection, ids),
-                dialect=SQLITE,
-            )
-            for sql, params in runs(plan.statements):
-                db.executemany(sql, params)
-            db.executemany(
-                "INSERT INTO projection_positions VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) "
-                "DO UPDATE SET next_offset = excluded.next_offset",
-                [(projection, t, p, o) for (t, p), o in plan.positions.items()],
-            )
-            db.executemany(
-                "INSERT INTO projection_versions VALUES (?, ?, ?) ON CONFLICT (projection, aggregate_id) "
-                "DO UPDATE SET version = excluded.version",
-                [(projection, a, v) for a, v in plan.versions.items()],
-            )
+            yield
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    def _apply(self, batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
+        """Plan and write one batch inside the caller's transaction."""
+        if not batch:
+            return 0
+        projection = batch[0][1].projection
+        db = self._db
+        ids = sorted({c.aggregate_id for _, c in batch if c.aggregate_id is not None})
+        plan = plan_batch(
+            batch, positions=self._positions(projection), versions=self._versions(projection, ids), dialect=SQLITE
+        )
+        for sql, params in runs(plan.statements):
+            db.executemany(sql, params)
+        db.executemany(
+            "INSERT INTO projection_positions VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) "
+            "DO UPDATE SET next_offset = excluded.next_offset",
+            [(projection, t, p, o) for (t, p), o in plan.positions.items()],
+        )
+        db.executemany(
+            "INSERT INTO projection_versions VALUES (?, ?, ?) ON CONFLICT (projection, aggregate_id) "
+            "DO UPDATE SET version = excluded.version",
+            [(projection, a, v) for a, v in plan.versions.items()],
+        )
         return plan.applied
 
     def _versions(self, projection: str, ids: Sequence[str]) -> dict[str, int]:
@@ -92,6 +124,9 @@ class SqliteReadStore(ReadStore):
 
     async def positions(self, projection: str) -> dict[tuple[str, int], int]:
         """Stored next offsets."""
+        return self._positions(projection)
+
+    def _positions(self, projection: str) -> dict[tuple[str, int], int]:
         rows = self._db.execute(
             "SELECT topic, partition, next_offset FROM projection_positions WHERE projection = ?", (projection,)
         )
@@ -103,17 +138,14 @@ class SqliteReadStore(ReadStore):
 
     async def reset(self, projection: str, tables: Sequence[str]) -> None:
         """Empty the projection's tables and bookkeeping in one transaction."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for table in tables:
-                db.execute(f"DELETE FROM {table}")
-            db.execute("DELETE FROM projection_positions WHERE projection = ?", (projection,))
-            db.execute("DELETE FROM projection_versions WHERE projection = ?", (projection,))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._transaction():
+            self._empty(projection, tables)
+
+    def _empty(self, projection: str, tables: Sequence[str]) -> None:
+        for table in tables:
+            self._db.execute(f"DELETE FROM {table}")
+        self._db.execute("DELETE FROM projection_positions WHERE projection = ?", (projection,))
+        self._db.execute("DELETE FROM projection_versions WHERE projection = ?", (projection,))
 
     async def fetch_all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Rows as dicts."""
