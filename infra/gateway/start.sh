@@ -20,6 +20,7 @@
 #   TUNETON_GATEWAY_MEDIA_AUTH_CACHE how long the API's authorization of a media URL (its offload answer)
 #                               is reused per URL and credential (10s; 0s: never): also how long a track
 #                               made private or removed keeps playing for a URL that played just before
+#                               (plus at most the 5-s refresh of an expired answer)
 #   TUNETON_GATEWAY_MEDIA_CACHE_HEADER on: media answers say X-Tuneton-Media-Cache: HIT|MISS|EXPIRED
 #                               (whether the API was asked); off (default) in production
 #   TUNETON_GATEWAY_IDENTITY_CACHE how long the API's answer "this credential is user X" is reused for
