@@ -68,7 +68,7 @@ def gateway(offload_product: Product, gateway_factory: Callable[..., Gateway]) -
         offload_product.base.removeprefix("http://"),
         blob_dir=str(offload_product.data_dir / "blobs" / "blobs"),
         rate_ip="1000r/s", burst_ip="1000", rate_user="1000r/s", burst_user="1000", burst_media="1000",
-        header_timeout="2s", body_timeout="2s", upload_max="16m", media_cache_header="on",
+        header_timeout="2s", body_timeout="2s", upload_max="16m", media_offload="x-accel", media_cache_header="on",
     )  # fmt: skip
 
 
@@ -231,9 +231,10 @@ def test_a_slow_body_is_cut_off(gateway: Gateway) -> None:
 
 
 def offloading_gateway(product: Product, gateway_factory: Callable[..., Gateway], **settings: str) -> Gateway:
-    """Another gateway in front of the offloading product (``settings`` as ``gateway_factory`` takes them)."""
+    """Another gateway in front of the offloading product, told it offloads (``settings``: ``gateway_factory``'s)."""
     blob_dir = str(product.data_dir / "blobs" / "blobs")
-    return gateway_factory(product.base.removeprefix("http://"), blob_dir=blob_dir, **settings)
+    upstream = product.base.removeprefix("http://")
+    return gateway_factory(upstream, blob_dir=blob_dir, **{"media_offload": "x-accel", **settings})
 
 
 def test_a_user_s_open_audio_requests_are_capped_while_nginx_sends_them(
@@ -339,3 +340,17 @@ def test_a_removed_track_stops_playing_once_its_cached_authorization_expires(
             assert removed.status_code == 200, removed.text
             eventually(lambda: player.get(url).status_code == 404, timeout_s=60)
             assert player.get(url).status_code == 404
+
+
+def test_without_x_accel_the_gateway_asks_the_api_every_time(
+    offload_product: Product, gateway_factory: Callable[..., Gateway], track: dict[str, Any]
+) -> None:
+    """A gateway told the API sends bytes itself (or redirects to S3) never asks twice per request."""
+    plain = offloading_gateway(offload_product, gateway_factory, media_offload="none", media_cache_header="on")
+    url = fresh_url(offload_product, track["track_id"], "gw")
+    with httpx.Client(base_url=plain.base, verify=tls(plain), timeout=60) as player:
+        before = audio_requests(offload_product)
+        answers = [player.get(url, headers={"Range": "bytes=0-9"}) for _ in range(2)]
+        assert audio_requests(offload_product) == before + 2  # one API request each, no subrequest
+    assert [(a.status_code, len(a.content)) for a in answers] == [(206, 10), (206, 10)]
+    assert not [a for a in answers if "x-tuneton-media-cache" in a.headers]
