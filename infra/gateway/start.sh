@@ -24,7 +24,7 @@
 #   TUNETON_GATEWAY_MEDIA_OFFLOAD the API's media_offload (default: TUNETON_MEDIA_OFFLOAD, else none): with
 #                               x-accel the gateway asks the API's authorization in a cached subrequest and
 #                               sends the file itself; otherwise every media request goes to the API as is
-#   TUNETON_GATEWAY_MEDIA_CACHE_HEADER on: media answers say X-Tuneton-Media-Cache: HIT|MISS|EXPIRED
+#   TUNETON_GATEWAY_MEDIA_CACHE_HEADER on: media answers say X-Tuneton-Media-Cache: HIT|MISS|EXPIRED|UPDATING
 #                               (whether the API was asked); off (default) in production
 #   TUNETON_GATEWAY_IDENTITY_CACHE how long the API's answer "this credential is user X" is reused for
 #                               the per-user rate limit (10s); it keys buckets only, never authorizes
