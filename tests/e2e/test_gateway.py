@@ -28,7 +28,18 @@ import pytest
 from tests.e2e.conftest import CATALOG_LIMITS, Product
 from tests.e2e.media_http import RANGE_CASES, RangeCase, check_case, check_head
 from tests.e2e.servers import Process, auth_env, free_port, product_env, wait_ready
-from tests.e2e.test_render_reads import INIT, SEGMENT, Render, completed, playlist, progressed, requested, sse
+from tests.e2e.test_render_reads import (
+    INIT,
+    SEGMENT,
+    Render,
+    completed,
+    playlist,
+    progressed,
+    rendering,
+    requested,
+    sse,
+    unsigned_playlist,
+)  # fmt: skip
 from tests.e2e.test_signed_media import signer_of
 from tests.e2e.test_stream_cap import eventually, hold, wav_original
 from tests.e2e.test_track_catalog import song, upload
@@ -354,3 +365,27 @@ def test_without_x_accel_the_gateway_asks_the_api_every_time(
         assert audio_requests(offload_product) == before + 2  # one API request each, no subrequest
     assert [(a.status_code, len(a.content)) for a in answers] == [(206, 10), (206, 10)]
     assert not [a for a in answers if "x-tuneton-media-cache" in a.headers]
+
+
+def test_hls_files_through_the_cached_gateway(offload_product: Product, api: httpx.Client) -> None:
+    """The playlist (rewritten per request: no X-Accel-Redirect) is the API's own answer; segments and the
+    init section are files nginx sends on a cached authorization, with the types and ranges the API gives."""
+    base = f"/v1/renders/{rendering(offload_product, api).key}/files"
+    growing = api.get(f"{base}/playlist.m3u8")
+    assert (growing.status_code, growing.headers["content-type"]) == (200, "application/vnd.apple.mpegurl")
+    assert unsigned_playlist(growing.content) == playlist(1)
+    assert "x-tuneton-media-cache" not in growing.headers
+    assert api.get(f"{base}/playlist.m3u8", headers={"If-None-Match": growing.headers["etag"]}).status_code == 304
+    segments = [api.get(f"{base}/seg_00000.m4s", headers={"Range": "bytes=10-19"}) for _ in range(2)]
+    assert [s.headers["x-tuneton-media-cache"] for s in segments] == ["MISS", "HIT"]
+    for segment in segments:
+        assert (segment.status_code, segment.content, segment.headers["content-type"]) == (
+            206,
+            SEGMENT[10:20],
+            "audio/mp4",
+        )
+        assert segment.headers["cache-control"] == "public, max-age=31536000, immutable"
+    init = api.get(f"{base}/init.mp4")
+    assert (init.status_code, init.content, init.headers["content-type"]) == (200, INIT, "audio/mp4")
+    refused = api.get(f"{base}/seg_00000.m4s", headers={"Range": "bytes=99999-"})
+    assert (refused.status_code, refused.headers["content-range"]) == (416, f"bytes */{len(SEGMENT)}")
