@@ -389,3 +389,25 @@ def test_hls_files_through_the_cached_gateway(offload_product: Product, api: htt
     assert (init.status_code, init.content, init.headers["content-type"]) == (200, INIT, "audio/mp4")
     refused = api.get(f"{base}/seg_00000.m4s", headers={"Range": "bytes=99999-"})
     assert (refused.status_code, refused.headers["content-range"]) == (416, f"bytes */{len(SEGMENT)}")
+
+
+def test_over_http2_a_cached_media_answer_has_the_api_s_headers_once(
+    offload_product: Product, gateway: Gateway, track: dict[str, Any]
+) -> None:
+    """What a browser sees (HTTP/2): nginx's own Content-Type is blanked so the API's is the only one."""
+    port = int(gateway.base.rsplit(":", 1)[1])
+    url = fresh_url(offload_product, track["track_id"], "gw")
+    stream = next(r for r in track["renditions"] if r["name"] == "stream")
+    heads = []
+    for _ in range(2):
+        seen = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-D", "-", "--http2", "--cacert", str(gateway.cert), "-H",
+             "Range: bytes=0-9", f"https://localhost:{port}{url}", "--resolve", f"localhost:{port}:127.0.0.1"],
+            capture_output=True, text=True, timeout=30, check=True,
+        )  # fmt: skip
+        heads.append([line.strip().lower() for line in seen.stdout.splitlines() if line.strip()])
+    for head, cache in zip(heads, ("miss", "hit"), strict=True):
+        assert head[0] == "http/2 206", head
+        assert [line for line in head if line.startswith("content-type:")] == [f"content-type: {stream['mime_type']}"]
+        assert len([line for line in head if line.startswith("etag:")]) == 1
+        assert f"x-tuneton-media-cache: {cache}" in head
