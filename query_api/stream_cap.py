@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from query_api.media_links import MediaViewer, media_prefix
 from query_api.stream_slots import Slot, StreamGate, TooManyStreams
 from tuneton.observability import metrics
+from tuneton.web.responses import Problem
 
 Admit = Callable[[], Slot]
 
@@ -38,11 +39,16 @@ class TooManyStreamsProblem(BaseModel):
     retry_after_s: int
 
 
+# Two refusals share the status on audio routes: too many streams (the API's cap, and the gateway's
+# limit on open audio requests: TooManyStreamsProblem) and too many requests (the gateway's rate limit,
+# the Problem of every route: infra/gateway/nginx.conf.template @rate_limited). Both are documented.
 TOO_MANY_STREAMS: dict[int | str, dict[str, Any]] = {
     status.HTTP_429_TOO_MANY_REQUESTS: {
-        "model": TooManyStreamsProblem,
-        "description": "The user already plays max_streams_per_user other tracks or renders "
-        "(docs/gateway-and-media.md); retry after Retry-After seconds, or stop another stream.",
+        "model": TooManyStreamsProblem | Problem,
+        "description": "The user already plays max_streams_per_user other tracks or renders, or has too many "
+        "audio requests open at the gateway (docs/gateway-and-media.md): a TooManyStreamsProblem; retry after "
+        "Retry-After seconds, or stop another stream. Or too many requests from this address (the gateway's "
+        "rate limit): a Problem whose detail starts with rate_limited.",
         "headers": {"Retry-After": {"description": "seconds until a slot may free", "schema": {"type": "integer"}}},
     }
 }

@@ -17,7 +17,15 @@
 #   TUNETON_GATEWAY_UPLOAD_MAX  body limit of upload routes (200m, the API's default upload_max_bytes)
 #   TUNETON_GATEWAY_MEDIA_ORIGINS extra CSP media/connect origins (the S3 endpoint when media redirect there)
 #   TUNETON_GATEWAY_ACCESS_LOG  access log path, or off ($STATE/access.log)
-#   TUNETON_GATEWAY_MEDIA_AUTH_CACHE how long an offload answer of the API is reused (10s; 0s: never)
+#   TUNETON_GATEWAY_MEDIA_AUTH_CACHE how long the API's authorization of a media URL (its offload answer)
+#                               is reused per URL and credential (10s; 0s: never): also how long a track
+#                               made private or removed keeps playing for a URL that played just before
+#                               (plus at most the 5-s refresh of an expired answer)
+#   TUNETON_GATEWAY_MEDIA_OFFLOAD the API's media_offload (default: TUNETON_MEDIA_OFFLOAD, else none): with
+#                               x-accel the gateway asks the API's authorization in a cached subrequest and
+#                               sends the file itself; otherwise every media request goes to the API as is
+#   TUNETON_GATEWAY_MEDIA_CACHE_HEADER on: media answers say X-Tuneton-Media-Cache: HIT|MISS|EXPIRED|UPDATING
+#                               (whether the API was asked); off (default) in production
 #   TUNETON_GATEWAY_IDENTITY_CACHE how long the API's answer "this credential is user X" is reused for
 #                               the per-user rate limit (10s); it keys buckets only, never authorizes
 #   TUNETON_GATEWAY_HEADER_TIMEOUT / TUNETON_GATEWAY_BODY_TIMEOUT  slow clients are cut off (10s / 10s)
@@ -52,6 +60,16 @@ export MEDIA_ORIGINS=${TUNETON_GATEWAY_MEDIA_ORIGINS:-}
 export ACCESS_LOG=${TUNETON_GATEWAY_ACCESS_LOG:-$STATE/access.log}
 export HEADER_TIMEOUT=${TUNETON_GATEWAY_HEADER_TIMEOUT:-10s} BODY_TIMEOUT=${TUNETON_GATEWAY_BODY_TIMEOUT:-10s}
 export MEDIA_AUTH_CACHE=${TUNETON_GATEWAY_MEDIA_AUTH_CACHE:-10s}
+case ${TUNETON_GATEWAY_MEDIA_OFFLOAD:-${TUNETON_MEDIA_OFFLOAD:-none}} in
+  x-accel) export MEDIA_GET_BY_API=0 ;;          # a GET is authorized (cached) and its file sent here
+  none | presigned) export MEDIA_GET_BY_API=1 ;; # the API sends the bytes or the redirect: ask it each time
+  *) die "TUNETON_GATEWAY_MEDIA_OFFLOAD must be x-accel, none or presigned" ;;
+esac
+case ${TUNETON_GATEWAY_MEDIA_CACHE_HEADER:-off} in
+  on) export MEDIA_CACHE_HEADER='$media_cache_status' ;;  # an nginx variable, left for nginx by envsubst
+  off) export MEDIA_CACHE_HEADER="" ;;
+  *) die "TUNETON_GATEWAY_MEDIA_CACHE_HEADER must be on or off" ;;
+esac
 export IDENTITY_CACHE=${TUNETON_GATEWAY_IDENTITY_CACHE:-10s}
 export WORKERS=${TUNETON_GATEWAY_WORKERS:-auto}
 export DAEMON=on
@@ -86,8 +104,9 @@ mkdir -p "$CONF_DIR" "$STATE"/tmp/{body,proxy,fastcgi,uwsgi,scgi} "$STATE/cache"
 chmod 700 "$STATE/cache"  # the identity cache's keys are credentials
 VARS='$USER_LINE $WORKERS $STATE $DAEMON $ACCESS_LOG $UPSTREAM $TLS_LISTEN $HTTP_LISTEN $TLS_PORT $CERT $KEY
 $CONF_DIR $BLOB_DIR $ACCEL_PREFIX $RATE_IP $BURST_IP $RATE_USER $BURST_USER $BURST_MEDIA $CONN_PER_IP
-$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE $STREAM_CONN_PER_USER $IDENTITY_CACHE'
-for name in queries security_headers errors proxy_headers; do
+$UPLOAD_MAX $MEDIA_ORIGINS $HEADER_TIMEOUT $BODY_TIMEOUT $MEDIA_AUTH_CACHE $STREAM_CONN_PER_USER $IDENTITY_CACHE
+$MEDIA_CACHE_HEADER $MEDIA_GET_BY_API'
+for name in queries security_headers errors proxy_headers media_limits; do
   envsubst "$VARS" <"$INFRA_DIR/gateway/$name.conf.template" >"$CONF_DIR/$name.conf"
 done
 envsubst "$VARS" <"$INFRA_DIR/gateway/nginx.conf.template" >"$STATE/nginx.conf"

@@ -3,8 +3,10 @@
 TLS and HTTP/2, every route, 429 under a burst per IP (per user: test_gateway_fuzzing.py, with the
 gateway's other answers of its own and the fuzz run), 413 on an oversized body, the security headers,
 SSE passing unbuffered, huge headers and slow bodies cut off, media offload (the API answers
-``X-Accel-Redirect`` and nginx sends the bytes with the same Range semantics), and the per-user cap on
-open audio requests while nginx sends the bodies.
+``X-Accel-Redirect`` and nginx sends the bytes with the same Range semantics), the cache of the API's
+media authorization (a second identical request never reaches the API; another caller's credential,
+an expired signature and a removed track never ride on it), and the per-user cap on open audio
+requests while nginx sends the bodies.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -25,10 +28,23 @@ import pytest
 from tests.e2e.conftest import CATALOG_LIMITS, Product
 from tests.e2e.media_http import RANGE_CASES, RangeCase, check_case, check_head
 from tests.e2e.servers import Process, auth_env, free_port, product_env, wait_ready
-from tests.e2e.test_render_reads import INIT, SEGMENT, Render, completed, playlist, progressed, requested, sse
+from tests.e2e.test_render_reads import (
+    INIT,
+    SEGMENT,
+    Render,
+    completed,
+    playlist,
+    progressed,
+    rendering,
+    requested,
+    sse,
+    unsigned_playlist,
+)  # fmt: skip
+from tests.e2e.test_signed_media import signer_of
 from tests.e2e.test_stream_cap import eventually, hold, wav_original
 from tests.e2e.test_track_catalog import song, upload
 from tests.fixtures.gateway import Gateway
+from tuneton.auth.media_urls import track_prefix
 
 CSP_NEEDS = (
     "script-src 'self' https://telegram.org blob: 'wasm-unsafe-eval'",  # the Mini App's pitch/tempo preview
@@ -63,7 +79,7 @@ def gateway(offload_product: Product, gateway_factory: Callable[..., Gateway]) -
         offload_product.base.removeprefix("http://"),
         blob_dir=str(offload_product.data_dir / "blobs" / "blobs"),
         rate_ip="1000r/s", burst_ip="1000", rate_user="1000r/s", burst_user="1000", burst_media="1000",
-        header_timeout="2s", body_timeout="2s", upload_max="16m",
+        header_timeout="2s", body_timeout="2s", upload_max="16m", media_offload="x-accel", media_cache_header="on",
     )  # fmt: skip
 
 
@@ -225,12 +241,17 @@ def test_a_slow_body_is_cut_off(gateway: Gateway) -> None:
     assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer[:80]
 
 
+def offloading_gateway(product: Product, gateway_factory: Callable[..., Gateway], **settings: str) -> Gateway:
+    """Another gateway in front of the offloading product, told it offloads (``settings``: ``gateway_factory``'s)."""
+    blob_dir = str(product.data_dir / "blobs" / "blobs")
+    upstream = product.base.removeprefix("http://")
+    return gateway_factory(upstream, blob_dir=blob_dir, **{"media_offload": "x-accel", **settings})
+
+
 def test_a_user_s_open_audio_requests_are_capped_while_nginx_sends_them(
     offload_product: Product, gateway_factory: Callable[..., Gateway], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    upstream = offload_product.base.removeprefix("http://")
-    blob_dir = str(offload_product.data_dir / "blobs" / "blobs")
-    capped = gateway_factory(upstream, blob_dir=blob_dir, stream_conn_per_user="2", burst_media="1000")
+    capped = offloading_gateway(offload_product, gateway_factory, stream_conn_per_user="2", burst_media="1000")
     with httpx.Client(base_url=offload_product.base, headers={"X-Tuneton-User": "gw-streams"}, timeout=120) as api:
         track = wav_original(api, tmp_path_factory.mktemp("gw-streams"), tone_hz=520)
     url = track["original"]["url"]  # signed for gw-streams: one playback, so the API's own cap never refuses it
@@ -242,3 +263,151 @@ def test_a_user_s_open_audio_requests_are_capped_while_nginx_sends_them(
         assert player.get(track["covers"][0]["url"]).status_code == 200  # covers are not streams
         assert len(first.read()) == track["original"]["size_bytes"]
         eventually(lambda: player.get(url, headers={"Range": "bytes=0-99"}).status_code == 206)
+
+
+def audio_requests(product: Product) -> int:
+    """Audio requests the API has answered (its /metrics, read directly): what the gateway did not spare it."""
+    lines = httpx.get(f"{product.base}/metrics", timeout=30).text.splitlines()
+    counts = [line for line in lines if line.startswith("tuneton_http_request_seconds_count") and "/audio/" in line]
+    return sum(int(float(line.rsplit(" ", 1)[1])) for line in counts)
+
+
+def fresh_url(product: Product, track_id: str, user: str | None, *, now: float | None = None) -> str:
+    """A signed stream URL no earlier request used (a unique parameter the API ignores): the cache is cold for it."""
+    path = f"/v1/tracks/{track_id}/audio/stream?n={uuid.uuid4().hex}"
+    return signer_of(product).sign(path, track_prefix(track_id), user, now=time.time() if now is None else now)
+
+
+def test_the_api_s_media_authorization_is_cached_per_url(
+    offload_product: Product, api: httpx.Client, track: dict[str, Any]
+) -> None:
+    stream = next(r for r in track["renditions"] if r["name"] == "stream")
+    url = fresh_url(offload_product, track["track_id"], "gw")
+    first = api.get(url, headers={"Range": "bytes=0-99"})
+    asked = audio_requests(offload_product)
+    again = api.get(url, headers={"Range": "bytes=100-199"})
+    assert audio_requests(offload_product) == asked  # the second one never reached the API
+    assert (first.status_code, first.headers["x-tuneton-media-cache"]) == (206, "MISS")
+    assert (again.status_code, again.headers["x-tuneton-media-cache"]) == (206, "HIT")
+    whole = api.get(url).content
+    assert (first.content, again.content) == (whole[:100], whole[100:200])
+    direct = httpx.get(offload_product.base + url, timeout=30)  # what the API itself answers
+    for answer in (first, again):  # the file is sent with the API's headers, once each
+        assert answer.headers.get_list("content-type") == [stream["mime_type"]]
+        assert answer.headers.get_list("etag") == [direct.headers["etag"]]
+        assert answer.headers.get_list("cache-control") == [direct.headers["cache-control"]]
+        assert answer.headers["content-range"].startswith("bytes ")
+        assert "last-modified" not in answer.headers
+
+
+def test_another_caller_never_rides_on_a_cached_authorization(
+    offload_product: Product, gateway: Gateway, track: dict[str, Any]
+) -> None:
+    track_id = track["track_id"]
+    unsigned = f"/v1/tracks/{track_id}/audio/stream?probe={uuid.uuid4().hex}"  # the dev header decides who
+    with httpx.Client(base_url=gateway.base, verify=tls(gateway), timeout=60) as player:
+        owner = {"X-Tuneton-User": "gw", "Range": "bytes=0-9"}
+        assert [player.get(unsigned, headers=owner).headers["x-tuneton-media-cache"] for _ in range(2)] == [
+            "MISS", "HIT",
+        ]  # fmt: skip
+        for stranger in ({"X-Tuneton-User": "stranger"}, {}, {"Authorization": "Bearer forged"}):
+            refused = player.get(unsigned, headers={**stranger, "Range": "bytes=0-9"})
+            assert refused.status_code in {401, 404}, (stranger, refused.status_code)
+            assert "x-tuneton-media-cache" not in refused.headers  # the API's own answer, not the cache's
+        signed = fresh_url(offload_product, track_id, "gw")
+        assert player.get(signed, headers={"Range": "bytes=0-9"}).headers["x-tuneton-media-cache"] == "MISS"
+        assert player.get(signed, headers={"Range": "bytes=0-9"}).headers["x-tuneton-media-cache"] == "HIT"
+        for user in ("stranger", None):  # a signature minted for somebody else names another URL
+            assert player.get(fresh_url(offload_product, track_id, user)).status_code == 404
+        tampered = signed.replace("u=gw", "u=stranger")
+        assert player.get(tampered).status_code == 403
+
+
+def test_an_expired_signature_is_403_every_time(
+    offload_product: Product, gateway: Gateway, track: dict[str, Any]
+) -> None:
+    expired = fresh_url(offload_product, track["track_id"], "gw", now=time.time() - 7200)
+    with httpx.Client(base_url=gateway.base, verify=tls(gateway), timeout=60) as player:
+        before = audio_requests(offload_product)
+        for _ in range(3):
+            refused = player.get(expired, headers={"Range": "bytes=0-9"})
+            assert (refused.status_code, refused.json()["detail"].split(":")[0]) == (403, "expired")
+        assert audio_requests(offload_product) >= before + 3  # asked every time: a refusal is never cached
+
+
+def test_a_removed_track_stops_playing_once_its_cached_authorization_expires(
+    offload_product: Product, gateway_factory: Callable[..., Gateway], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    short = offloading_gateway(offload_product, gateway_factory, media_auth_cache="2s", media_cache_header="on")
+    with httpx.Client(base_url=offload_product.base, headers={"X-Tuneton-User": "gw-gone"}, timeout=120) as owner:
+        created = upload(owner, song(tmp_path_factory.mktemp("gw-gone"), word=f"r{uuid.uuid4().hex[:8]}"))
+        assert created.status_code == 201, created.text
+        body = created.json()
+        found = owner.get(f"/v1/tracks/{body['track_id']}", params={"consistency": body["consistency_token"]}).json()
+        url = next(r for r in found["renditions"] if r["name"] == "stream")["url"]
+        with httpx.Client(base_url=short.base, verify=tls(short), timeout=60) as player:
+            assert [player.get(url).headers["x-tuneton-media-cache"] for _ in range(2)] == ["MISS", "HIT"]
+            removed = owner.delete(f"/v1/tracks/{body['track_id']}")
+            assert removed.status_code == 200, removed.text
+            eventually(lambda: player.get(url).status_code == 404, timeout_s=60)
+            assert player.get(url).status_code == 404
+
+
+def test_without_x_accel_the_gateway_asks_the_api_every_time(
+    offload_product: Product, gateway_factory: Callable[..., Gateway], track: dict[str, Any]
+) -> None:
+    """A gateway told the API sends bytes itself (or redirects to S3) never asks twice per request."""
+    plain = offloading_gateway(offload_product, gateway_factory, media_offload="none", media_cache_header="on")
+    url = fresh_url(offload_product, track["track_id"], "gw")
+    with httpx.Client(base_url=plain.base, verify=tls(plain), timeout=60) as player:
+        before = audio_requests(offload_product)
+        answers = [player.get(url, headers={"Range": "bytes=0-9"}) for _ in range(2)]
+        assert audio_requests(offload_product) == before + 2  # one API request each, no subrequest
+    assert [(a.status_code, len(a.content)) for a in answers] == [(206, 10), (206, 10)]
+    assert not [a for a in answers if "x-tuneton-media-cache" in a.headers]
+
+
+def test_hls_files_through_the_cached_gateway(offload_product: Product, api: httpx.Client) -> None:
+    """The playlist (rewritten per request: no X-Accel-Redirect) is the API's own answer; segments and the
+    init section are files nginx sends on a cached authorization, with the types and ranges the API gives."""
+    base = f"/v1/renders/{rendering(offload_product, api).key}/files"
+    growing = api.get(f"{base}/playlist.m3u8")
+    assert (growing.status_code, growing.headers["content-type"]) == (200, "application/vnd.apple.mpegurl")
+    assert unsigned_playlist(growing.content) == playlist(1)
+    assert "x-tuneton-media-cache" not in growing.headers
+    assert api.get(f"{base}/playlist.m3u8", headers={"If-None-Match": growing.headers["etag"]}).status_code == 304
+    segments = [api.get(f"{base}/seg_00000.m4s", headers={"Range": "bytes=10-19"}) for _ in range(2)]
+    assert [s.headers["x-tuneton-media-cache"] for s in segments] == ["MISS", "HIT"]
+    for segment in segments:
+        assert (segment.status_code, segment.content, segment.headers["content-type"]) == (
+            206,
+            SEGMENT[10:20],
+            "audio/mp4",
+        )
+        assert segment.headers["cache-control"] == "public, max-age=31536000, immutable"
+    init = api.get(f"{base}/init.mp4")
+    assert (init.status_code, init.content, init.headers["content-type"]) == (200, INIT, "audio/mp4")
+    refused = api.get(f"{base}/seg_00000.m4s", headers={"Range": "bytes=99999-"})
+    assert (refused.status_code, refused.headers["content-range"]) == (416, f"bytes */{len(SEGMENT)}")
+
+
+def test_over_http2_a_cached_media_answer_has_the_api_s_headers_once(
+    offload_product: Product, gateway: Gateway, track: dict[str, Any]
+) -> None:
+    """What a browser sees (HTTP/2): nginx's own Content-Type is blanked so the API's is the only one."""
+    port = int(gateway.base.rsplit(":", 1)[1])
+    url = fresh_url(offload_product, track["track_id"], "gw")
+    stream = next(r for r in track["renditions"] if r["name"] == "stream")
+    heads = []
+    for _ in range(2):
+        seen = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-D", "-", "--http2", "--cacert", str(gateway.cert), "-H",
+             "Range: bytes=0-9", f"https://localhost:{port}{url}", "--resolve", f"localhost:{port}:127.0.0.1"],
+            capture_output=True, text=True, timeout=30, check=True,
+        )  # fmt: skip
+        heads.append([line.strip().lower() for line in seen.stdout.splitlines() if line.strip()])
+    for head, cache in zip(heads, ("miss", "hit"), strict=True):
+        assert head[0] == "http/2 206", head
+        assert [line for line in head if line.startswith("content-type:")] == [f"content-type: {stream['mime_type']}"]
+        assert len([line for line in head if line.startswith("etag:")]) == 1
+        assert f"x-tuneton-media-cache: {cache}" in head

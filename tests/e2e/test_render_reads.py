@@ -170,12 +170,17 @@ def test_status_follows_a_render_from_queued_to_ready(product: Product, api: htt
     assert (hit["status"], hit["cache_hits"], hit["version"]) == ("ready", 1, 4)
 
 
-def test_files_are_served_with_types_caching_and_ranges(product: Product, api: httpx.Client) -> None:
+def rendering(product: Product, api: httpx.Client) -> Render:
+    """A public render one segment into its work (its files stored, ``api`` has seen it)."""
     render = Render(product)
     files = {"init.mp4": INIT, "seg_00000.m4s": SEGMENT, "playlist.m3u8": playlist(1)}
     status_of(api, render, render.append(requested(render), progressed(render.key, 1), files=files))
-    base = f"/v1/renders/{render.key}/files"
+    return render
 
+
+def test_files_are_served_with_types_caching_and_ranges(product: Product, api: httpx.Client) -> None:
+    render = rendering(product, api)
+    base = f"/v1/renders/{render.key}/files"
     growing = api.get(f"{base}/playlist.m3u8")
     assert (growing.status_code, growing.headers["content-type"]) == (200, "application/vnd.apple.mpegurl")
     assert growing.headers["cache-control"] == "public, no-cache"
