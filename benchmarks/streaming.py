@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks import wrk
 from benchmarks.product_env import benchmark_env
 from tests.e2e.servers import Process, free_port, wait_ready
 
@@ -43,11 +44,6 @@ request = function()
   end
   local first = math.random(0, size - span)
   return wrk.format("GET", path, {["Range"] = "bytes=" .. first .. "-" .. (first + span - 1)})
-end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %d %d %d %d %d %d\\n", summary.requests, summary.bytes, summary.duration,
-    latency:percentile(50), latency:percentile(99), summary.errors.status, summary.errors.connect,
-    summary.errors.timeout))
 end
 """
 
@@ -200,24 +196,12 @@ def audio_requests(base: str) -> int:
     )
 
 
-def wrk(base: str, path: str, *, size: int, span: int, connections: int, seconds: int, script: Path) -> dict[str, Any]:
-    """One wrk run of ``span``-byte ranges (0: open ranges to the end) of ``path``; figures from the Lua hook."""
-    env = {"BENCH_SIZE": str(size), "BENCH_SPAN": str(span), "BENCH_PATH": path, "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base],
-        env=env, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
-    requests, size_bytes, duration_us, p50, p99, status_errors, connect_errors, timeouts = map(int, fields)
-    return {
-        "requests_per_s": round(requests / (duration_us / 1e6), 1),
-        "mb_per_s": round(size_bytes / (duration_us / 1e6) / 1e6, 1),
-        "p50_ms": round(p50 / 1000, 2),
-        "p99_ms": round(p99 / 1000, 2),
-        "non_2xx": status_errors,
-        "connect_errors": connect_errors,
-        "timeouts": timeouts,
-    }
+def ranges(base: str, path: str, work: Path, *, size: int, span: int, connections: int, seconds: int) -> dict[str, Any]:
+    """One wrk run (two threads) of ``span``-byte ranges (0: open ranges to the end) of ``path``."""
+    env = {"BENCH_SIZE": str(size), "BENCH_SPAN": str(span), "BENCH_PATH": path}
+    figures = wrk.run(base, LUA, work, connections=connections, seconds=seconds, threads=2, env=env)
+    del figures["requests"]
+    return figures
 
 
 def ratios(figures: dict[str, dict[str, Any]]) -> None:
@@ -254,8 +238,6 @@ def main() -> None:
     conf = nginx_conf(work, nginx_port, blob_dir, upstream, auth_cache_s=args.auth_cache_s, design=args.offload)
     subprocess.run(["nginx", "-p", str(work / "nginx"), "-c", str(conf), "-e", str(work / "nginx" / "error.log")],
                    check=True)  # fmt: skip
-    script = work / "ranges.lua"
-    script.write_text(LUA)
     try:
         python_stream, offload_stream = upload_track(python_base, song), upload_track(offload_base, song)
         nginx_base = f"http://127.0.0.1:{nginx_port}"
@@ -276,8 +258,8 @@ def main() -> None:
             for name, (base, path) in runs.items():
                 httpx.get(base + path, headers={"Range": "bytes=0-0"}, timeout=60)  # steady state: the cache warm
                 api_before = audio_requests(offload_base)
-                figures[name] = wrk(base, path, size=size, span=span, connections=args.connections,
-                                    seconds=args.seconds, script=script)  # fmt: skip
+                figures[name] = ranges(base, path, work, size=size, span=span, connections=args.connections,
+                                       seconds=args.seconds)  # fmt: skip
                 if name == "offload":
                     figures[name]["api_requests"] = audio_requests(offload_base) - api_before
                 time.sleep(1)
