@@ -26,10 +26,14 @@ from tuneton.adapters.sqlite.search_sql import (
     FTS_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
+    any_count,
+    bodies,
     ranked_query,
+    score_tiers,
     short_count,
     short_query,
     term_clauses,
+    tier_query,
 )
 from tuneton.catalog_values import IndexChange, SearchDocument, SearchHit, SearchPage, SearchQuery
 from tuneton.media.search_match import document_highlights, fuzzy_expansions, short_term, short_term_scores
@@ -191,6 +195,8 @@ class SqliteSearchIndex(SearchIndex):
             term_clauses(term, {column: fuzzy_expansions(term, words) for column, words in vocabulary.items()})
             for term in terms
         ]
+        if len(clauses) == 1:
+            return self._search_tiered(db, query, clauses[0], terms)
         sql, params = ranked_query(query, clauses)
         rows = db.execute(sql, params).fetchall()
         if not rows and query.offset:  # past the last page: still report the total
@@ -198,6 +204,30 @@ class SqliteSearchIndex(SearchIndex):
             first = db.execute(sql, params).fetchone()
             return SearchPage.counted(0 if first is None else int(first[4]), ())
         return SearchPage.counted(int(rows[0][4]) if rows else 0, _hits([row[:4] for row in rows], terms))
+
+    @staticmethod
+    def _search_tiered(
+        db: sqlite3.Connection, query: SearchQuery, clauses: list[tuple[str, float]], terms: list[QueryTerm]
+    ) -> SearchPage:
+        """One term: walk its score tiers best first until ``offset + limit`` documents are found."""
+        wanted = query.offset + query.limit
+        ranked: list[tuple[int, float]] = []
+        exhausted = True  # every tier read to its end: the total is len(ranked)
+        for tier in score_tiers(clauses):
+            sql, params = tier_query(query, tier, wanted - len(ranked))
+            found = [(doc, tier[0]) for (doc,) in db.execute(sql, params)]
+            ranked += found
+            if len(ranked) >= wanted:
+                exhausted = False
+                break
+        if exhausted:
+            matches = len(ranked)
+        else:
+            sql, params = any_count(query, clauses)
+            matches = int(db.execute(sql, params).fetchone()[0])
+        page = ranked[query.offset :]
+        shown = {row[0]: row[1:] for row in db.execute(bodies(len(page)), [doc for doc, _ in page])}
+        return SearchPage.counted(matches, _hits([(*shown[doc], score) for doc, score in page], terms))
 
     @staticmethod
     def _search_short(db: sqlite3.Connection, query: SearchQuery, term: str, terms: list[QueryTerm]) -> SearchPage:
