@@ -211,6 +211,9 @@ class SearchIndexContract(abc.ABC):
             ("", {"year_from": 2019}, ["emoji-1", "yoasobi-1"]),
             ("", {"year_to": 1968}, ["beatles-2"]),
             ("bl", {"genre": "Rock", "artist": "The Beatles"}, ["beatles-2"]),
+            ("black", {"genre": "Rock"}, ["acdc-1", "beatles-2", "acdc-2"]),
+            ("blakc", {"year_to": 1979}, []),
+            ("crazy bey", {"genre": "R&B"}, ["beyonce-2"]),
             ("", {"genre": "polka"}, []),
         ],
     )

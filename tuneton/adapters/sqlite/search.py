@@ -195,7 +195,7 @@ class SqliteSearchIndex(SearchIndex):
             term_clauses(term, {column: fuzzy_expansions(term, words) for column, words in vocabulary.items()})
             for term in terms
         ]
-        if len(clauses) == 1:
+        if len(clauses) == 1 and not _filtered(query):  # a filter may leave the best tiers empty: one pass
             return self._search_tiered(db, query, clauses[0], terms)
         sql, params = ranked_query(query, clauses)
         rows = db.execute(sql, params).fetchall()
@@ -247,6 +247,10 @@ class SqliteSearchIndex(SearchIndex):
                 vocabulary[column].append(term)
             self._vocabulary = vocabulary
         return self._vocabulary
+
+
+def _filtered(query: SearchQuery) -> bool:
+    return any(value is not None for value in (query.artist, query.album, query.genre, query.year_from, query.year_to))
 
 
 def _insert_short(db: sqlite3.Connection, doc_id: int | None, track_id: str, fields: AnalysedFields) -> None:
