@@ -176,17 +176,21 @@ def short_query(query: SearchQuery, term: str) -> tuple[str, list[Any]]:
     """One page of a :func:`~tuneton.media.search_match.short_term` query, in ranked order from ``search_short``."""
     where, params = _filters(query)
     sql = (
-        "SELECT d.track_id, d.version, d.body, s.score FROM search_short s JOIN search_docs d ON d.id = s.doc "
+        "SELECT d.track_id, d.version, d.body, s.score FROM search_short s CROSS JOIN search_docs d ON d.id = s.doc "
         f"WHERE s.term = ? AND {where} ORDER BY s.score DESC, s.sort_key, s.track_id LIMIT ? OFFSET ?"
     )
     return sql, [term, *params, query.limit, query.offset]
 
 
 def short_count(query: SearchQuery, term: str) -> tuple[str, list[Any]]:
-    """How many visible tracks a short-term query matches, counting no further than the cap + 1."""
+    """How many visible tracks a short-term query matches, counting no further than the cap + 1.
+
+    ``CROSS JOIN`` keeps the term's range the outer loop; SQLite chose to walk every live document
+    through ``search_docs_browse`` instead (115 ms for "a" filtered by years, 6 ms this way).
+    """
     where, params = _filters(query)
     sql = (
-        "SELECT count(*) FROM (SELECT 1 FROM search_short s JOIN search_docs d ON d.id = s.doc "
+        "SELECT count(*) FROM (SELECT 1 FROM search_short s CROSS JOIN search_docs d ON d.id = s.doc "
         f"WHERE s.term = ? AND {where} LIMIT ?)"
     )
     return sql, [term, *params, SEARCH_TOTAL_CAP + 1]
