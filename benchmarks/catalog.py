@@ -3,7 +3,7 @@
 Usage (from the repository root; results and commands go to BENCHMARKS.md, section "Catalog"):
     python -m benchmarks.catalog ingest [--tracks 100] [--seconds 180] [--jobs 2] [--format mp3|opus]
     python -m benchmarks.catalog memory [--sizes-mb 20 199]
-    python -m benchmarks.catalog search [--engine sqlite elasticsearch] [--documents 50000]
+    python -m benchmarks.catalog search [--engine sqlite elasticsearch] [--documents 50000] [--repeat 5]
 
 * ingest: ``--tracks`` tagged files of ``--seconds`` each (real music from immich-memories-music when
   installed, with an embedded 800 px cover each) through the in-process ingest on the embedded
@@ -200,15 +200,15 @@ def _one_upload(server: Process, base: str, path: Path, mb: int) -> dict[str, An
             "load_before": before, "load_after": load_average()}  # fmt: skip
 
 
-async def search(engines: list[str], documents: int) -> list[dict[str, Any]]:
+async def search(engines: list[str], documents: int, repeat: int, es_prefix: str) -> list[dict[str, Any]]:
     """Search latency per engine over the same synthetic catalog."""
     results = []
     for engine in engines:
         before = load_average()
         with tempfile.TemporaryDirectory(prefix="tuneton-bench-") as tmp:
-            index, cleanup = await _index(engine, Path(tmp))
+            index, cleanup = await _index(engine, Path(tmp), es_prefix)
             try:
-                figures = await catalog_search.run(index, documents)
+                figures = await catalog_search.run(index, documents, repeat=repeat)
             finally:
                 await cleanup()
         results.append(
@@ -217,7 +217,7 @@ async def search(engines: list[str], documents: int) -> list[dict[str, Any]]:
     return results
 
 
-async def _index(engine: str, tmp: Path) -> tuple[Any, Any]:
+async def _index(engine: str, tmp: Path, es_prefix: str) -> tuple[Any, Any]:
     if engine == "sqlite":
         from tuneton.adapters.sqlite.search import SqliteSearchIndex
 
@@ -226,7 +226,7 @@ async def _index(engine: str, tmp: Path) -> tuple[Any, Any]:
         return sqlite, sqlite.close
     from tuneton.adapters.elasticsearch.search import ElasticsearchSearchIndex
 
-    name = f"tuneton-bench-{uuid.uuid4().hex[:8]}"
+    name = f"{es_prefix}{uuid.uuid4().hex[:8]}"
     es = ElasticsearchSearchIndex(os.environ.get("TUNETON_ELASTICSEARCH_URL", "http://127.0.0.1:9200"), index=name)
     await es.start()
 
@@ -248,13 +248,15 @@ def main() -> None:
     parser.add_argument("--sizes-mb", type=int, nargs="+", default=[20, 199])
     parser.add_argument("--engine", nargs="+", default=["sqlite", "elasticsearch"])
     parser.add_argument("--documents", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5, help="search: measured runs of each query")
+    parser.add_argument("--es-index-prefix", default="tuneton-bench-", help="search: a fresh index is named <prefix><hex>")
     args = parser.parse_args()
     if args.phase == "ingest":
         results: list[dict[str, Any]] = [asyncio.run(ingest(args.tracks, args.seconds, args.jobs, args.format))]
     elif args.phase == "memory":
         results = memory(args.sizes_mb)
     else:
-        results = asyncio.run(search(args.engine, args.documents))
+        results = asyncio.run(search(args.engine, args.documents, args.repeat, args.es_index_prefix))
     for result in results:
         print(json.dumps(result, ensure_ascii=False))
 

@@ -101,8 +101,8 @@ def _summary(values: list[float]) -> dict[str, float]:
             "n": len(ordered)}  # fmt: skip
 
 
-async def run(index: SearchIndex, count: int) -> dict[str, object]:
+async def run(index: SearchIndex, count: int, *, repeat: int = 5) -> dict[str, object]:
     """Load ``count`` documents into a started, empty ``index`` and measure."""
     documents = await asyncio.to_thread(synthetic_catalog, count)
     seconds = await load(index, documents)
-    return {"documents": count, "load_s": round(seconds, 1), "latency": await latencies(index)}
+    return {"documents": count, "load_s": round(seconds, 1), "latency": await latencies(index, repeat=repeat)}

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tuneton.catalog_values import MAX_SEARCH_WINDOW, SEARCH_TOTAL_CAP
 from tuneton.domain.playlist.commands import Visibility
 from tuneton.domain.render.values import FailureReason, RenderStatus
 from tuneton.web.responses import Problem
@@ -170,7 +171,14 @@ class SearchHitPublic(BaseModel):
 class SearchResults(BaseModel):
     """One page of search results."""
 
-    total: int
+    total: int = Field(
+        description=f"Matching tracks, counted up to {SEARCH_TOTAL_CAP}; past that, {SEARCH_TOTAL_CAP} and "
+        "total_exact is false."
+    )
+    total_exact: bool = Field(
+        description=f"False when more than {SEARCH_TOTAL_CAP} tracks match: show the total as "
+        f'"{SEARCH_TOTAL_CAP}+". Pages past it are still served, up to offset + limit = {MAX_SEARCH_WINDOW}.',
+    )
     data: list[SearchHitPublic]
 
 

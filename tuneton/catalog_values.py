@@ -163,6 +163,7 @@ class SearchQuery:
 
 MAX_SEARCH_LIMIT = 100
 MAX_SEARCH_WINDOW = 10_000  # Elasticsearch's index.max_result_window: deeper pages need search_after
+SEARCH_TOTAL_CAP = 1000  # matches are counted up to here; a first keystroke need not count the catalog
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,7 +186,17 @@ class SearchHit:
 
 @dataclass(frozen=True, kw_only=True)
 class SearchPage:
-    """One page of results and how many match in total."""
+    """One page of results and how many match in total.
+
+    ``total`` is exact up to :data:`SEARCH_TOTAL_CAP`; when more match, it is the cap and
+    ``total_exact`` is False ("1000+"). Counting every match of a one-letter query was most of its cost.
+    """
 
     total: int
     hits: tuple[SearchHit, ...]
+    total_exact: bool = True
+
+    @classmethod
+    def counted(cls, matches: int, hits: tuple[SearchHit, ...]) -> SearchPage:
+        """A page whose engine counted ``matches`` (itself possibly stopped at the cap + 1)."""
+        return cls(total=min(matches, SEARCH_TOTAL_CAP), hits=hits, total_exact=matches <= SEARCH_TOTAL_CAP)

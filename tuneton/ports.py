@@ -353,7 +353,7 @@ class SearchIndex(abc.ABC):
 
     @abc.abstractmethod
     async def search(self, query: SearchQuery) -> SearchPage:
-        """Matching live documents visible to the viewer, ranked, one page."""
+        """Matching live documents visible to the viewer, ranked, one page; the total capped (see SearchPage)."""
 
     @abc.abstractmethod
     async def refresh(self) -> None:

@@ -102,4 +102,4 @@ async def search_tracks(
     page = await index.search(query)
     rows = await reader.tracks_by_id(store, [hit.document.track_id for hit in page.hits])
     hits = [search_hit_public(hit, rows.get(hit.document.track_id), links) for hit in page.hits]
-    return SearchResults(total=page.total, data=hits)
+    return SearchResults(total=page.total, total_exact=page.total_exact, data=hits)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tuneton.catalog_values import SearchDocument, SearchPage, SearchQuery, SearchRemoval
+from tuneton.catalog_values import SEARCH_TOTAL_CAP, SearchDocument, SearchPage, SearchQuery, SearchRemoval
 from tuneton.ports import SearchIndex
 
 
@@ -90,6 +90,9 @@ class SearchIndexContract(abc.ABC):
         await index.upsert(SearchDocument(track_id="t", version=5, title="Gamma", artists=("Delta",), genre="Pop"))
         await index.refresh()
         assert ids(await self.search(index, "alpha")) == []
+        assert ids(await self.search(index, "al")) == []  # the first keystrokes have their own index
+        assert ranked(await self.search(index, "ga")) == [("t", 2.0)]
+        assert ranked(await self.search(index, "d")) == [("t", 1.0)]
         assert ids(await self.search(index, "", genre="rock")) == []
         assert ids(await self.search(index, "delta", genre="pop")) == ["t"]
 
@@ -101,6 +104,7 @@ class SearchIndexContract(abc.ABC):
         await index.refresh()
         assert await index.get("t") is None
         assert ids(await self.search(index, "gone")) == []
+        assert ids(await self.search(index, "go")) == []
         assert await index.upsert(SearchDocument(track_id="t", version=5, title="Back again"))
         await index.refresh()
         assert ids(await self.search(index, "again")) == ["t"]
@@ -207,6 +211,9 @@ class SearchIndexContract(abc.ABC):
             ("", {"year_from": 2019}, ["emoji-1", "yoasobi-1"]),
             ("", {"year_to": 1968}, ["beatles-2"]),
             ("bl", {"genre": "Rock", "artist": "The Beatles"}, ["beatles-2"]),
+            ("black", {"genre": "Rock"}, ["acdc-1", "beatles-2", "acdc-2"]),
+            ("blakc", {"year_to": 1979}, []),
+            ("crazy bey", {"genre": "R&B"}, ["beyonce-2"]),
             ("", {"genre": "polka"}, []),
         ],
     )
@@ -221,6 +228,39 @@ class SearchIndexContract(abc.ABC):
         assert ranked(await self.search(catalog, "black", viewer_id="alice")) == [
             ("acdc-1", 4.0), ("private-1", 4.0), ("beatles-2", 2.0), ("acdc-2", 1.0),
         ]  # fmt: skip
+
+    async def test_first_keystrokes_page_filter_and_show_private_tracks_like_longer_queries(
+        self, catalog: SearchIndex
+    ) -> None:
+        everything = ranked(await self.search(catalog, "b"))
+        pages = [await self.search(catalog, "b", offset=offset, limit=3) for offset in range(0, 9, 3)]
+        assert [hit for page in pages for hit in ranked(page)] == everything
+        assert [(page.total, page.total_exact) for page in pages] == [(7, True)] * 3
+        assert ranked(await self.search(catalog, "bl", viewer_id="alice")) == [
+            ("acdc-1", 2.0),
+            ("private-1", 2.0),
+            ("beatles-2", 2.0),
+            ("acdc-2", 0.5),
+        ]  # fmt: skip  ("black demo" sorts between "back in black" and "blackbird")
+        assert ids(await self.search(catalog, "b", genre="R&B")) == ["beyonce-2", "beyonce-1"]
+        assert ids(await self.search(catalog, "me", artist="Metallica", year_from=1991)) == ["metallica-1"]
+
+    @pytest.mark.parametrize("text", ["l", "lo", "loop"])  # the short-prefix path and the general one
+    async def test_totals_are_counted_up_to_the_cap(self, index: SearchIndex, text: str) -> None:
+        loops = [doc(f"loop-{n:04d}", f"Loop {n}", genre="Rock" if n < SEARCH_TOTAL_CAP else "Pop")
+                 for n in range(SEARCH_TOTAL_CAP + 1)]  # fmt: skip
+        assert await index.write(loops) == [True] * len(loops)
+        await index.refresh()
+        first = await self.search(index, text)
+        by_title = sorted(loops, key=lambda track: (f"loop {track.track_id[5:].lstrip('0') or '0'}", track.track_id))
+        assert ids(first) == [track.track_id for track in by_title[:20]]
+        assert (first.total, first.total_exact) == (SEARCH_TOTAL_CAP, False)
+        last = await self.search(index, text, offset=SEARCH_TOTAL_CAP - 10, limit=20)
+        assert (len(last.hits), last.total, last.total_exact) == (11, SEARCH_TOTAL_CAP, False)
+        rock = await self.search(index, text, genre="rock", limit=1)
+        assert (rock.total, rock.total_exact) == (SEARCH_TOTAL_CAP, True)
+        pop = await self.search(index, text, genre="pop")
+        assert (ids(pop), pop.total, pop.total_exact) == ([f"loop-{SEARCH_TOTAL_CAP:04d}"], 1, True)
 
     async def test_pages_partition_the_results(self, catalog: SearchIndex) -> None:
         everything = ids(await self.search(catalog, "", limit=100))

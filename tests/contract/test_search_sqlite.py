@@ -33,3 +33,25 @@ async def test_documents_survive_a_restart(tmp_path: Path) -> None:
     assert [hit.document.track_id for hit in (await again.search(SearchQuery(text="кук"))).hits] == ["t"]
     assert not await again.upsert(SearchDocument(track_id="t", version=3, title="replayed"))
     await again.close()
+
+
+async def test_a_file_from_before_the_short_prefix_table_is_migrated_on_start(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.contract.search_index_contract import CATALOG
+    from tuneton.catalog_values import SearchQuery
+
+    path = tmp_path / "search.db"
+    first = SqliteSearchIndex(path)
+    await first.start()
+    await first.write(CATALOG)
+    expected = {text: await first.search(SearchQuery(text=text, viewer_id="alice")) for text in ("b", "bl", "東", "ел")}
+    await first.close()
+    with sqlite3.connect(path) as db:  # what schema 1 had: no search_short, no schema_version
+        db.execute("DROP TABLE search_short")
+        db.execute("DELETE FROM search_meta WHERE key = 'schema_version'")
+    again = SqliteSearchIndex(path)
+    await again.start()
+    assert {text: await again.search(SearchQuery(text=text, viewer_id="alice")) for text in expected} == expected
+    assert [hit.document.track_id for hit in expected["b"].hits][:2] == ["acdc-1", "private-1"]  # not vacuous
+    await again.close()

@@ -105,6 +105,7 @@ def test_upload_read_search_stream_and_cover(product: Product, files: Path) -> N
         }
 
         found = search_until(api, word[:4], track_id)
+        assert found["total_exact"] is True
         hit = next(h for h in found["data"] if h["track_id"] == track_id)
         assert hit["highlights"]["title"] == [[7, 11]]
         assert hit["cover_url"] is not None

@@ -7,8 +7,10 @@ import hashlib
 import pytest
 
 from tuneton.catalog_values import (
+    SEARCH_TOTAL_CAP,
     InvalidBlobKey,
     InvalidRange,
+    SearchPage,
     SearchQuery,
     content_key,
     slice_range,
@@ -46,3 +48,13 @@ def test_slice_range_refusals() -> None:
 def test_search_queries_bound_their_pages(offset: int, limit: int) -> None:
     with pytest.raises(ValueError, match="must"):
         SearchQuery(offset=offset, limit=limit)
+
+
+@pytest.mark.parametrize(
+    ("matches", "total", "exact"),
+    [(0, 0, True), (7, 7, True), (SEARCH_TOTAL_CAP, SEARCH_TOTAL_CAP, True),
+     (SEARCH_TOTAL_CAP + 1, SEARCH_TOTAL_CAP, False), (50_000, SEARCH_TOTAL_CAP, False)],
+)  # fmt: skip
+def test_search_totals_are_exact_up_to_the_cap(matches: int, total: int, exact: bool) -> None:
+    page = SearchPage.counted(matches, ())
+    assert (page.total, page.total_exact, page.hits) == (total, exact, ())

@@ -6,6 +6,8 @@ ourselves). :func:`fuzzy_expansions` reproduces Elasticsearch's fuzzy rewrite fo
 one: vocabulary terms within the allowed optimal-string-alignment distance, the best
 :data:`~tuneton.media.search_text.FUZZY_MAX_EXPANSIONS` by Lucene's boost ``1 - edits / min(len)``,
 ties by term. :func:`score` is the ranking formula itself, for in-memory indexes and tests.
+:func:`short_term_scores` precomputes that formula for every one- and two-character query a track
+answers, so an engine can serve the first keystrokes from an index already in ranked order.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tuneton.media.search_text import (
     FIELD_WEIGHTS,
     FUZZY_MAX_EXPANSIONS,
     MATCH_FACTORS,
+    AnalysedFields,
     QueryTerm,
     compound_words,
     index_terms,
@@ -69,6 +72,34 @@ def score(fields: dict[str, Iterable[str]], terms: Sequence[QueryTerm]) -> float
             return None
         total += best
     return total
+
+
+SHORT_QUERY_MAX = 2  # a one-term query this short has no fuzziness and no CJK infix: its score is precomputable
+
+
+def short_term(terms: Sequence[QueryTerm]) -> str | None:
+    """The term of a one-term query of at most :data:`SHORT_QUERY_MAX` characters, else None.
+
+    Such a query (the first keystrokes) matches the most tracks, yet its score for a track depends on
+    that track alone: the best field weight x exact-or-prefix factor. Fuzziness starts at 3 characters
+    and CJK infixes at 3, so nothing else can contribute.
+    """
+    if len(terms) == 1 and len(terms[0].text) <= SHORT_QUERY_MAX:
+        return terms[0].text
+    return None
+
+
+def short_term_scores(fields: AnalysedFields) -> dict[str, float]:
+    """Every :func:`short_term` a track matches, with the score :func:`score` gives it for that query."""
+    scores: dict[str, float] = {}
+    for field, weight in FIELD_WEIGHTS.items():
+        exact: list[str] = getattr(fields, f"{field}_terms")
+        prefixes: list[str] = getattr(fields, f"{field}_prefixes")
+        for factor, terms in ((MATCH_FACTORS["exact"], exact), (MATCH_FACTORS["prefix"], prefixes)):
+            for term in terms:
+                if len(term) <= SHORT_QUERY_MAX:
+                    scores[term] = max(scores.get(term, 0.0), weight * factor)
+    return scores
 
 
 def highlights(text: str, terms: Sequence[QueryTerm]) -> tuple[Span, ...]:

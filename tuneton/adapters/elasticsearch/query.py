@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuneton.catalog_values import SearchDocument, SearchQuery
+from tuneton.catalog_values import SEARCH_TOTAL_CAP, SearchDocument, SearchQuery
 from tuneton.media.search_text import (
     FIELD_WEIGHTS,
     FUZZY_MAX_EXPANSIONS,
@@ -53,7 +53,7 @@ def search_body(query: SearchQuery, terms: list[QueryTerm]) -> dict[str, Any]:
         "query": {"bool": {"must": [_term_query(term) for term in terms], "filter": _filters(query)}},
         "sort": SORT,
         "track_scores": True,
-        "track_total_hits": True,
+        "track_total_hits": SEARCH_TOTAL_CAP,
         "version": True,
         "from": query.offset,
         "size": query.limit,

@@ -129,7 +129,8 @@ class ElasticsearchSearchIndex(SearchIndex):
         with _reachable():
             response = await self._es.search(index=self._index, body=search_body(query, terms))
         hits = tuple(_hit(hit, terms) for hit in response["hits"]["hits"])
-        return SearchPage(total=int(response["hits"]["total"]["value"]), hits=hits)
+        total = response["hits"]["total"]  # counted up to track_total_hits, then relation "gte"
+        return SearchPage(total=int(total["value"]), hits=hits, total_exact=total["relation"] == "eq")
 
     async def refresh(self) -> None:
         """Make every acknowledged write searchable now instead of within the refresh interval."""

@@ -5,6 +5,8 @@ late, older upsert stays stale); the analysed terms in an FTS5 table keyed by th
 Typo tolerance mirrors Elasticsearch's fuzzy rewrite: the query term is compared with the column's
 vocabulary (``fts5vocab``) by optimal-string-alignment distance (rapidfuzz), and the best 50
 candidates join the ``MATCH``. The vocabulary is cached per column and reloaded only after a write.
+One- and two-character queries read ``search_short`` instead (see :mod:`.search_sql`); a file made
+before that table existed gets it filled from its live documents on :meth:`SqliteSearchIndex.start`.
 SQLite calls run in a worker thread under a lock, so a long query never stalls the event loop.
 """
 
@@ -19,10 +21,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tuneton.adapters.embedded.database import connect
-from tuneton.adapters.sqlite.search_sql import DROP, FTS_COLUMNS, SCHEMA, ranked_query, term_clauses
+from tuneton.adapters.sqlite.search_sql import (
+    DROP,
+    FTS_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    any_count,
+    bodies,
+    ranked_query,
+    score_tiers,
+    short_count,
+    short_query,
+    term_clauses,
+    tier_query,
+)
 from tuneton.catalog_values import IndexChange, SearchDocument, SearchHit, SearchPage, SearchQuery
-from tuneton.media.search_match import document_highlights, fuzzy_expansions
-from tuneton.media.search_text import ANALYSIS_VERSION, QueryTerm, analyse, query_terms
+from tuneton.media.search_match import document_highlights, fuzzy_expansions, short_term, short_term_scores
+from tuneton.media.search_text import ANALYSIS_VERSION, AnalysedFields, QueryTerm, analyse, query_terms
 from tuneton.ports import SearchIndex
 
 T = TypeVar("T")
@@ -101,7 +116,33 @@ class SqliteSearchIndex(SearchIndex):
         found = db.execute("SELECT value FROM search_meta WHERE key = 'analysis_version'").fetchone()[0]
         if found != str(ANALYSIS_VERSION):
             raise RuntimeError(f"{self._path} uses analysis version {found}, not {ANALYSIS_VERSION}: rebuild it")
+        self._migrate(db)
         self._vocabulary = None
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Bring a file from schema 1 (no ``search_short``) to :data:`SCHEMA_VERSION`, in one transaction.
+
+        A new file has no documents, so it only records the version; an old one fills ``search_short``
+        from its live documents' bodies, which hold every field the short terms come from.
+        """
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT value FROM search_meta WHERE key = 'schema_version'").fetchone()
+            if row is None or int(row[0]) < SCHEMA_VERSION:
+                db.execute("DELETE FROM search_short")
+                for doc_id, track_id, body in db.execute(
+                    "SELECT id, track_id, body FROM search_docs WHERE removed = 0"
+                ).fetchall():
+                    document = _document(track_id, 0, body)
+                    fields = analyse(title=document.title, artists=document.artists, album=document.album,
+                                     genre=document.genre)  # fmt: skip
+                    _insert_short(db, doc_id, track_id, fields)
+                db.execute("INSERT OR REPLACE INTO search_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def _write(self, db: sqlite3.Connection, changes: Sequence[IndexChange]) -> list[bool]:
         applied: list[bool] = []
@@ -125,6 +166,7 @@ class SqliteSearchIndex(SearchIndex):
         if row is not None:
             db.execute("DELETE FROM search_fts WHERE rowid = ?", (row[0],))
             db.execute("DELETE FROM search_artist_keys WHERE doc = ?", (row[0],))
+            db.execute("DELETE FROM search_short WHERE doc = ?", (row[0],))
             db.execute("DELETE FROM search_docs WHERE id = ?", (row[0],))
         if not isinstance(change, SearchDocument):
             tombstone = (change.track_id, change.version)
@@ -141,27 +183,62 @@ class SqliteSearchIndex(SearchIndex):
         db.execute(f"INSERT INTO search_fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (doc_id, *columns))  # fmt: skip
         db.executemany("INSERT INTO search_artist_keys VALUES (?, ?)", [(key, doc_id) for key in fields.artist_keys])
+        _insert_short(db, doc_id, change.track_id, fields)
         return True
 
     def _search(self, db: sqlite3.Connection, query: SearchQuery, terms: list[QueryTerm]) -> SearchPage:
+        short = short_term(terms)
+        if short is not None:
+            return self._search_short(db, query, short, terms)
         vocabulary = self._vocab(db) if any(term.edits for term in terms) else {}
         clauses = [
             term_clauses(term, {column: fuzzy_expansions(term, words) for column, words in vocabulary.items()})
             for term in terms
         ]
+        if len(clauses) == 1 and not _filtered(query):  # a filter may leave the best tiers empty: one pass
+            return self._search_tiered(db, query, clauses[0], terms)
         sql, params = ranked_query(query, clauses)
         rows = db.execute(sql, params).fetchall()
         if not rows and query.offset:  # past the last page: still report the total
             sql, params = ranked_query(SearchQuery(**{**vars(query), "offset": 0, "limit": 1}), clauses)
             first = db.execute(sql, params).fetchone()
-            return SearchPage(total=0 if first is None else int(first[4]), hits=())
-        hits = []
-        for track_id, version, body, score, _ in rows:
-            document = _document(track_id, version, body)
-            hits.append(
-                SearchHit(document=document, score=float(score), highlights=document_highlights(document, terms))
-            )
-        return SearchPage(total=int(rows[0][4]) if rows else 0, hits=tuple(hits))
+            return SearchPage.counted(0 if first is None else int(first[4]), ())
+        return SearchPage.counted(int(rows[0][4]) if rows else 0, _hits([row[:4] for row in rows], terms))
+
+    @staticmethod
+    def _search_tiered(
+        db: sqlite3.Connection, query: SearchQuery, clauses: list[tuple[str, float]], terms: list[QueryTerm]
+    ) -> SearchPage:
+        """One term: walk its score tiers best first until ``offset + limit`` documents are found."""
+        wanted = query.offset + query.limit
+        ranked: list[tuple[int, float]] = []
+        exhausted = True  # every tier read to its end: the total is len(ranked)
+        for tier in score_tiers(clauses):
+            sql, params = tier_query(query, tier, wanted - len(ranked))
+            found = [(doc, tier[0]) for (doc,) in db.execute(sql, params)]
+            ranked += found
+            if len(ranked) >= wanted:
+                exhausted = False
+                break
+        if exhausted:
+            matches = len(ranked)
+        else:
+            sql, params = any_count(query, clauses)
+            matches = int(db.execute(sql, params).fetchone()[0])
+        page = ranked[query.offset :]
+        shown = {row[0]: row[1:] for row in db.execute(bodies(len(page)), [doc for doc, _ in page])}
+        return SearchPage.counted(matches, _hits([(*shown[doc], score) for doc, score in page], terms))
+
+    @staticmethod
+    def _search_short(db: sqlite3.Connection, query: SearchQuery, term: str, terms: list[QueryTerm]) -> SearchPage:
+        sql, params = short_query(query, term)
+        rows = db.execute(sql, params).fetchall()
+        if len(rows) < query.limit and (rows or not query.offset):  # the last page: the total is known
+            matches = query.offset + len(rows)
+        else:
+            sql, params = short_count(query, term)
+            matches = int(db.execute(sql, params).fetchone()[0])
+        return SearchPage.counted(matches, _hits(rows, terms))
 
     def _vocab(self, db: sqlite3.Connection) -> dict[str, list[str]]:
         if self._vocabulary is None:
@@ -170,6 +247,24 @@ class SqliteSearchIndex(SearchIndex):
                 vocabulary[column].append(term)
             self._vocabulary = vocabulary
         return self._vocabulary
+
+
+def _filtered(query: SearchQuery) -> bool:
+    return any(value is not None for value in (query.artist, query.album, query.genre, query.year_from, query.year_to))
+
+
+def _insert_short(db: sqlite3.Connection, doc_id: int | None, track_id: str, fields: AnalysedFields) -> None:
+    rows = [(term, score, fields.sort_key, track_id, doc_id) for term, score in short_term_scores(fields).items()]
+    db.executemany("INSERT INTO search_short VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _hits(rows: Sequence[tuple[str, int, str, float]], terms: list[QueryTerm]) -> tuple[SearchHit, ...]:
+    """Hits of ``(track_id, version, body, score)`` rows, highlighted (only the page's rows reach here)."""
+    hits = []
+    for track_id, version, body, score in rows:
+        document = _document(track_id, version, body)
+        hits.append(SearchHit(document=document, score=float(score), highlights=document_highlights(document, terms)))
+    return tuple(hits)
 
 
 def _body(document: SearchDocument) -> str:
