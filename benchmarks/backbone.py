@@ -22,6 +22,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -60,7 +61,10 @@ async def bench_track(api: httpx.AsyncClient, env: dict[str, str], user: str) ->
     import numpy as np
     import soundfile as sf
 
-    tone = 0.2 * np.sin(2 * np.pi * (200 + uuid.uuid4().int % 800) * np.arange(44100) / 44100)
+    # A frequency of its own (to 1/1000 Hz): two users uploading the same bytes would share one track,
+    # private to the first, and the second's playlist could not take it (a 404 that stopped a run).
+    frequency = 200 + (uuid.uuid4().int % 800_000) / 1000
+    tone = 0.2 * np.sin(2 * np.pi * frequency * np.arange(44100) / 44100)
     wav = io.BytesIO()
     sf.write(wav, tone, 44100, format="WAV")
     h = auth_headers(env, user)
@@ -191,6 +195,33 @@ def settings_from(env: dict[str, str]) -> Settings:
     return Settings(**values)
 
 
+def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, processes: list[Process]) -> dict[str, Any]:
+    """Serve; measure a no-op GET, commands and command→visible latency; memory. Appends what it starts."""
+    server, base = serve(env, work / "serve.log")
+    processes.append(server)
+    time.sleep(2)
+    figures: dict[str, Any] = {"runtime": args.runtime, "cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()[0]}
+    figures["serve_idle_rss_mb"] = round(rss_mb(server.popen.pid), 1)
+    pids = [p.popen.pid for p in processes]
+    targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
+    load = {"connections": args.concurrency, "seconds": args.seconds}
+    figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
+    if args.profile:
+        figures["commands"] = command_load.profiled(base, work, pids, server.popen.pid, targets=targets, **load)
+    else:
+        figures["commands"] = command_load.measure(
+            base, command_load.ADD_TRACK, work, pids, **load, env={"BENCH_TARGETS": targets}
+        )
+    figures["commands_vs_noop_get"] = round(
+        figures["commands"]["requests_per_s"] / figures["noop_get"]["requests_per_s"], 3
+    )
+    figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
+    figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
+    if args.runtime == "kafka":
+        figures["worker_peak_rss_mb"] = round(rss_mb(processes[0].popen.pid, "VmHWM"), 1)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runtime", choices=["embedded", "kafka"], default="embedded")
@@ -210,36 +241,13 @@ def main() -> None:
         print(json.dumps(rebuild_only(env, args.runtime, args.rebuild_events), indent=2))
         return
     processes: list[Process] = []
-    if args.runtime == "kafka":
-        processes.append(worker(env, work / "worker.log"))
-    server, base = serve(env, work / "serve.log")
-    processes.append(server)
-    time.sleep(2)
-    figures: dict[str, object] = {
-        "runtime": args.runtime,
-        "cpus": os.cpu_count(),
-        "loadavg_at_start": os.getloadavg()[0],
-    }
-    figures["serve_idle_rss_mb"] = round(rss_mb(server.popen.pid), 1)
-    pids = [p.popen.pid for p in processes]
-    targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
-    load = {"connections": args.concurrency, "seconds": args.seconds}
-    figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
-    if args.profile:
-        figures["commands"] = command_load.profiled(base, work, pids, server.popen.pid, targets=targets, **load)
-    else:
-        figures["commands"] = command_load.measure(
-            base, command_load.ADD_TRACK, work, pids, **load, env={"BENCH_TARGETS": targets}
-        )
-    figures["commands_vs_noop_get"] = round(
-        figures["commands"]["requests_per_s"] / figures["noop_get"]["requests_per_s"], 3
-    )
-    figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
-    figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
-    if args.runtime == "kafka":
-        figures["worker_peak_rss_mb"] = round(rss_mb(processes[0].popen.pid, "VmHWM"), 1)
-    for process in processes:
-        process.stop()
+    try:
+        if args.runtime == "kafka":
+            processes.append(worker(env, work / "worker.log"))
+        figures = http_phases(args, env, work, processes)
+    finally:
+        for process in processes:  # also when a phase failed: no server or worker left behind
+            process.stop()
     if args.rebuild_events:
         seconds = asyncio.run(seed_events(settings_from(env), args.rebuild_events))
         figures["seeded_events"] = {"events": args.rebuild_events, "seconds": round(seconds, 2)}

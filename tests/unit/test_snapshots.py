@@ -3,6 +3,7 @@ encoded-row cache never serves a stale or foreign row."""
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import replace
 
@@ -75,3 +76,15 @@ def test_the_remembered_rows_follow_the_outcomes_through_eviction_and_copies() -
         assert body["recent"] == {k: [getattr(v, name) for name in names] for k, v in each.recent.items()}
         assert snapshots.load(snapshots.dump(each), topics.PLAYLIST).recent == each.recent
     assert "late" not in record.recent  # the copy's change stays in the copy
+
+
+def test_rows_of_freed_items_leave_the_cache() -> None:
+    """A host that decodes a fresh state per batch (Faust) must not grow the cache: a leak once."""
+    data = snapshots.dump(playlist(items(300)))
+    before = len(snapshots._ROWS)
+    for _ in range(20):
+        decoded = snapshots.load(data, topics.PLAYLIST)  # new item objects every time
+        snapshots.dump(decoded)
+        del decoded
+    gc.collect()
+    assert len(snapshots._ROWS) <= before + 300  # at most the rows of items still alive somewhere
