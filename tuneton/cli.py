@@ -106,6 +106,8 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> None:
         rt = build_runtime(settings)
+        if projection is None:  # an index of other analysis rules is what a search rebuild is for
+            await rt.search_index.start(rebuilding=True)
         await rt.start()
         cpu = time.process_time()
         try:

@@ -333,8 +333,12 @@ class SearchIndex(abc.ABC):
     """
 
     @abc.abstractmethod
-    async def start(self) -> None:
-        """Connect and create the index if missing; idempotent."""
+    async def start(self, *, rebuilding: bool = False) -> None:
+        """Connect and create the index if missing; idempotent.
+
+        An index built by other analysis rules (``ANALYSIS_VERSION``) is refused, unless
+        ``rebuilding``: then it is dropped and created anew, for the replay that fills it.
+        """
 
     @abc.abstractmethod
     async def close(self) -> None:

@@ -26,7 +26,7 @@ class TestElasticsearchSearchIndex(SearchIndexContract):
         await search.close()
 
 
-async def test_an_index_built_by_other_analysis_rules_is_refused(elasticsearch_url: str) -> None:
+async def test_an_index_built_by_other_analysis_rules_is_refused_unless_rebuilding(elasticsearch_url: str) -> None:
     from tuneton.adapters.elasticsearch.search import SearchIndexError, mapping
 
     name = f"tuneton-test-{uuid.uuid4().hex[:12]}"
@@ -41,6 +41,10 @@ async def test_an_index_built_by_other_analysis_rules_is_refused(elasticsearch_u
     try:
         with pytest.raises(SearchIndexError, match="analysis version"):
             await ElasticsearchSearchIndex(elasticsearch_url, index=name).start()
+        rebuilt = ElasticsearchSearchIndex(elasticsearch_url, index=name)
+        await rebuilt.start(rebuilding=True)  # what `tuneton projections rebuild search` does first
+        await rebuilt.close()
+        await ElasticsearchSearchIndex(elasticsearch_url, index=name).start()  # now of this code's rules
     finally:
         await es.indices.delete(index=name)
         await search.close()

@@ -55,3 +55,26 @@ async def test_a_file_from_before_the_short_prefix_table_is_migrated_on_start(tm
     assert {text: await again.search(SearchQuery(text=text, viewer_id="alice")) for text in expected} == expected
     assert [hit.document.track_id for hit in expected["b"].hits][:2] == ["acdc-1", "private-1"]  # not vacuous
     await again.close()
+
+
+async def test_a_file_of_other_analysis_rules_is_refused_unless_rebuilding(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tuneton.catalog_values import SearchDocument
+
+    path = tmp_path / "search.db"
+    first = SqliteSearchIndex(path)
+    await first.start()
+    await first.upsert(SearchDocument(track_id="t", version=3, title="old rules"))
+    await first.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE search_meta SET value = '0' WHERE key = 'analysis_version'")
+    with pytest.raises(RuntimeError, match="analysis version 0"):
+        await SqliteSearchIndex(path).start()
+    rebuilt = SqliteSearchIndex(path)
+    await rebuilt.start(rebuilding=True)  # what `tuneton projections rebuild search` does first
+    assert await rebuilt.get("t") is None  # emptied, for the replay to fill
+    await rebuilt.close()
+    again = SqliteSearchIndex(path)
+    await again.start()  # of this code's rules now
+    await again.close()

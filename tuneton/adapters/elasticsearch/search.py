@@ -66,8 +66,9 @@ class ElasticsearchSearchIndex(SearchIndex):
         self._timeout = request_timeout_s
         self._client: AsyncElasticsearch | None = None
 
-    async def start(self) -> None:
-        """Connect; create the index, or check an existing one was built by the same analysis rules."""
+    async def start(self, *, rebuilding: bool = False) -> None:
+        """Connect; create the index, or check an existing one was built by the same analysis rules
+        (when ``rebuilding``, one that was not is dropped and created anew)."""
         if self._client is None:
             self._client = AsyncElasticsearch(self._url, request_timeout=self._timeout)
         if not await self._es.indices.exists(index=self._index):
@@ -76,6 +77,9 @@ class ElasticsearchSearchIndex(SearchIndex):
         found = await self._es.indices.get_mapping(index=self._index)
         meta = next(iter(found.body.values()))["mappings"].get("_meta", {})
         if meta.get("analysis_version") != ANALYSIS_VERSION:
+            if rebuilding:
+                await self.reset()
+                return
             await self.close()
             raise SearchIndexError(
                 f"index {self._index} was built with analysis version {meta.get('analysis_version')}, "

@@ -53,11 +53,16 @@ class SqliteSearchIndex(SearchIndex):
         self._lock = threading.Lock()
         self._vocabulary: dict[str, list[str]] | None = None
 
-    async def start(self) -> None:
-        """Open the file, create the schema, refuse an index built by other analysis rules."""
+    async def start(self, *, rebuilding: bool = False) -> None:
+        """Open the file, create the schema, refuse an index built by other analysis rules (or, when
+        ``rebuilding``, drop it and start empty)."""
         if self._conn is None:
             self._conn = connect(self._path, synchronous=self._synchronous)
-            await self._run(self._create)
+            try:
+                await self._run(self._drop_and_create if rebuilding else self._create)
+            except BaseException:
+                await self.close()  # not started: a later start checks again
+                raise
 
     async def close(self) -> None:
         """Close the file."""
@@ -90,13 +95,12 @@ class SqliteSearchIndex(SearchIndex):
 
     async def reset(self) -> None:
         """Drop and recreate every table."""
+        await self._run(self._drop_and_create)
 
-        def drop(db: sqlite3.Connection) -> None:
-            for table in DROP:
-                db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._create(db)
-
-        await self._run(drop)
+    def _drop_and_create(self, db: sqlite3.Connection) -> None:
+        for table in DROP:
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        self._create(db)
 
     async def _run(self, work: Callable[..., T], *args: Any) -> T:
         if self._conn is None:
