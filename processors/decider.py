@@ -9,6 +9,7 @@ byte-identical events, and a remembered ``command_id`` produces only its origina
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -65,18 +66,14 @@ class DeciderStep:
         key = state_key(command.aggregate_type, command.aggregate_id)
         remembered = record.recent.get(command.command_id)
         if remembered is not None:
-            outcome = _outcome(command, remembered)
-            outputs = [self._outcome_record(command, outcome)]
-            return DeciderResult(key=key, outputs=outputs, changed=False, record=record, outcome=outcome)
+            return self._result(key, command, record, remembered, changed=False)
         ctx = CommandContext(actor_id=command.actor_id, issued_at=command.issued_at)
         try:
             events = aggregate.decide(record.state, command.command, ctx)
         except DomainError as rejection:
             remembered = _rejected(record, rejection)
             record.remember(command.command_id, remembered)
-            outcome = _outcome(command, remembered)
-            outputs = [self._outcome_record(command, outcome)]
-            return DeciderResult(key=key, outputs=outputs, changed=True, record=record, outcome=outcome)
+            return self._result(key, command, record, remembered, changed=True)
         outputs = []
         for index, event in enumerate(events):
             record.state = aggregate.evolve(record.state, event)
@@ -86,9 +83,7 @@ class DeciderStep:
             status=OutcomeStatus.ACCEPTED.value, aggregate_version=record.version, event_count=len(events)
         )
         record.remember(command.command_id, remembered)
-        outcome = _outcome(command, remembered)
-        outputs.append(self._outcome_record(command, outcome))
-        return DeciderResult(key=key, outputs=outputs, changed=True, record=record, outcome=outcome)
+        return self._result(key, command, record, remembered, changed=True, events=outputs)
 
     def _event_record(self, command: CommandEnvelope, event: object, version: int, index: int) -> OutgoingRecord:
         envelope = EventEnvelope(
@@ -109,10 +104,22 @@ class DeciderStep:
             headers=(("event_type", envelope.event_type.encode()),),
         )
 
-    def _outcome_record(self, command: CommandEnvelope, outcome: CommandOutcome) -> OutgoingRecord:
-        return OutgoingRecord(
+    def _result(
+        self,
+        key: str,
+        command: CommandEnvelope,
+        record: AggregateRecord,
+        remembered: RememberedOutcome,
+        *,
+        changed: bool,
+        events: Sequence[OutgoingRecord] = (),
+    ) -> DeciderResult:
+        """The result: ``events``, then the outcome record carrying ``remembered`` for this command."""
+        outcome = _outcome(command, remembered)
+        answer = OutgoingRecord(
             topic=topics.OUTCOMES, key=command.correlation_id.encode(), value=self._codec.encode_outcome(outcome)
         )
+        return DeciderResult(key=key, outputs=[*events, answer], changed=changed, record=record, outcome=outcome)
 
 
 def _outcome(command: CommandEnvelope, remembered: RememberedOutcome) -> CommandOutcome:

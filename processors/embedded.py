@@ -124,6 +124,8 @@ class DeciderRunner:
 
     def _remember(self, decided: dict[str, AggregateRecord]) -> None:
         for key, record in decided.items():
+            if record.item_rows is None:  # kept between batches: its next dumps reuse unchanged rows
+                record.item_rows = {}
             self._cache[key] = record
             self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
