@@ -58,8 +58,9 @@ class TokenService:
         self._refresh_ttl = refresh_ttl_s
         # Access token (the exact string) -> (user id, exp) once its signature and claims checked out.
         # Verifying an HS256 JWT was ~4 % of a command's CPU (`benchmarks/backbone.py --profile`, stage
-        # "edge: sign-in check"), and the same token comes with every request of a session. Only the expiry can change the verdict for the same
-        # bytes (keys are fixed for this instance's life), so a hit re-checks exactly that.
+        # "edge: sign-in check"), and the same token comes with every request of a session. Only the
+        # expiry can change the verdict for the same bytes (keys are fixed for this instance's life),
+        # so a hit re-checks exactly that.
         self._verified: OrderedDict[str, tuple[str, int]] = OrderedDict()
 
     def issue(self, profile: TelegramProfile, *, now: float | None = None) -> TokenPair:
