@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from benchmarks import command_load
+from benchmarks import command_load, kafka_hops
 from benchmarks.product_env import auth_headers, benchmark_env
-from tests.e2e.servers import ROOT, Process, serve, worker
+from tests.e2e.servers import ROOT, Process, free_port, serve, wait_processing, worker
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.bootstrap import TOPICS_SPEC, build_runtime
 from tuneton.domain.playlist import events as e
@@ -77,8 +77,13 @@ async def bench_track(api: httpx.AsyncClient, env: dict[str, str], user: str) ->
 
 
 async def visible_latency(base: str, env: dict[str, str], samples: int, concurrency: int) -> dict[str, float]:
-    """Time from sending a command to a query that reflects it (consistency token) returning."""
+    """Time from sending a command to a query that reflects it (consistency token) returning.
+
+    Split in two: the command (its answer waits for the decider's verdict) and the read (it waits for
+    the projection to apply the token's version).
+    """
     latencies: list[float] = []
+    commands: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as api:
 
         async def client(n: int) -> None:
@@ -91,6 +96,7 @@ async def visible_latency(base: str, env: dict[str, str], samples: int, concurre
                 token = (
                     await api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": track}, headers=h)
                 ).json()["consistency_token"]
+                commands.append((time.perf_counter() - t0) * 1000)
                 read = await api.get(
                     f"/v1/playlists/{playlist_id}", params={"consistency": token, "items_limit": 1}, headers=h
                 )
@@ -103,6 +109,12 @@ async def visible_latency(base: str, env: dict[str, str], samples: int, concurre
         "concurrency": concurrency,
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
+        "command_p50_ms": round(statistics.median(commands), 2),
+        "command_p99_ms": round(percentile(commands, 0.99), 2),
+        "read_after_p50_ms": round(
+            statistics.median(reads := [t - c for t, c in zip(latencies, commands, strict=True)]), 2
+        ),
+        "read_after_p99_ms": round(percentile(reads, 0.99), 2),
     }
 
 
@@ -199,12 +211,15 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
     """Serve; measure a no-op GET, commands and command→visible latency; memory. Appends what it starts."""
     server, base = serve(env, work / "serve.log")
     processes.append(server)
+    if args.runtime == "kafka":  # Faust joins its consumer groups slowly: the first commands would 503
+        wait_processing(base, auth_headers(env, "probe"))
     time.sleep(2)
     figures: dict[str, Any] = {"runtime": args.runtime, "cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()[0]}
     figures["serve_idle_rss_mb"] = round(rss_mb(server.popen.pid), 1)
     pids = [p.popen.pid for p in processes]
+    labels = [*(f"worker {role}" for role in args.worker_roles), "api"] if args.runtime == "kafka" else ["serve"]
     targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
-    load = {"connections": args.concurrency, "seconds": args.seconds}
+    load = {"connections": args.concurrency, "seconds": args.seconds, "labels": labels}
     figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
     if args.profile:
         figures["commands"] = command_load.profiled(base, work, pids, server.popen.pid, targets=targets, **load)
@@ -215,10 +230,19 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
     figures["commands_vs_noop_get"] = round(
         figures["commands"]["requests_per_s"] / figures["noop_get"]["requests_per_s"], 3
     )
-    figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
+    if args.runtime == "kafka":  # and the same samples hop by hop, from the records' timestamps
+        settings = settings_from(env)
+        since_ms = int(time.time() * 1000)
+        with kafka_hops.CommitListener(settings.postgres_dsn, "playlists") as commits:
+            figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
+        figures["command_to_visible"]["hops"] = kafka_hops.hops(settings.kafka_bootstrap, since_ms, commits)
+    else:
+        figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
     figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
     if args.runtime == "kafka":
-        figures["worker_peak_rss_mb"] = round(rss_mb(processes[0].popen.pid, "VmHWM"), 1)
+        figures["worker_peak_rss_mb"] = {
+            label: round(rss_mb(p.popen.pid, "VmHWM"), 1) for label, p in zip(labels, processes[:-1], strict=False)
+        }
     return figures
 
 
@@ -233,6 +257,13 @@ def main() -> None:
     parser.add_argument("--only", choices=["rebuild"], help="run one phase only (no server started)")
     parser.add_argument("--database-prefix", default="tuneton_bench", help="Kafka runtime: the database's name prefix")
     parser.add_argument("--kafka-bootstrap", help="Kafka runtime: brokers other than the settings' default")
+    parser.add_argument(
+        "--worker-roles",
+        type=lambda text: text.split(","),
+        default=["all"],
+        help="Kafka runtime: one Faust worker per role, e.g. decider,playlists,users,tracks,renders,listening,"
+        "search,render (processors/roles.py); default one worker running all",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-bench-"))
     extra = {"TUNETON_KAFKA_BOOTSTRAP": args.kafka_bootstrap} if args.kafka_bootstrap else {}
@@ -243,7 +274,9 @@ def main() -> None:
     processes: list[Process] = []
     try:
         if args.runtime == "kafka":
-            processes.append(worker(env, work / "worker.log"))
+            for role in args.worker_roles:
+                own = {"TUNETON_WORKER_ROLE": role, "TUNETON_WORKER_METRICS_PORT": str(free_port())}
+                processes.append(worker({**env, **own}, work / f"worker-{role}.log"))
         figures = http_phases(args, env, work, processes)
     finally:
         for process in processes:  # also when a phase failed: no server or worker left behind

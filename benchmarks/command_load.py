@@ -86,21 +86,41 @@ async def prepare_targets(base: str, env: dict[str, str], clients: int, make_tra
 
 
 def measure(
-    base: str, script: str, work: Path, pids: list[int], *, connections: int, seconds: int, env: dict[str, str]
+    base: str,
+    script: str,
+    work: Path,
+    pids: list[int],
+    *,
+    connections: int,
+    seconds: int,
+    env: dict[str, str],
+    labels: list[str] | None = None,
 ) -> dict[str, Any]:
-    """One wrk phase and the CPU the product's processes spent per request during it."""
+    """One wrk phase and the CPU the product's processes spent per request during it (``labels``:
+    a name per pid, for the split by process)."""
     before = [cpu_seconds([pid]) for pid in pids]
     figures = wrk.run(base, script, work, connections=connections, seconds=seconds, env=env)
     spent = [cpu_seconds([pid]) - was for pid, was in zip(pids, before, strict=True)]
     requests = max(1, figures["requests"])
     figures["product_cpu_ms_per_request"] = round(sum(spent) * 1000 / requests, 3)
-    if len(pids) > 1:  # the Faust worker first, then the API (see backbone.main)
-        figures["cpu_ms_per_request_by_process"] = [round(s * 1000 / requests, 3) for s in spent]
+    if len(pids) > 1:
+        names = labels or [str(pid) for pid in pids]
+        figures["cpu_ms_per_request_by_process"] = {
+            name: round(s * 1000 / requests, 3) for name, s in zip(names, spent, strict=True)
+        }
     return figures
 
 
 def profiled(
-    base: str, work: Path, pids: list[int], serve_pid: int, *, targets: str, connections: int, seconds: int
+    base: str,
+    work: Path,
+    pids: list[int],
+    serve_pid: int,
+    *,
+    targets: str,
+    connections: int,
+    seconds: int,
+    labels: list[str] | None = None,
 ) -> dict[str, Any]:
     """The command phase with py-spy sampling the serving process; figures plus the stage split."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -110,7 +130,14 @@ def profiled(
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     figures = measure(
-        base, ADD_TRACK, work, pids, connections=connections, seconds=seconds, env={"BENCH_TARGETS": targets}
+        base,
+        ADD_TRACK,
+        work,
+        pids,
+        connections=connections,
+        seconds=seconds,
+        env={"BENCH_TARGETS": targets},
+        labels=labels,
     )
     sampler.wait(timeout=seconds + 60)
     figures["stages_ms_per_command"] = stage_split(raw.read_text(), figures["product_cpu_ms_per_request"])

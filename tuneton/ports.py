@@ -7,7 +7,9 @@ must pass, so the two runtimes cannot drift apart.
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,6 +233,15 @@ class ReadStore(abc.ABC):
     @abc.abstractmethod
     async def aggregate_version(self, projection: str, aggregate_id: str) -> int:
         """The last aggregate version ``projection`` applied (0 when none)."""
+
+    def watch(self, projection: str, aggregate_id: str) -> AbstractContextManager[asyncio.Event | None]:
+        """While inside: an event set when a commit of ``projection`` may have changed ``aggregate_id``.
+
+        Enter it *before* reading the version, so that a commit in between is not missed. ``None``
+        means this store cannot tell right now: the caller polls. A wake-up says "read again", not
+        "it is there".
+        """
+        return nullcontext(None)
 
     @abc.abstractmethod
     async def reset(self, projection: str, tables: Sequence[str]) -> None:

@@ -28,6 +28,7 @@ router = APIRouter(tags=["track media"])
 TrackId = Annotated[str, Path(min_length=1, max_length=128)]
 Version = Annotated[str | None, Query(max_length=64, description="Content hash from the track's URLs.")]
 
+
 def _media(content_types: list[str]) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"description": "The bytes.", "content": {media_type: {} for media_type in content_types}},

@@ -8,6 +8,7 @@ be shared by a whole module.
 from __future__ import annotations
 
 import abc
+import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -305,3 +306,48 @@ class ReadStoreContract(abc.ABC):
         assert await store.rebuild(projection, TABLES, replay()) == 140
         assert await store.fetch_all("SELECT * FROM contract_items ORDER BY item_id", {}) == applied
         assert await store.fetch_all("SELECT * FROM contract_tags ORDER BY tag", {}) == tags
+
+    # --- watch: a read-your-writes waiter is woken by the commit of its aggregate's row ---
+
+    async def test_a_commit_wakes_the_waiters_of_its_aggregates_only(self, store: ReadStore, projection: str) -> None:
+        await announcing(store, projection)
+        title = Upsert(table="contract_lists", key={"list_id": "L1"}, values={"title": "a", "size": 0})
+        with (
+            store.watch(projection, "L1") as mine,
+            store.watch(projection, "L2") as others,
+            store.watch(projection, "L3") as later,
+        ):
+            assert mine is not None
+            assert others is not None
+            assert later is not None
+            assert not mine.is_set()
+            await store.apply([([title], self.at(projection, 0, "L1", 1))])
+            await store.apply([([], self.at(projection, 1, "L3", 1))])  # announced after L1's
+            async with asyncio.timeout(10):
+                await later.wait()
+            assert mine.is_set()
+            assert not others.is_set()
+
+    async def test_a_rebuild_wakes_every_waiter_of_its_projection(self, store: ReadStore, projection: str) -> None:
+        await announcing(store, projection)
+
+        async def replay() -> AsyncIterator[list[Entry]]:
+            yield [([], self.at(projection, 0, "L1", 1))]
+
+        with store.watch(projection, "L9") as waiter, store.watch(f"{projection}-other", "L9") as elsewhere:
+            assert waiter is not None
+            assert elsewhere is not None
+            await store.rebuild(projection, TABLES, replay())
+            async with asyncio.timeout(10):
+                await waiter.wait()
+            assert not elsewhere.is_set()
+
+
+async def announcing(store: ReadStore, projection: str) -> None:
+    """Wait until ``store`` announces commits (PostgreSQL starts listening on the first ``watch``)."""
+    for _ in range(500):
+        with store.watch(projection, "probe") as committed:
+            if committed is not None:
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the store never announced commits")

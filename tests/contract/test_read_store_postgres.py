@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.contract.read_store_contract import DDL, ReadStoreContract
+from tests.contract.read_store_contract import DDL, ReadStoreContract, announcing
 from tuneton.adapters.postgres.readstore import PostgresReadStore
 from tuneton.ports import Checkpoint, ReadStore, RowOp, Upsert
 
@@ -118,3 +118,43 @@ async def test_a_lagging_instance_cannot_overwrite_a_newer_batch(database: str) 
         await blocker.close()
         await fresh.close()
         await zombie.close()
+
+
+async def test_a_commit_in_another_process_wakes_a_waiter_and_a_lost_listener_falls_back_to_polling(
+    database: str,
+) -> None:
+    """The projector (a worker process) commits; the query process's waiter hears it through
+    LISTEN/NOTIFY. When the listening connection dies, waiters are woken to read again, ``watch``
+    answers None (poll) until the listener is back, and then announcements flow again."""
+    projection = f"notify-{uuid.uuid4().hex[:8]}"
+    reader, writer = (PostgresReadStore(database, ddl=[DDL], min_size=1, max_size=1) for _ in range(2))
+    await reader.start()
+    await writer.start()
+    try:
+        await announcing(reader, projection)
+        checkpoint = Checkpoint(
+            projection=projection, topic="t", partition=0, offset=0, aggregate_id="A", aggregate_version=1
+        )
+        entry: tuple[list[RowOp], Checkpoint] = ([], checkpoint)
+        with reader.watch(projection, "A") as committed:
+            assert committed is not None
+            await writer.apply([entry])
+            async with asyncio.timeout(10):
+                await committed.wait()
+        assert await reader.aggregate_version(projection, "A") == 1
+
+        with reader.watch(projection, "B") as orphaned:
+            assert orphaned is not None
+            async with await psycopg.AsyncConnection.connect(database, autocommit=True) as admin:
+                await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE 'LISTEN%%'"
+                )
+            async with asyncio.timeout(10):
+                await orphaned.wait()  # woken: its notification may have been lost with the connection
+        with reader.watch(projection, "B") as meanwhile:
+            assert meanwhile is None
+        await announcing(reader, projection)  # reconnected
+    finally:
+        await reader.close()
+        await writer.close()

@@ -9,8 +9,10 @@ is back; nothing needs a restart.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from functools import partial
 from typing import Any
 
@@ -19,6 +21,13 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from tuneton.adapters.sql.applied import (
+    EVERY_AGGREGATE,
+    NOTIFY_CHANNEL,
+    AppliedSignals,
+    notify_payload,
+    parse_payload,
+)
 from tuneton.adapters.sql.batch import UpsertRun, plan_batch, runs, upsert_runs
 from tuneton.adapters.sql.overlap import overlapped
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script, staged_upsert, statement
@@ -33,6 +42,9 @@ _DDL_LOCK = 0x7475_6E65
 RECONNECT_GIVE_UP_S = 5.0
 STAGED_MIN_ROWS = 16  # a run of upserts this long is COPYed (three round trips) rather than pipelined
 _UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
+LISTEN_RETRY_S = 1.0  # after the LISTEN connection is lost, waiters poll until it is back
+
+log = logging.getLogger(__name__)
 
 
 class PostgresReadStore(ReadStore):
@@ -55,6 +67,9 @@ class PostgresReadStore(ReadStore):
         self._acquire_timeout_s = acquire_timeout_s
         self._breaker = Breaker("read store", open_s=acquire_timeout_s)
         self._connect_timeout_s = connect_timeout_s
+        self._signals = AppliedSignals()
+        self._listener: asyncio.Task[None] | None = None
+        self._listening = False
 
     @property
     def _p(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
@@ -89,7 +104,11 @@ class PostgresReadStore(ReadStore):
                     await conn.execute(sql)
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Stop listening and close the pool."""
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -98,8 +117,46 @@ class PostgresReadStore(ReadStore):
         """One transaction for the whole batch; see ``ReadStore.apply``."""
         if not batch:
             return 0
+        ids = {c.aggregate_id for _, c in batch if c.aggregate_id}
         async with self._connection() as conn, conn.transaction():
-            return await self._apply(conn, batch)
+            applied = await self._apply(conn, batch)
+            await _notify(conn, batch[0][1].projection, ids)  # delivered at the commit, not before
+        return applied
+
+    def watch(self, projection: str, aggregate_id: str) -> AbstractContextManager[asyncio.Event | None]:
+        """Set when a commit of ``projection`` touching ``aggregate_id`` is announced (any process).
+
+        The first call starts the LISTEN connection: only processes that serve reads hold one (the
+        workers, which only write, never call this). Until it listens, and whenever it has lost its
+        connection, the answer is ``None`` and the caller polls.
+        """
+        if self._listener is None and self._pool is not None:
+            self._listener = asyncio.get_running_loop().create_task(self._listen(), name="read-store-listen")
+        if not self._listening:
+            return nullcontext(None)
+        return self._signals.watch(projection, aggregate_id)
+
+    async def _listen(self) -> None:
+        """LISTEN for projector commits and wake their waiters; reconnect when the connection drops.
+
+        Notifications sent while the connection was down are lost, so every waiter is woken when it
+        drops (each reads its version again) and waiters poll until it is back.
+        """
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self._dsn, autocommit=True, connect_timeout=self._connect_timeout_s
+                ) as conn:
+                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self._listening = True
+                    async for note in conn.notifies():
+                        self._signals.applied(*parse_payload(note.payload))
+            except Exception as error:  # noqa: BLE001 - any failure: waiters poll, the loop reconnects
+                log.warning("read store: not listening for commits (%r); waiters poll", error)
+            finally:
+                self._listening = False
+                self._signals.wake_all()
+            await asyncio.sleep(LISTEN_RETRY_S)
 
     async def rebuild(self, projection: str, tables: Sequence[str], batches: AsyncIterator[ProjectedBatch]) -> int:
         """One transaction for the whole replay; see ``ReadStore.rebuild``.
@@ -109,7 +166,9 @@ class PostgresReadStore(ReadStore):
         """
         async with self._connection() as conn, conn.transaction():
             await self._empty(conn, projection, tables)
-            return await overlapped(batches, partial(self._apply, conn, stages={}))
+            applied = await overlapped(batches, partial(self._apply, conn, stages={}))
+            await _notify(conn, projection, [EVERY_AGGREGATE])
+        return applied
 
     async def _apply(
         self,
@@ -211,6 +270,11 @@ class PostgresReadStore(ReadStore):
         async with self._connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(POSTGRES.translate(sql), dict(params))
             return list(await cur.fetchall())
+
+
+async def _notify(conn: AsyncConnection[Any], projection: str, aggregate_ids: Iterable[str]) -> None:
+    """Tell listening query processes (``watch``) which aggregates this transaction's commit changes."""
+    await conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, notify_payload(projection, aggregate_ids)))
 
 
 async def _execute(cur: AsyncCursor[Any], statements: list[tuple[str, dict[str, Any]]]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from tuneton.adapters.embedded.database import connect
+from tuneton.adapters.sql.applied import EVERY_AGGREGATE, AppliedSignals
 from tuneton.adapters.sql.batch import plan_batch, runs
 from tuneton.adapters.sql.overlap import overlapped
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, SQLITE, split_script
@@ -26,6 +27,9 @@ class SqliteReadStore(ReadStore):
         self._ddl = ddl
         self._synchronous = synchronous
         self._conn: sqlite3.Connection | None = None
+        # The projectors of the embedded runtime write through this very object, so its own commits
+        # are the ones read-your-writes waiters wait for (another process's writes are polled for).
+        self._signals = AppliedSignals()
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -54,7 +58,13 @@ class SqliteReadStore(ReadStore):
         if not batch:
             return 0
         with self._transaction():
-            return self._apply(batch)
+            applied = self._apply(batch)
+        self._signals.applied(batch[0][1].projection, {c.aggregate_id for _, c in batch if c.aggregate_id})
+        return applied
+
+    def watch(self, projection: str, aggregate_id: str) -> AbstractContextManager[asyncio.Event | None]:
+        """Set after this store commits a batch of ``projection`` that touched ``aggregate_id``."""
+        return self._signals.watch(projection, aggregate_id)
 
     async def rebuild(self, projection: str, tables: Sequence[str], batches: AsyncIterator[ProjectedBatch]) -> int:
         """One transaction for the whole replay; see ``ReadStore.rebuild``.
@@ -70,9 +80,11 @@ class SqliteReadStore(ReadStore):
         try:
             with self._transaction():
                 self._empty(projection, tables)
-                return await overlapped(batches, lambda batch: asyncio.to_thread(self._apply, batch))
+                applied = await overlapped(batches, lambda batch: asyncio.to_thread(self._apply, batch))
         finally:
             db.execute(f"PRAGMA cache_size={int(cache_size)}")
+        self._signals.applied(projection, [EVERY_AGGREGATE])
+        return applied
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
