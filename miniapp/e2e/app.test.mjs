@@ -80,12 +80,42 @@ test("now playing: seek, next track, Telegram back button", async () => {
   const before = (await state(page)).trackId;
   await page.getByRole("button", { name: "Next track" }).click();
   await until(page, "next track playing", async () => { const s = await state(page); return s.trackId !== before && s.mainTime > 0.3; });
+  const pressed = (await metrics(page)).trackSwitch;
+  assert.equal(pressed?.preloaded, false, "a pressed Next waits for the session");
+  figures.nextPressedToAudioMs = pressed.gapMs;
   await shot("now-playing-light");
   assert.deepEqual(await axe(), [], "axe-core finds no violations on Now playing");
   await page.evaluate(() => window.Telegram.WebApp.BackButton.click());
   await page.getByRole("heading", { name: "Recently added" }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/");
   await page.getByTestId("open-now").click();
+});
+
+test("a track that ends hands over to the next one, preloaded, and the session follows", async () => {
+  await tab("Home");
+  await page.evaluate(() => { delete window.__tuneton.metrics.preloaded; delete window.__tuneton.metrics.trackSwitch; });
+  await page.locator("main section", { has: page.getByRole("heading", { name: "Recently added" }) }).locator("li button.link").first().click();
+  const first = await until(page, "the list's first item playing, claimed by the session", () => page.evaluate(() => {
+    const p = window.__tuneton.player;
+    const now = p.queue.state.get().now;
+    return now && p.itemId === now.item_id && p.state.get().track?.track_id === now.track_id && p.main.currentTime > 0.3 && now.track_id;
+  }));
+  await page.getByTestId("open-now").click();
+  await page.locator("#scrubber").evaluate((el) => {
+    el.value = String(Math.max(0, Number(el.max) - 6));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  const preloaded = await until(page, "the next track preloaded", async () => (await metrics(page)).preloaded);
+  assert.notEqual(preloaded.track_id, first);
+  await until(page, "the next track playing", async () => { const s = await state(page); return s.trackId !== first && s.mainTime > 0.3; }, 30000);
+  const { trackSwitch } = await metrics(page);
+  assert.equal(trackSwitch.preloaded, true, "started from the preloaded element");
+  assert.equal((await state(page)).trackId, preloaded.track_id);
+  figures.trackEndToNextAudioMs = trackSwitch.gapMs;
+  await until(page, "the session plays the preloaded item", () => page.evaluate(
+    (id) => window.__tuneton.player.queue.state.get().now?.item_id === id, preloaded.item_id));
+  await page.evaluate(() => window.Telegram.WebApp.BackButton.click());
+  await page.getByRole("heading", { name: "Recently added" }).waitFor();
 });
 
 let playlistId;

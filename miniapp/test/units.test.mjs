@@ -61,6 +61,19 @@ test("a move is sent as the item it goes after (null: to the front)", () => {
   assert.equal(u.afterItem(ids, 2, 1), "a", "one up: after the one before the neighbour");
 });
 
+test("a preloaded next track is stale once the queue, its modes or the current item change", () => {
+  const q = { items: [{ item_id: "a" }, { item_id: "b" }], repeat: "off", shuffle: false, now: { item_id: "a" } };
+  const same = u.queueSignature({ ...q, items: [{ item_id: "a", title: "renamed" }, { item_id: "b" }] });
+  assert.equal(u.queueSignature(q), same, "titles and availability do not choose the next item");
+  for (const changed of [
+    { ...q, items: [{ item_id: "b" }, { item_id: "a" }] },
+    { ...q, repeat: "one" },
+    { ...q, shuffle: true },
+    { ...q, now: { item_id: "b" } },
+    { ...q, now: null },
+  ]) assert.notEqual(u.queueSignature(changed), u.queueSignature(q), JSON.stringify(changed));
+});
+
 test("the device id is chosen once and kept", () => {
   const first = u.deviceId(localStorage);
   assert.match(first, /^[0-9a-f-]{36}$/);

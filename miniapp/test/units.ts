@@ -1,6 +1,6 @@
 // The pure modules under unit test, bundled for Node by `npm run test:unit` (vite build --ssr).
 export * from "../src/music";
 export { fromHash, routeOfStartParam } from "../src/launch";
-export { afterItem, deviceId } from "../src/player/queue";
+export { afterItem, deviceId, queueSignature } from "../src/player/queue";
 export { humanMessage } from "../src/api/errors";
 export { parse as parseRoute } from "../src/router";

@@ -12,7 +12,7 @@ import { attachHls, type Attached } from "./hls";
 import { bindControls, setMetadata, setPosition } from "./mediaSession";
 import { Meter } from "./meter";
 import { Preview } from "./preview";
-import { type NowPlaying, type QueueEntry, ServerQueue } from "./queue";
+import { type NowPlaying, type QueueEntry, queueSignature, ServerQueue } from "./queue";
 import { follow, originalPosition, renderPosition, requestRender } from "./renders";
 import { loadSettings, saveSettings } from "./settings";
 
@@ -34,17 +34,29 @@ const once = (el: HTMLMediaElement, name: string, ms = 8000) =>
 
 export const streamUrl = (t: Track): string => (t.renditions[0] ?? t.original).url;
 const REPORT_EVERY_MS = 5000;
+/** The next track is preloaded this long before the current one ends (a spare <audio> buffers it). */
+const PRELOAD_LEAD_S = 30;
 export const entryOf = (t: { track_id: string; title: string; artists: string[] }): QueueEntry =>
   ({ track_id: t.track_id, title: t.title, artists: t.artists });
 
 interface Graph { ctx: AudioContext; previewGain: GainNode; renderGain: GainNode; meter: Meter; preview: Preview }
+/** The next track, buffering in the spare element: played the moment item ``after`` ends, while
+ * ``signature`` (the queue it was chosen from) still holds. */
+interface Upcoming { after: string; itemId: string; track: Track; signature: string }
 
 export class Player {
   readonly state = new Store<PlayerState>({ track: null, playing: false, position: 0, duration: 0, mode: "original",
     settings: NEUTRAL, render: null, notice: null });
   readonly queue = new ServerQueue();
-  readonly main = new Audio();
+  /** The original's element; swapped with ``spare`` when a preloaded next track takes over. */
+  main = new Audio();
+  private spare = new Audio();
   readonly rend = new Audio();
+  private upcoming: Upcoming | null = null;
+  /** The item (and queue) the next track was last asked for: asked once, not every tick. */
+  private askedFor = "";
+  private switchStartedAt = 0;
+  private switchPreloaded = false;
   private graph: Graph | null = null;
   private graphReady: Promise<Graph> | null = null;
   private hls: Attached | null = null;
@@ -60,19 +72,23 @@ export class Player {
   private claims = 0;
 
   constructor() {
-    this.main.preload = "auto";
-    for (const el of [this.main, this.rend]) {
-      el.addEventListener("ended", () => void this.next(true));
-      el.addEventListener("play", () => this.sync());
-      el.addEventListener("pause", () => this.sync());
+    // Events count only from the element that is audible now: the spare one is buffering the next track.
+    const live = (el: EventTarget | null) => el === this.main || el === this.rend;
+    for (const el of [this.main, this.spare, this.rend]) {
+      el.preload = "auto";
+      el.addEventListener("ended", (e) => { if (live(e.target)) void this.next(true); });
+      el.addEventListener("play", (e) => { if (live(e.target)) this.sync(); });
+      el.addEventListener("pause", (e) => { if (live(e.target)) this.sync(); });
     }
-    this.main.addEventListener("timeupdate", () => {
-      if (this.playRequestedAt && this.main.currentTime > 0) {
-        metrics.playToAudioMs = Math.round(performance.now() - this.playRequestedAt);
-        this.playRequestedAt = 0;
-      }
-    });
-    this.main.addEventListener("error", () => { if (this.main.src) this.state.set({ notice: "This track can't be played right now." }); });
+    for (const el of [this.main, this.spare]) {
+      el.addEventListener("timeupdate", () => { if (el === this.main) this.firstAudio(); });
+      el.addEventListener("playing", () => { if (el === this.main) this.switched(); });
+      el.addEventListener("error", () => {
+        if (el === this.main && this.main.src) this.state.set({ notice: "This track can't be played right now." });
+        if (el === this.spare) this.upcoming = null;  // not preloaded after all: the switch waits for the session
+      });
+    }
+    this.queue.state.subscribe((q) => { if (this.upcoming && this.upcoming.signature !== queueSignature(q)) this.upcoming = null; });
     setInterval(() => this.sync(), 250);
     setInterval(() => { if (this.playing()) void this.report(); }, REPORT_EVERY_MS);
     bindControls({ play: () => void this.resume(), pause: () => this.pause(), next: () => void this.next(false),
@@ -92,11 +108,26 @@ export class Player {
     return !(mode === "render" ? this.rend : this.main).paused;
   }
 
+  /** The first frame after a play request, as ``timeupdate`` reports it (at most every 250 ms). */
+  private firstAudio(): void {
+    if (this.main.currentTime <= 0 || !this.playRequestedAt) return;
+    metrics.playToAudioMs = Math.round(performance.now() - this.playRequestedAt);
+    this.playRequestedAt = 0;
+  }
+
+  /** The next track's element started playing: how long after the last one ended or Next was pressed. */
+  private switched(): void {
+    if (!this.switchStartedAt) return;
+    metrics.trackSwitch = { gapMs: Math.round(performance.now() - this.switchStartedAt), preloaded: this.switchPreloaded };
+    this.switchStartedAt = 0;
+  }
+
   private sync(): void {
     const track = this.state.get().track;
     const duration = track ? track.duration_ms / 1000 : 0;
     const position = this.position();
     if (this.state.get().mode === "preview" && this.playing() && position >= duration - 0.05) void this.next(true);
+    if (this.playing() && duration - position < PRELOAD_LEAD_S) void this.preloadNext();
     this.state.set({ position, duration, playing: this.playing() });
     setPosition(position, duration, this.state.get().settings.tempo, this.playing());
   }
@@ -191,18 +222,72 @@ export class Player {
   }
 
   async load(track: Track, autoplay = true, atS = 0): Promise<void> {
-    this.generation += 1;
-    this.leaveRender();
-    this.graph?.preview.stop();
-    const settings = await loadSettings(track.track_id);
-    this.state.set({ track, mode: "original", settings, render: null, notice: null, position: atS });
-    setMetadata(track);
+    const settings = await this.enter(track, atS);
     this.main.src = streamUrl(track);
     if (atS > 0) this.main.currentTime = atS;
     if (!autoplay) return;
     this.playRequestedAt = performance.now();
     await this.main.play().catch(() => undefined);
     if (!isNeutral(settings)) await this.changeSettings(settings);
+  }
+
+  /** Make ``track`` the one shown and controlled, on its original, with its own pitch/tempo settings. */
+  private async enter(track: Track, atS: number): Promise<PitchSettings> {
+    this.generation += 1;
+    this.leaveRender();
+    this.graph?.preview.stop();
+    const settings = await loadSettings(track.track_id);
+    this.state.set({ track, mode: "original", settings, render: null, notice: null, position: atS });
+    setMetadata(track);
+    return settings;
+  }
+
+  /** Buffer what plays next in the spare element (``/v1/me/queue/next``), so its start needs no
+   * request: the session's answer to "ended" arrives beside the music, not before it. */
+  private async preloadNext(): Promise<void> {
+    const after = this.itemId;
+    const signature = queueSignature(this.queue.state.get());
+    if (!after || this.queue.state.get().elsewhere || this.askedFor === after + signature) return;
+    this.askedFor = after + signature;
+    try {
+      const { current_item_id: current, next } = await this.queue.upNext();
+      if (current !== after || !next?.available || !next.prefetch) return;
+      const track = await api<Track>(`/v1/tracks/${encodeURIComponent(next.track_id)}`);
+      if (after !== this.itemId || signature !== queueSignature(this.queue.state.get())) return;
+      this.spare.src = streamUrl(track);
+      this.spare.load();
+      this.upcoming = { after, itemId: next.item_id, track, signature };
+      metrics.preloaded = { track_id: track.track_id, item_id: next.item_id };
+    } catch {
+      // Nothing preloaded: the next track starts when the session has answered, as without a hint.
+    }
+  }
+
+  /** The current item ended and its successor is buffered: play it now and tell the session beside it.
+   * The session decides; if it picked another item (a device changed the queue meanwhile), that plays. */
+  private switchToUpcoming(): boolean {
+    const up = this.upcoming;
+    const ended = this.itemId;
+    if (!up || !ended || up.after !== ended || up.signature !== queueSignature(this.queue.state.get())) return false;
+    this.upcoming = null;
+    [this.main, this.spare] = [this.spare, this.main];
+    this.spare.pause();
+    this.spare.removeAttribute("src");
+    this.spare.load();
+    this.itemId = null;  // until the session has moved on: no position report for an item it does not play yet
+    this.switchPreloaded = true;
+    this.playRequestedAt = performance.now();
+    void this.main.play().catch(() => undefined);  // first: the rest (settings, metadata) is not audible
+    void this.enter(up.track, 0).then((settings) => (isNeutral(settings) ? undefined : this.changeSettings(settings)));
+    void this.queue.next(true, ended).then(async (s) => {
+      if (s.now?.item_id === up.itemId) {
+        this.itemId = s.now.item_id;
+        this.sessionTempo = s.now.tempo;
+      } else {
+        await this.adopt(s.now);
+      }
+    }, (error: unknown) => this.refused(error));
+    return true;
   }
 
   /** Play here: the session follows this device (it takes over from one playing elsewhere). */
@@ -258,7 +343,10 @@ export class Player {
   async next(auto: boolean): Promise<void> {
     if (this.advancing) return;
     this.advancing = true;
+    this.switchStartedAt = performance.now();
+    this.switchPreloaded = false;
     try {
+      if (auto && this.switchToUpcoming()) return;
       // A track that ended and cannot go on (the session refused, or is unreachable) stops here: the
       // end-of-track check would otherwise ask again every 250 ms.
       if (!(await this.follow(() => this.queue.next(auto, this.itemId))) && auto) this.stopHere();

@@ -41,6 +41,18 @@ export function afterItem(ids: string[], from: number, to: number): string | nul
   return to === 0 ? null : rest[to - 1];
 }
 
+/** What decides the next item: the queue's order, the play modes and what plays now. A preloaded next
+ * track is used only while this is what it was when it was chosen. */
+export function queueSignature(q: Pick<QueueState, "items" | "repeat" | "shuffle" | "now">): string {
+  return JSON.stringify([q.items.map((i) => i.item_id), q.repeat, q.shuffle, q.now?.item_id ?? null]);
+}
+
+/** `GET /v1/me/queue/next`: the item that plays when the current one ends, with a preload hint. */
+export interface UpNext {
+  current_item_id: string | null;
+  next: { item_id: string; track_id: string; available: boolean; prefetch: { url: string; range: string } | null } | null;
+}
+
 const me = (path: string) => `/v1/me/${path}`;
 
 export class ServerQueue {
@@ -86,6 +98,8 @@ export class ServerQueue {
     await api(me(`queue/items/${encodeURIComponent(itemId)}/play`), { method: "POST", body: { device_id: this.device } });
     return this.refresh();
   }
+
+  upNext(): Promise<UpNext> { return api<UpNext>(me("queue/next")); }
 
   /** Skip on (``auto``: the item played to its end, so repeat one plays it again); the new now-playing. */
   async next(auto: boolean, itemId: string | null): Promise<QueueState> {
