@@ -249,7 +249,9 @@ def main() -> None:
     parser.add_argument("--engine", nargs="+", default=["sqlite", "elasticsearch"])
     parser.add_argument("--documents", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5, help="search: measured runs of each query")
-    parser.add_argument("--es-index-prefix", default="tuneton-bench-", help="search: a fresh index is named <prefix><hex>")
+    parser.add_argument(
+        "--es-index-prefix", default="tuneton-bench-", help="search: a fresh index is named <prefix><hex>"
+    )
     args = parser.parse_args()
     if args.phase == "ingest":
         results: list[dict[str, Any]] = [asyncio.run(ingest(args.tracks, args.seconds, args.jobs, args.format))]

@@ -13,15 +13,12 @@ from __future__ import annotations
 import collections
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks import wrk
+from benchmarks import pyspy, wrk
 from benchmarks.product_env import auth_headers
 
 NOOP = 'request = function() return wrk.format("GET", "/healthz") end\n'
@@ -123,12 +120,8 @@ def profiled(
     labels: list[str] | None = None,
 ) -> dict[str, Any]:
     """The command phase with py-spy sampling the serving process; figures plus the stage split."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     raw = work / "commands.pyspy"
-    sampler = subprocess.Popen(
-        [spy, "record", "-p", str(serve_pid), "-d", str(seconds), "-r", "100", "-f", "raw", "-o", str(raw), "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    sampler = pyspy.record(serve_pid, raw, seconds)
     figures = measure(
         base,
         ADD_TRACK,
@@ -148,11 +141,8 @@ def stage_split(raw: str, cpu_ms: float) -> dict[str, float]:
     """py-spy's raw (collapsed) stacks → CPU ms per command per stage, in proportion to the samples."""
     samples: collections.Counter[str] = collections.Counter()
     total = 0
-    for line in raw.splitlines():
-        if not line.strip():
-            continue
-        stack, count = line.rsplit(" ", 1)
-        total += int(count)
+    for stack, count in pyspy.stacks(raw):
+        total += count
         stage = next((name for name, frames in STAGES if any(f in stack for f in frames)), "other (event loop, GC)")
-        samples[stage] += int(count)
+        samples[stage] += count
     return {name: round(cpu_ms * n / total, 3) for name, n in samples.most_common()} if total else {}

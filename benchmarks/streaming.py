@@ -18,6 +18,7 @@ Latency is wrk's: request sent → last byte. Not a test.
 from __future__ import annotations
 
 import argparse
+import collections
 import getpass
 import json
 import os
@@ -31,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks import wrk
+from benchmarks import pyspy, wrk
 from benchmarks.product_env import benchmark_env
 from tests.e2e.servers import Process, free_port, wait_ready
 
@@ -204,11 +205,39 @@ def ranges(base: str, path: str, work: Path, *, size: int, span: int, connection
     return figures
 
 
+NOOP = 'request = function() return wrk.format("GET", "/healthz") end\n'
+
+
+def sampled_ranges(
+    base: str, path: str, work: Path, *, size: int, span: int, args: argparse.Namespace, sampled: Process | None
+) -> dict[str, Any]:
+    """``ranges``, with py-spy on ``sampled`` meanwhile when given: where that server's CPU went."""
+    out = work / f"{span or 'to-the-end'}.pyspy"
+    spy = pyspy.record(sampled.popen.pid, out, args.seconds) if sampled is not None and sampled.popen else None
+    figures = ranges(base, path, work, size=size, span=span, connections=args.connections, seconds=args.seconds)
+    if spy is not None:
+        spy.wait(timeout=args.seconds + 60)
+        figures["on_stack_share"] = inclusive_shares(out.read_text())
+    return figures
+
+
+def inclusive_shares(raw: str, top: int = 25) -> dict[str, float]:
+    """py-spy's raw (collapsed) stacks → the share of samples each function is on the stack for, largest first."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for stack, count in pyspy.stacks(raw):
+        total += count
+        for frame in {f.split(" (")[0] for f in stack.split(";")}:
+            counts[frame] += count
+    return {name: round(n / total, 3) for name, n in counts.most_common(top)} if total else {}
+
+
 def ratios(figures: dict[str, dict[str, Any]]) -> None:
-    """Add throughput (MB/s) and p99 of every path as ratios to nginx_direct's, in place."""
+    """Add throughput (MB/s), requests/s and p99 of every path as ratios to nginx_direct's, in place."""
     ref = figures["nginx_direct"]
     for name, got in figures.items():
         if name != "nginx_direct":
+            got["requests_vs_nginx"] = round(got["requests_per_s"] / max(ref["requests_per_s"], 0.001), 3)
             got["throughput_vs_nginx"] = round(got["mb_per_s"] / max(ref["mb_per_s"], 0.001), 3)
             got["p99_vs_nginx"] = round(got["p99_ms"] / max(ref["p99_ms"], 0.001), 2)
 
@@ -221,6 +250,9 @@ def main() -> None:
     parser.add_argument("--track-s", type=int, default=180, help="length of the benchmark's track")
     parser.add_argument("--auth-cache-s", type=int, default=10, help="how long nginx reuses the API's offload answer")
     parser.add_argument("--offload", choices=sorted(DESIGNS), default="auth_request", help="the gateway design")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy samples the Python path's server; where its CPU goes"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-streaming-"))
     song = work / "song.wav"
@@ -258,11 +290,15 @@ def main() -> None:
             for name, (base, path) in runs.items():
                 httpx.get(base + path, headers={"Range": "bytes=0-0"}, timeout=60)  # steady state: the cache warm
                 api_before = audio_requests(offload_base)
-                figures[name] = ranges(base, path, work, size=size, span=span, connections=args.connections,
-                                       seconds=args.seconds)  # fmt: skip
+                sampled = python_server if name == "python" and args.profile else None
+                figures[name] = sampled_ranges(base, path, work, size=size, span=span, args=args, sampled=sampled)
                 if name == "offload":
                     figures[name]["api_requests"] = audio_requests(offload_base) - api_before
                 time.sleep(1)
+            if span:  # the Python path's ceiling per request: its HTTP stack answering nothing at all
+                figures["python_noop_get"] = wrk.run(
+                    python_base, NOOP, work, connections=args.connections, seconds=args.seconds, threads=2, env={}
+                )
             ratios(figures)
             result[workload] = {"range_bytes": span or "N-", **figures}
         result["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]

@@ -31,6 +31,20 @@ async def track(store: ReadStore, track_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+async def media(store: ReadStore, track_id: str) -> dict[str, Any] | None:
+    """What a media request needs of one track (who may read it, its blobs), or None.
+
+    Every range request of a player asks this: the full row with its analysis join cost a sixth of
+    the media path's CPU (``benchmarks/streaming.py --profile``), most of it building columns unused here.
+    """
+    rows = await store.fetch_all(
+        "SELECT track_id, owner_id, visibility, original_json, renditions_json, covers_json "
+        "FROM tracks WHERE track_id = :id",
+        {"id": track_id},
+    )
+    return rows[0] if rows else None
+
+
 async def tracks_by_id(store: ReadStore, track_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Rows of the given tracks (missing ones are absent), for enriching search hits."""
     if not track_ids:

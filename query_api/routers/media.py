@@ -94,7 +94,7 @@ async def audio(
 
 
 async def _readable(store: ReadStore, track_id: str, user: str | None) -> dict[str, Any]:
-    row = await reader.track(store, track_id)
+    row = await reader.media(store, track_id)
     if not readable(row, user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such track")
     assert row is not None

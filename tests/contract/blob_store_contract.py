@@ -97,11 +97,14 @@ class BlobStoreContract(abc.ABC):
         read = await store.get(key, offset=offset, length=length)
         assert (read.offset, read.length, read.info.size) == (offset, len(expected), len(DATA))
         assert await read.read_all() == expected
+        assert await store.read_bytes(key, offset=offset, length=length) == expected  # in one go, as small bodies
 
     async def test_a_read_past_the_end_is_an_invalid_range(self, store: BlobStore, key: str) -> None:
         await store.put_bytes(key, DATA, content_type="audio/mpeg")
         with pytest.raises(InvalidRange):
             await store.get(key, offset=len(DATA) + 1)
+        with pytest.raises(InvalidRange):
+            await store.read_bytes(key, offset=len(DATA) + 1, length=1)
         with pytest.raises(ValueError, match="negative"):
             await store.get(key, offset=-1)
 
