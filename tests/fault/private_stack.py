@@ -27,7 +27,10 @@ class PrivateStack:
 
     state_dir: Path
     kafka_port: int = 9292
-    pg_port: int = 55632
+    # Below Linux's ephemeral range (32768-60999): a port in it can be taken, while PostgreSQL is down
+    # for a test or not started yet, as the local port of one of the thousands of client connections
+    # the suite beside opens; 55632 was, once, and PostgreSQL could not bind it ("Address already in use").
+    pg_port: int = 25632
     es_port: int = 9400
     s3_port: int = 9600
     started: set[str] = field(default_factory=set)
