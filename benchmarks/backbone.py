@@ -258,6 +258,9 @@ def main() -> None:
     parser.add_argument("--database-prefix", default="tuneton_bench", help="Kafka runtime: the database's name prefix")
     parser.add_argument("--kafka-bootstrap", help="Kafka runtime: brokers other than the settings' default")
     parser.add_argument(
+        "--gc-young-threshold", type=int, help="the product's gc_young_threshold (0: Python's default collector)"
+    )
+    parser.add_argument(
         "--worker-roles",
         type=lambda text: text.split(","),
         default=["all"],
@@ -267,6 +270,8 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-bench-"))
     extra = {"TUNETON_KAFKA_BOOTSTRAP": args.kafka_bootstrap} if args.kafka_bootstrap else {}
+    if args.gc_young_threshold is not None:
+        extra["TUNETON_GC_YOUNG_THRESHOLD"] = str(args.gc_young_threshold)
     env = benchmark_env(args.runtime, work, database_prefix=args.database_prefix, **extra)
     if args.only == "rebuild":
         print(json.dumps(rebuild_only(env, args.runtime, args.rebuild_events), indent=2))

@@ -68,11 +68,13 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from tuneton.observability.gc_tuning import tune_gc
     from tuneton.observability.logs import configure
     from tuneton.server import uvicorn_config
 
     settings = settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v})
     configure(settings.log_level, json_lines=settings.log_json)
+    tune_gc(settings.gc_young_threshold)
     uvicorn.Server(uvicorn_config(settings)).run()
     return 0
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     embedded_synchronous: Literal["OFF", "NORMAL", "FULL"] = "NORMAL"
     log_level: str = "INFO"
     log_json: bool = True
+    gc_young_threshold: int = Field(
+        default=50_000, ge=0, description="allocations between young-generation GC runs (0: Python's default 700)"
+    )
 
     # --- catalog (issue 3) -------------------------------------------------------------------
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0, description="largest accepted upload (413 above)")
