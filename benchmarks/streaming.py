@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from benchmarks import pyspy, wrk
+from benchmarks.command_load import NOOP
 from benchmarks.product_env import benchmark_env
 from tests.e2e.servers import Process, free_port, wait_ready
 
@@ -203,9 +204,6 @@ def ranges(base: str, path: str, work: Path, *, size: int, span: int, connection
     figures = wrk.run(base, LUA, work, connections=connections, seconds=seconds, threads=2, env=env)
     del figures["requests"]
     return figures
-
-
-NOOP = 'request = function() return wrk.format("GET", "/healthz") end\n'
 
 
 def sampled_ranges(

@@ -66,7 +66,7 @@ class AppliedSignals:
                     event.set()
 
     def waiting(self) -> int:
-        """How many waiters are registered (metrics and tests)."""
+        """How many waiters are registered (tests check that leaving forgets them)."""
         return sum(len(w) for by_id in self._waiters.values() for w in by_id.values())
 
 
