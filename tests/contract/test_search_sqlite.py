@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.contract.search_index_contract import SearchIndexContract
 from tuneton.adapters.sqlite.search import SqliteSearchIndex
+from tuneton.catalog_values import SEARCH_TOTAL_CAP, SearchDocument, SearchQuery, SearchRemoval
+from tuneton.media.search_match import score
+from tuneton.media.search_text import analyse, query_terms
 from tuneton.ports import SearchIndex
 
 
@@ -22,8 +27,6 @@ class TestSqliteSearchIndex(SearchIndexContract):
 
 
 async def test_documents_survive_a_restart(tmp_path: Path) -> None:
-    from tuneton.catalog_values import SearchDocument, SearchQuery
-
     first = SqliteSearchIndex(tmp_path / "search.db")
     await first.start()
     await first.upsert(SearchDocument(track_id="t", version=3, title="Кукушка"))
@@ -39,7 +42,6 @@ async def test_a_file_from_before_the_short_prefix_table_is_migrated_on_start(tm
     import sqlite3
 
     from tests.contract.search_index_contract import CATALOG
-    from tuneton.catalog_values import SearchQuery
 
     path = tmp_path / "search.db"
     first = SqliteSearchIndex(path)
@@ -78,3 +80,70 @@ async def test_a_file_of_other_analysis_rules_is_refused_unless_rebuilding(tmp_p
     again = SqliteSearchIndex(path)
     await again.start()  # of this code's rules now
     await again.close()
+
+
+WORDS = ["love", "night", "lovely", "light", "dance", "dc", "ac", "blue", "ночь", "любовь", "ночной", "город"]
+
+
+def _generated_catalog(count: int) -> list[SearchDocument]:
+    """Titles of 1-4 words, Latin before Cyrillic in title order (tiers cluster), some private, some removed later."""
+    rng = random.Random(11)
+    documents = []
+    for n in range(count):
+        pool = WORDS[:8] if n % 3 else WORDS[8:]
+        documents.append(SearchDocument(
+            track_id=f"gen-{n:04d}", version=1, title=" ".join(rng.choices(pool, k=rng.randint(1, 3)))
+            + (" night" if n % 3 and rng.random() < 0.6 else ""),  # a tier of most Latin titles: walked to the end
+            artists=(rng.choice(["AC/DC", "Night Riders", "Любовь"]),), album=rng.choice(["Blue Light", "Город", None]),
+            owner_id="alice" if n % 17 == 0 else None, public=n % 17 != 0,
+        ))  # fmt: skip
+    return documents
+
+
+def _reference(documents: list[SearchDocument], query: SearchQuery) -> list[tuple[str, float]]:
+    """Every visible match of ``query`` ranked by the reference scorer: score, then title key, then id."""
+    terms = query_terms(query.text)
+    matches = []
+    for document in documents:
+        if not (document.public or document.owner_id == query.viewer_id):
+            continue
+        fields = {"title": [document.title], "artist": list(document.artists), "album": [document.album or ""]}
+        found = score(fields, terms)
+        if found is not None:
+            analysed = analyse(title=document.title, artists=document.artists, album=document.album, genre=None)
+            matches.append((-found, analysed.sort_key, document.track_id))
+    return [(track_id, -negated) for negated, _, track_id in sorted(matches)]
+
+
+@pytest.mark.parametrize("viewer", [None, "alice"])
+async def test_tier_walks_rank_like_the_reference_scorer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, viewer: str | None
+) -> None:
+    """One and several terms, each page: the walked, the bounded-then-sorted and the sorted tiers all
+    give the reference order (a tier spread over the alphabet is walked; a Cyrillic one, sorting after
+    every Latin title, outruns its walk and is sorted)."""
+    from tuneton.adapters.sqlite import search as module
+
+    plans: list[str] = []
+    original = module.tier_query
+
+    def spy(*args: Any, walk: bool = False, until: tuple[str, str] | None = None) -> tuple[str, list[Any]]:
+        plans.append("sort" if not walk else "walk" if until is None else "bounded walk")
+        return original(*args, walk=walk, until=until)
+
+    monkeypatch.setattr(module, "tier_query", spy)
+    documents = _generated_catalog(900)
+    index = SqliteSearchIndex(tmp_path / "search.db")
+    await index.start()
+    await index.write(documents)
+    await index.write([SearchRemoval(track_id=f"gen-{n:04d}", version=2) for n in range(0, 900, 13)])
+    live = [document for document in documents if int(document.track_id[4:]) % 13]
+    for text in ["love", "night", "ночь", "lov", "ночн", "love night", "ac/dc", "lvoe", "любовь город", "blue ac"]:
+        for offset in (0, 20, 95, 300):
+            query = SearchQuery(text=text, offset=offset, limit=20, viewer_id=viewer)
+            page = await index.search(query)
+            expected = _reference(live, query)
+            assert [(hit.document.track_id, hit.score) for hit in page.hits] == expected[offset : offset + 20], text
+            assert page.total == min(len(expected), SEARCH_TOTAL_CAP), text
+    await index.close()
+    assert {"sort", "walk", "bounded walk"} <= set(plans)

@@ -26,14 +26,19 @@ from tuneton.adapters.sqlite.search_sql import (
     FTS_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
+    Combination,
     any_count,
     bodies,
+    combination_count,
     ranked_query,
-    score_tiers,
     short_count,
     short_query,
+    summed_tiers,
     term_clauses,
+    tier_count,
     tier_query,
+    walk_budget,
+    walk_end,
 )
 from tuneton.catalog_values import IndexChange, SearchDocument, SearchHit, SearchPage, SearchQuery
 from tuneton.media.search_match import document_highlights, fuzzy_expansions, short_term, short_term_scores
@@ -41,6 +46,7 @@ from tuneton.media.search_text import ANALYSIS_VERSION, AnalysedFields, QueryTer
 from tuneton.ports import SearchIndex
 
 T = TypeVar("T")
+MAX_TIER_COMBINATIONS = 32  # two terms make at most 25; three or more may make more than a walk is worth
 
 
 class SqliteSearchIndex(SearchIndex):
@@ -199,8 +205,9 @@ class SqliteSearchIndex(SearchIndex):
             term_clauses(term, {column: fuzzy_expansions(term, words) for column, words in vocabulary.items()})
             for term in terms
         ]
-        if len(clauses) == 1 and not _filtered(query):  # a filter may leave the best tiers empty: one pass
-            return self._search_tiered(db, query, clauses[0], terms)
+        # One pass instead when a filter may leave the best tiers empty, or the terms make too many combinations
+        if clauses and not _filtered(query) and combination_count(clauses) <= MAX_TIER_COMBINATIONS:
+            return self._search_tiered(db, query, clauses, terms)
         sql, params = ranked_query(query, clauses)
         rows = db.execute(sql, params).fetchall()
         if not rows and query.offset:  # past the last page: still report the total
@@ -211,16 +218,27 @@ class SqliteSearchIndex(SearchIndex):
 
     @staticmethod
     def _search_tiered(
-        db: sqlite3.Connection, query: SearchQuery, clauses: list[tuple[str, float]], terms: list[QueryTerm]
+        db: sqlite3.Connection, query: SearchQuery, clauses: list[list[tuple[str, float]]], terms: list[QueryTerm]
     ) -> SearchPage:
-        """One term: walk its score tiers best first until ``offset + limit`` documents are found."""
+        """Walk the summed score tiers best first until ``offset + limit`` documents are found.
+
+        The combinations of one sum are disjoint (a document has one best tier per term), so their
+        title-ordered heads merge into that score's head.
+        """
         wanted = query.offset + query.limit
+        documents = db.execute("SELECT max(id) FROM search_docs").fetchone()[0] or 0  # an upper bound: ids only grow
         ranked: list[tuple[int, float]] = []
         exhausted = True  # every tier read to its end: the total is len(ranked)
-        for tier in score_tiers(clauses):
-            sql, params = tier_query(query, tier, wanted - len(ranked))
-            found = [(doc, tier[0]) for (doc,) in db.execute(sql, params)]
-            ranked += found
+        for value, combinations in summed_tiers(clauses):
+            heads: list[tuple[str, str, int]] = []
+            for combination in combinations:
+                size = int(db.execute(*tier_count(combination)).fetchone()[0])
+                if size == 0:
+                    continue
+                limit = wanted - len(ranked)
+                heads += _tier_head(db, query, combination, limit, walk_budget(size, limit, documents))
+            heads.sort()
+            ranked += [(doc, value) for _, _, doc in heads[: wanted - len(ranked)]]
             if len(ranked) >= wanted:
                 exhausted = False
                 break
@@ -252,6 +270,20 @@ class SqliteSearchIndex(SearchIndex):
             self._vocabulary = vocabulary
         return self._vocabulary
 
+
+def _tier_head(
+    db: sqlite3.Connection, query: SearchQuery, combination: Combination, limit: int, walk: int | None
+) -> list[tuple[str, str, int]]:
+    """The first ``limit`` documents of a tier combination as ``(sort_key, track_id, id)``: walked, when
+    ``walk`` titles are worth reading and hold them all, else sorted."""
+    if walk is not None:
+        until = db.execute(walk_end(), (walk,)).fetchone()  # None: fewer documents, the walk reads them all
+        sql, params = tier_query(query, combination, limit, walk=True, until=until)
+        head = [(sort_key, track_id, doc) for doc, sort_key, track_id in db.execute(sql, params)]
+        if len(head) == limit or until is None:
+            return head
+    sql, params = tier_query(query, combination, limit)
+    return [(sort_key, track_id, doc) for doc, sort_key, track_id in db.execute(sql, params)]
 
 def _filtered(query: SearchQuery) -> bool:
     return any(value is not None for value in (query.artist, query.album, query.genre, query.year_from, query.year_to))
