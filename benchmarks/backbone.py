@@ -261,6 +261,9 @@ def main() -> None:
         "--gc-young-threshold", type=int, help="the product's gc_young_threshold (0: Python's default collector)"
     )
     parser.add_argument(
+        "--decider-batches-in-flight", type=int, help="Kafka runtime: the product's decider_batches_in_flight"
+    )
+    parser.add_argument(
         "--worker-roles",
         type=lambda text: text.split(","),
         default=["all"],
@@ -272,6 +275,8 @@ def main() -> None:
     extra = {"TUNETON_KAFKA_BOOTSTRAP": args.kafka_bootstrap} if args.kafka_bootstrap else {}
     if args.gc_young_threshold is not None:
         extra["TUNETON_GC_YOUNG_THRESHOLD"] = str(args.gc_young_threshold)
+    if args.decider_batches_in_flight is not None:
+        extra["TUNETON_DECIDER_BATCHES_IN_FLIGHT"] = str(args.decider_batches_in_flight)
     env = benchmark_env(args.runtime, work, database_prefix=args.database_prefix, **extra)
     if args.only == "rebuild":
         print(json.dumps(rebuild_only(env, args.runtime, args.rebuild_events), indent=2))

@@ -27,6 +27,7 @@ class AcknowledgedTable(faust.Table[bytes, bytes]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._unacknowledged: list[FutureMessage] = []
+        self._latest: dict[Any, FutureMessage] = {}  # per key, the newest record sent (and not yet acknowledged)
 
     async def put(self, key: bytes, value: bytes) -> None:
         """``table[key] = value``, once the producer knows the changelog's partitions.
@@ -55,24 +56,44 @@ class AcknowledgedTable(faust.Table[bytes, bytes]):
         """Send as Faust does, and keep the future for ``acknowledged``."""
         future: FutureMessage = super().send_changelog(*args, **kwargs)
         self._unacknowledged.append(future)
+        self._latest[future.message.key] = future
         return future
 
-    async def acknowledged(self) -> None:
-        """Return once every changelog record sent so far is acknowledged; a failed one is sent again.
+    def take_sent(self) -> list[FutureMessage]:
+        """The changelog records sent since the last call (or ``acknowledged()``): one batch's, to await."""
+        sent, self._unacknowledged = self._unacknowledged, []
+        return sent
+
+    async def acknowledged(self, sent: list[FutureMessage] | None = None) -> None:
+        """Return once ``sent`` (default: every record sent so far) is acknowledged; a failed one is sent again.
 
         Never raises for a failed send: giving up would let the agent move on and the offset of a
-        command whose snapshot is lost be committed. Each key is written once per decider batch, so
-        sending a failed record again cannot overwrite a newer value of the same key.
+        command whose snapshot is lost be committed. Several decider batches may be in flight at once,
+        so a failed record is sent again only while it is still its key's newest. An older snapshot
+        sent again would overwrite a newer one in the compacted changelog; instead its batch waits
+        for the newer one, which holds the state and, in its outbox, the older batch's events.
         """
-        while self._unacknowledged:
-            pending, self._unacknowledged = self._unacknowledged, []
+        pending = self.take_sent() if sent is None else sent
+        while pending:
             results = await asyncio.gather(*pending, return_exceptions=True)
-            failed = [(f, r) for f, r in zip(pending, results, strict=True) if isinstance(r, BaseException)]
-            if failed:
-                log.warning(
-                    "%d changelog records of %s failed (%r); sending again", len(failed), self.name, failed[0][1]
-                )
-                await asyncio.sleep(RESEND_DELAY_S)
-                for future, _ in failed:
+            failed = []
+            for future, result in zip(pending, results, strict=True):
+                key = future.message.key
+                if isinstance(result, BaseException):
+                    failed.append((future, result))
+                elif self._latest.get(key) is future:
+                    del self._latest[key]  # the key's newest state is durable
+            pending = []
+            if not failed:
+                return
+            log.warning("%d changelog records of %s failed (%r); sending again", len(failed), self.name, failed[0][1])
+            await asyncio.sleep(RESEND_DELAY_S)
+            for future, _ in failed:
+                newest = self._latest.get(future.message.key)
+                if newest is future:
                     message = future.message
-                    self.send_changelog(message.partition, message.key, message.value)
+                    pending.append(self.send_changelog(message.partition, message.key, message.value))
+                    self._unacknowledged.remove(pending[-1])  # this call awaits it, not the next batch
+                elif newest is not None:
+                    pending.append(newest)  # a newer snapshot of the key is on its way: wait for it
+                # newest is None: a newer snapshot of the key was acknowledged already

@@ -11,7 +11,7 @@ that the next worker to touch the aggregate sends again before deciding anything
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from processors import snapshots
@@ -40,11 +40,19 @@ async def decide_batch(
     codec: AvroCodec,
     records: list[LogRecord],
     stored: Callable[[Slot], bytes | None],
-    delivered: dict[Slot, int],
+    delivered: Mapping[Slot, int],
     *,
     processor: str,
+    scheduled: Mapping[Slot, int] | None = None,
 ) -> DecidedBatch:
-    """Decide ``records`` in order; ``delivered`` holds the snapshot versions whose outbox this process sent."""
+    """Decide ``records`` in order.
+
+    ``delivered`` holds the snapshot versions whose outbox this process saw acknowledged;
+    ``scheduled`` those whose outbox an earlier batch still in flight sends before this one's records
+    (the pipelined decider, :mod:`processors.decider_pipeline`). A scheduled outbox is not sent again,
+    but stays in the new snapshot's outbox until it is known delivered: if its batch fails, the
+    snapshot still carries those events for the next worker.
+    """
     batch = DecidedBatch()
     current: dict[Slot, AggregateRecord] = {}
     outbox: dict[Slot, list[OutgoingRecord]] = {}
@@ -55,7 +63,8 @@ async def decide_batch(
             if slot not in current:
                 current[slot] = _loaded(command.aggregate_type, stored(slot))
                 outbox[slot] = _undelivered(current[slot], delivered.get(slot))
-                batch.outgoing.extend(outbox[slot])  # first, so the partition keeps version order
+                if scheduled is None or scheduled.get(slot) != current[slot].version:
+                    batch.outgoing.extend(outbox[slot])  # first, so the partition keeps version order
             result = step.handle(command, current[slot])
         except Exception as error:  # noqa: BLE001 - poison: park it, keep going
             batch.outgoing.append(dead_letter(codec, record, processor=processor, error=error))

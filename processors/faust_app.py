@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -33,7 +34,8 @@ import faust
 from processors import gaps, roles
 from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
-from processors.decider_batch import Slot, decide_batch
+from processors.decider_batch import DecidedBatch, Slot, decide_batch
+from processors.decider_pipeline import OrderedPipeline
 from processors.dlq import dead_letter
 from processors.host import RenderPool
 from processors.projector import ProjectorStep
@@ -79,17 +81,20 @@ def create_app(settings: Settings) -> faust.App:
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}
 
-    async def send(records: list[OutgoingRecord]) -> None:
-        """Send now (not attached to the offset commit) and wait until the broker has them all."""
-        pending = [
+    async def issue(records: list[OutgoingRecord]) -> list[Any]:
+        """Hand the records to the producer now (not attached to the offset commit), in order; their deliveries."""
+        return [
             await outputs[out.topic].send(key=out.key, value=out.value, headers=list(out.headers), force=True)
             for out in records
         ]
-        for delivery in pending:
+
+    async def send(records: list[OutgoingRecord]) -> None:
+        """Send now and wait until the broker has them all."""
+        for delivery in await issue(records):
             await delivery
 
     if roles.runs(role, "decider"):
-        _decider_agent(app, ready, send)
+        _decider_agent(app, ready, issue, settings.decider_batches_in_flight)
     for projection in PROJECTIONS.values():
         if roles.runs(role, projection.name):
             _projector_agent(app, projection, ready, send)
@@ -106,7 +111,7 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-def _decider_agent(app: faust.App, ready: _Readiness, send: Any) -> None:
+def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int) -> None:
     # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
     # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
     # its commands by construction (and batches need no per-event partition context).
@@ -131,21 +136,50 @@ def _decider_agent(app: faust.App, ready: _Readiness, send: Any) -> None:
     async def decide(stream: faust.StreamT[bytes]) -> None:
         codec = await ready.codec()
         step = DeciderStep(codec)
+        # Versions whose outbox a batch in flight sends; this run's only: a restarted agent sends them again
+        scheduled: dict[Slot, int] = {}
+        pipeline = OrderedPipeline(in_flight)
 
         def stored(slot: Slot) -> bytes | None:
             return snapshots[slot[0]].get(slot[1])
 
-        async for events in stream.take_events(200, within=0.005):  # type: ignore[attr-defined]
-            records = [_log_record(e) for e in events]
-            batch = await decide_batch(step, codec, records, stored, delivered, processor=DECIDER_GROUP)
-            for (aggregate_type, key), snapshot in batch.snapshots.items():
-                await snapshots[aggregate_type].put(key, snapshot)  # 1. state + outbox ...
-            for table in snapshots.values():
-                await table.acknowledged()  # ... acknowledged before anything leaves ...
-            await send(batch.outgoing)  # 2. ... then the events (again, if a crash left them) + outcomes ...
-            delivered.update(batch.delivered)  # 3. ... acknowledged before these offsets can be committed
-            metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc(batch.dead_letters)
-            metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
+        try:
+            async for events in stream.noack_take(200, within=0.005):  # type: ignore[attr-defined]
+                records = [_log_record(e) for e in events]
+                batch = await decide_batch(
+                    step, codec, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled
+                )
+                for (aggregate_type, key), snapshot in batch.snapshots.items():
+                    await snapshots[aggregate_type].put(key, snapshot)  # 1. state + outbox ...
+                written = {name: table.take_sent() for name, table in snapshots.items()}
+                scheduled.update(batch.delivered)
+                await pipeline.submit(
+                    _durable(snapshots, written),  # ... acknowledged before anything of the batch leaves ...
+                    functools.partial(issue, batch.outgoing),  # 2. ... then its events and outcomes ...
+                    _completion(stream, events, batch, delivered),  # 3. ... acknowledged: offsets may commit
+                )
+            await pipeline.drain()
+        except BaseException:
+            await pipeline.cancel()  # unfinished batches stay unacknowledged; their outboxes go out again
+            raise
+
+
+def _durable(snapshots: dict[str, AcknowledgedTable], written: dict[str, list[Any]]) -> Any:
+    async def durable() -> None:
+        for name, sent in written.items():
+            await snapshots[name].acknowledged(sent)
+
+    return durable
+
+
+def _completion(stream: faust.StreamT[bytes], events: Any, batch: DecidedBatch, delivered: dict[Slot, int]) -> Any:
+    async def complete() -> None:
+        delivered.update(batch.delivered)
+        await _ack(stream, events)
+        metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc(batch.dead_letters)
+        metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
+
+    return complete
 
 
 def _render_agent(app: faust.App, ready: _Readiness, send: Any, concurrency: int) -> None:

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     faust_commit_interval_s: float = Field(
         default=1.0, gt=0, description="how often the Faust worker commits consumer offsets (redelivery window)"
     )
+    decider_batches_in_flight: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Faust decider batches awaiting the broker while the next is decided (docs/kafka.md)",
+    )
     worker_role: str = Field(
         default="all",
         description="agents of this Faust worker: all, decider, render, search or a projection (own consumer group)",

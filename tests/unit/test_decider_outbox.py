@@ -95,3 +95,18 @@ async def test_a_delivered_outbox_is_not_sent_again(codec: AvroCodec) -> None:
     added = _command(codec, 1, AddTrack(playlist_id=PLAYLIST, item_id="i-1", track_id="t-1"), "command-1")
     second = await _decide(codec, [added], table, delivered)
     assert len(_events(second)) == 1
+
+
+async def test_an_outbox_an_earlier_batch_in_flight_sends_is_kept_but_not_sent_twice(codec: AvroCodec) -> None:
+    """The pipelined decider: batch 2 is decided while batch 1's events are on their way."""
+    table: dict[Slot, bytes] = {}
+    first = await _decide(codec, [_created(codec)], table, {})
+    scheduled = dict(first.delivered)  # batch 1 is in flight: it sends its outbox before batch 2's records
+    second = await decide_batch(
+        DeciderStep(codec), codec, [_added(codec)], table.get, {}, processor="test", scheduled=scheduled
+    )
+    assert len(_events(second)) == 1, "batch 1's event is not sent again"
+    stored = snapshots.load(second.snapshots[SLOT], topics.AGGREGATES["playlist"])
+    assert [r.value for r in stored.outbox] == [*_events(first), *_events(second)], (
+        "until batch 1 is known delivered, the new snapshot carries its events too"
+    )
