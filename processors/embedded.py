@@ -19,7 +19,8 @@ from processors.decider import STATE_STORE, DeciderStep, state_key
 from processors.dlq import dead_letter
 from processors.projector import Entry, ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
-from processors.render import InOrderRelease, RenderJob, RenderStep
+from processors.render import RenderStep
+from processors.render_scheduler import RenderScheduler
 from processors.search import SearchStep
 from processors.sinks import ProjectorSink, SearchSink
 from processors.snapshots import AggregateRecord
@@ -215,83 +216,40 @@ class SearchRunner:
 
 
 class RenderRunner:
-    """Consumes ``tuneton.render.events`` and runs up to ``concurrency`` renders at once.
+    """Consumes ``tuneton.render.events`` through the shared :class:`~processors.render_scheduler.RenderScheduler`.
 
-    Renders take seconds, so records are not processed batch by batch: each request starts a task as
-    soon as it is polled, and the committed offset of a partition only moves past a request once its
-    render has finished (and every earlier one too), so a crash redelivers exactly the unfinished ones.
+    A request's offset is committed once it is released: its render and every earlier one of its
+    partition have finished, so a crash redelivers exactly the unfinished ones.
     """
 
     def __init__(self, log_: EventLog, step: RenderStep, codec: AvroCodec, *, concurrency: int) -> None:
         self._log = log_
         self._step = step
         self._codec = codec
-        self._slots = asyncio.Semaphore(concurrency)
-        self._backlog = concurrency * 4
+        self._concurrency = concurrency
 
     async def run(self, stop: asyncio.Event) -> None:
         """Render until ``stop`` is set; unfinished renders are cancelled and redelivered next time."""
         subscription = await self._log.subscribe([topics.RENDER_EVENTS], group=RENDER_GROUP)
-        order: InOrderRelease[tuple[str, int, int]] = InOrderRelease()
         released: dict[tuple[str, int], int] = {}
-        tasks: set[asyncio.Task[None]] = set()
+
+        def release(where: tuple[str, int, int]) -> None:
+            topic, partition, offset = where
+            released[(topic, partition)] = offset + 1
+
+        scheduler = RenderScheduler(self._step, self._codec, self._log.append, release, concurrency=self._concurrency)
         try:
             while not stop.is_set():
-                if len(tasks) >= self._backlog:
-                    await asyncio.wait(tasks, timeout=0.1, return_when=asyncio.FIRST_COMPLETED)
+                if not scheduler.room:
+                    await scheduler.wait_for_room(timeout_s=0.1)
                     records = []
                 else:
-                    records = await subscription.poll(max_records=self._backlog - len(tasks), wait_s=0.1)
+                    records = await subscription.poll(max_records=scheduler.room, wait_s=0.1)
                 for record in records:
-                    where = (record.topic, record.partition, record.offset)
-                    order.add(*where, where)
-                    job = await self._job(record)
-                    if job is None:
-                        self._finish(order, where, released)
-                        continue
-                    task = asyncio.create_task(
-                        self._render(job, where, order, released), name=f"render-{job.asset_key[:12]}"
-                    )
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                    await scheduler.add(record, (record.topic, record.partition, record.offset))
                 if released:
                     await subscription.commit([(t, p, o) for (t, p), o in sorted(released.items())])
                     released.clear()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await scheduler.close()
             await subscription.close()
-
-    async def _job(self, record: LogRecord) -> RenderJob | None:
-        try:
-            return await self._step.decode(record)
-        except Exception as error:  # noqa: BLE001 - poison: park it, keep rendering
-            where = f"{record.topic}:{record.partition}@{record.offset}"
-            log.warning("dead-lettering render event %s: %r", where, error)
-            await self._log.append([dead_letter(self._codec, record, processor=RENDER_GROUP, error=error)])
-            metrics.DEAD_LETTERS.labels(RENDER_GROUP).inc()
-            return None
-
-    async def _render(
-        self,
-        job: RenderJob,
-        where: tuple[str, int, int],
-        order: InOrderRelease[tuple[str, int, int]],
-        released: dict[tuple[str, int], int],
-    ) -> None:
-        async with self._slots:
-            try:
-                await self._step.run(job)
-            except Exception:
-                log.exception("render %s failed unexpectedly; it is redelivered on restart", job.asset_key)
-                return  # never released: the committed offset stays before it
-        self._finish(order, where, released)
-        metrics.EVENTS_PROCESSED.labels(RENDER_GROUP).inc()
-
-    @staticmethod
-    def _finish(
-        order: InOrderRelease[tuple[str, int, int]], where: tuple[str, int, int], released: dict[tuple[str, int], int]
-    ) -> None:
-        for topic, partition, offset in order.done(*where):
-            released[(topic, partition)] = offset + 1

@@ -36,11 +36,10 @@ from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
 from processors.decider_batch import DecidedBatch, Slot, decide_batch
 from processors.decider_pipeline import OrderedPipeline
-from processors.dlq import dead_letter
 from processors.host import RenderPool
 from processors.projector import ProjectorStep
-from processors.render import GROUP as RENDER_GROUP
-from processors.render import InOrderRelease, RenderJob, RenderStep
+from processors.render import RenderStep
+from processors.render_scheduler import RenderScheduler
 from processors.search import SearchStep
 from processors.sinks import ProjectorSink, SearchSink
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
@@ -183,53 +182,26 @@ def _completion(stream: faust.StreamT[bytes], events: Any, batch: DecidedBatch, 
 
 
 def _render_agent(app: faust.App, ready: _Readiness, send: Any, concurrency: int) -> None:
-    """Renders requested assets, up to ``concurrency`` at once, from one agent with manual acks.
+    """Renders requested assets through the shared scheduler, from one agent with manual acks.
 
     Faust's automatic ack would move a partition's offset past a request once the agent moves on to
-    the next event. Here each render runs as a task, and events are acked strictly in offset order
-    per partition, once they and every earlier one are finished (``InOrderRelease``): a worker
-    killed mid-render leaves its request uncommitted, to be redelivered and completed once.
+    the next event. Here an event is acked only once the scheduler releases it: its render and every
+    earlier one of its partition are finished. A worker killed mid-render leaves its request
+    uncommitted, to be redelivered and completed once.
     """
 
     @app.agent(_raw_topic(app, topics.RENDER_EVENTS), name="render")
     async def render(stream: faust.StreamT[bytes]) -> None:
         step = await ready.render_step(send)
-        codec = await ready.codec()
-        order: InOrderRelease[Any] = InOrderRelease()
-        slots = asyncio.Semaphore(concurrency)
-        tasks: set[asyncio.Task[None]] = set()
-
-        def finish(record: LogRecord) -> None:
-            for event in order.done(record.topic, record.partition, record.offset):
-                event.ack()
-            metrics.EVENTS_PROCESSED.labels(RENDER_GROUP).inc()
-
-        async def run(job: RenderJob, record: LogRecord) -> None:
-            async with slots:
-                try:
-                    await step.run(job)
-                except Exception:
-                    log.exception("render %s failed unexpectedly; redelivered after a restart", job.asset_key)
-                    return  # never acked
-            finish(record)
-
-        async for event in stream.noack().events():  # type: ignore[attr-defined]
-            record = _log_record(event)
-            order.add(record.topic, record.partition, record.offset, event)
-            try:
-                job = await step.decode(record)
-            except Exception as error:  # noqa: BLE001 - poison: park it, keep rendering
-                await send([dead_letter(codec, record, processor=RENDER_GROUP, error=error)])
-                metrics.DEAD_LETTERS.labels(RENDER_GROUP).inc()
-                job = None
-            if job is None:
-                finish(record)
-                continue
-            task = asyncio.create_task(run(job, record), name=f"render-{job.asset_key[:12]}")
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            while len(tasks) >= concurrency * 4:
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        scheduler: RenderScheduler[Any] = RenderScheduler(
+            step, await ready.codec(), send, lambda event: event.ack(), concurrency=concurrency
+        )
+        try:
+            async for event in stream.noack().events():  # type: ignore[attr-defined]
+                await scheduler.add(_log_record(event), event)
+                await scheduler.wait_for_room()
+        finally:
+            await scheduler.close()
 
 
 def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, send: Any) -> None:

@@ -1,0 +1,113 @@
+"""The render host loop both hosts share: renders run at once, requests are released in offset order."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from processors.render_scheduler import BACKLOG_PER_SLOT, RenderScheduler
+from tests.fakes import InMemorySchemaRegistry
+from tuneton.events import topics
+from tuneton.events.codec import AvroCodec
+from tuneton.ports import LogRecord, OutgoingRecord
+
+
+@dataclass
+class _Job:
+    asset_key: str
+
+
+class _Step:
+    """Decodes ``b"poison"`` to an error, ``b"other"`` to no job, anything else to a job whose render the test ends."""
+
+    def __init__(self) -> None:
+        self.renders: dict[str, asyncio.Future[None]] = {}
+
+    async def decode(self, record: LogRecord) -> _Job | None:
+        if record.value == b"poison":
+            raise ValueError("not Avro")
+        return None if record.value == b"other" else _Job(asset_key=(record.value or b"").decode())
+
+    async def run(self, job: _Job) -> None:
+        self.renders[job.asset_key] = asyncio.get_running_loop().create_future()
+        await self.renders[job.asset_key]
+
+
+def _record(offset: int, value: bytes, partition: int = 0) -> LogRecord:
+    return LogRecord(
+        topic=topics.RENDER_EVENTS, partition=partition, offset=offset, key=b"k", value=value, timestamp_ms=0,
+        headers=(),
+    )  # fmt: skip
+
+
+async def _settle() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def codec() -> AvroCodec:
+    codec = AvroCodec(InMemorySchemaRegistry())
+    await codec.start()
+    return codec
+
+
+def _scheduler(
+    codec: AvroCodec, step: _Step, released: list[int], parked: list[OutgoingRecord]
+) -> RenderScheduler[int]:
+    async def park(records: Any) -> None:
+        parked.extend(records)
+
+    return RenderScheduler(step, codec, park, released.append, concurrency=2)  # type: ignore[arg-type]
+
+
+async def test_requests_are_released_in_offset_order_whatever_order_renders_finish(codec: AvroCodec) -> None:
+    step, released, parked = _Step(), [], []
+    scheduler = _scheduler(codec, step, released, parked)
+    for offset, value in enumerate([b"a", b"other", b"b", b"poison"]):
+        await scheduler.add(_record(offset, value), offset)
+    await _settle()
+    assert sorted(step.renders) == ["a", "b"], "both render at once"
+    assert [letter.topic for letter in parked] == [topics.DEADLETTER], "the poison request is parked"
+    step.renders["b"].set_result(None)
+    await _settle()
+    assert released == [], "b is done, but a (earlier) is not"
+    step.renders["a"].set_result(None)
+    await _settle()
+    assert released == [0, 1, 2, 3]
+
+
+async def test_a_failed_render_is_never_released_nor_anything_after_it(codec: AvroCodec) -> None:
+    step, released, parked = _Step(), [], []
+    scheduler = _scheduler(codec, step, released, parked)
+    await scheduler.add(_record(0, b"a"), 0)
+    await scheduler.add(_record(1, b"b"), 1)
+    await scheduler.add(_record(0, b"c", partition=1), 10)
+    await _settle()
+    step.renders["a"].set_exception(RuntimeError("disk full"))
+    step.renders["b"].set_result(None)
+    await _settle()
+    assert released == [], "partition 0 waits behind its failed request (redelivered after a restart)"
+    await scheduler.close()
+    assert released == [], "closing cancels the render of partition 1 unreleased"
+
+
+async def test_the_backlog_bounds_how_many_requests_are_taken(codec: AvroCodec) -> None:
+    step, released, parked = _Step(), [], []
+    scheduler = _scheduler(codec, step, released, parked)
+    full = 2 * BACKLOG_PER_SLOT
+    for offset in range(full):
+        await scheduler.add(_record(offset, f"r{offset}".encode()), offset)
+    assert scheduler.room == 0
+    waiting = asyncio.create_task(scheduler.wait_for_room())
+    await _settle()
+    assert not waiting.done()
+    await _settle()
+    step.renders["r0"].set_result(None)
+    await asyncio.wait_for(waiting, 5)
+    assert scheduler.room == 1
+    assert released == [0]
+    await scheduler.close()
