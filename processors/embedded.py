@@ -9,9 +9,10 @@ a projector's error while persisting (database, index) is retried in place until
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from processors import gaps, snapshots
 from processors.decider import GROUP as DECIDER_GROUP
@@ -22,7 +23,7 @@ from processors.render import GROUP as RENDER_GROUP
 from processors.render import RenderStep
 from processors.render_scheduler import RenderScheduler
 from processors.search import SearchStep
-from processors.sinks import ProjectorSink, SearchSink
+from processors.sinks import Acknowledge, ProjectorSink, SearchSink, store_each
 from processors.snapshots import AggregateRecord
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
@@ -38,6 +39,7 @@ from tuneton.ports import (
     SearchIndex,
     StateStore,
     StateWrite,
+    Subscription,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,16 @@ def _last_positions(records: Sequence[LogRecord]) -> list[tuple[str, int, int]]:
     for record in records:
         latest[(record.topic, record.partition)] = record.offset + 1
     return [(t, p, o) for (t, p), o in latest.items()]
+
+
+async def polled(
+    subscription: Subscription, max_records: int, stop: asyncio.Event
+) -> AsyncIterator[tuple[list[LogRecord], Acknowledge]]:
+    """A subscription's batches until ``stop`` is set, each acknowledged by committing its offsets."""
+    while not stop.is_set():
+        records = await subscription.poll(max_records=max_records, wait_s=0.2)
+        if records:
+            yield records, functools.partial(subscription.commit, _last_positions(records))
 
 
 class DeciderRunner:
@@ -154,11 +166,7 @@ class ProjectorRunner:
         try:
             for (topic, partition), offset in (await self._store.positions(self._step.projection.name)).items():
                 await subscription.seek(topic, partition, offset)
-            while not stop.is_set():
-                records = await subscription.poll(max_records=self._batch, wait_s=0.2)
-                if records:
-                    await self.process(records)
-                    await subscription.commit(_last_positions(records))
+            await store_each(polled(subscription, self._batch, stop), self._sink)
         finally:
             await subscription.close()
 
@@ -202,11 +210,7 @@ class SearchRunner:
         """Resume at the group's committed offsets and index until ``stop`` is set."""
         subscription = await self._log.subscribe(list(self._step.projection.topics), group=self.group)
         try:
-            while not stop.is_set():
-                records = await subscription.poll(max_records=self._batch, wait_s=0.2)
-                if records:
-                    await self.process(records)
-                    await subscription.commit(_last_positions(records))
+            await store_each(polled(subscription, self._batch, stop), self._sink)
         finally:
             await subscription.close()
 

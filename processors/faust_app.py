@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import faust
@@ -41,7 +42,7 @@ from processors.projector import ProjectorStep
 from processors.render import RenderStep
 from processors.render_scheduler import RenderScheduler
 from processors.search import SearchStep
-from processors.sinks import ProjectorSink, SearchSink
+from processors.sinks import ProjectorSink, SearchSink, store_each
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
 from tuneton.bootstrap import Runtime, build_runtime, kafka_replication_factor
 from tuneton.events import topics
@@ -211,9 +212,7 @@ def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, 
     async def project(stream: faust.StreamT[bytes]) -> None:
         step = ProjectorStep(await ready.codec(), projection)
         sink = ProjectorSink(step, await ready.read_store(), send, fill=gaps.reader(await ready.event_log()))
-        async for events in stream.noack_take(500, within=0.005):  # type: ignore[attr-defined]
-            await sink.process([_log_record(e) for e in events])  # retried until stored ...
-            await _ack(stream, events)  # ... and only then may the offsets be committed
+        await store_each(_taken(stream, 500, within=0.005), sink)  # acked once stored: then offsets may commit
 
 
 def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness, send: Any) -> None:
@@ -222,9 +221,15 @@ def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness
     @app.agent(*source, name=f"projector-{projection.name}")
     async def index(stream: faust.StreamT[bytes]) -> None:
         sink = SearchSink(SearchStep(await ready.codec(), projection), await ready.search_index(), send)
-        async for events in stream.noack_take(500, within=0.02):  # type: ignore[attr-defined]
-            await sink.process([_log_record(e) for e in events])
-            await _ack(stream, events)
+        await store_each(_taken(stream, 500, within=0.02), sink)
+
+
+async def _taken(
+    stream: faust.StreamT[bytes], max_records: int, *, within: float
+) -> AsyncIterator[tuple[list[LogRecord], Any]]:
+    """A stream's batches, each acknowledged by acking its events (never before: ``noack_take``)."""
+    async for events in stream.noack_take(max_records, within=within):  # type: ignore[attr-defined]
+        yield [_log_record(e) for e in events], functools.partial(_ack, stream, events)
 
 
 async def _ack(stream: faust.StreamT[bytes], events: Any) -> None:

@@ -10,7 +10,7 @@ left its poison unparked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from tuneton.ports import LogRecord, OutgoingRecord, PositionGap, ReadStore, Sea
 
 log = logging.getLogger(__name__)
 Send = Callable[[list[OutgoingRecord]], Awaitable[object]]
+Acknowledge = Callable[[], Awaitable[object]]
 T = TypeVar("T")
 
 
@@ -114,3 +115,16 @@ class SearchSink(_Sink):
             applied = await self._persist(lambda: self._index.write(prepared.changes), "index write")
         metrics.EVENTS_PROCESSED.labels(self.group).inc(len(records))
         return sum(applied)
+
+
+async def store_each(
+    batches: AsyncIterator[tuple[Sequence[LogRecord], Acknowledge]], sink: ProjectorSink | SearchSink
+) -> None:
+    """The projector host loop of both hosts: store each batch (retried until stored), then acknowledge it.
+
+    The hosts differ only in where batches come from and what acknowledging means: the embedded
+    runner commits the batch's offsets to its subscription, the Faust agent acks the batch's events.
+    """
+    async for records, acknowledge in batches:
+        await sink.process(records)
+        await acknowledge()
