@@ -9,19 +9,23 @@ byte-identical events, and a remembered ``command_id`` produces only its origina
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from processors import snapshots
+from processors.dlq import dead_letter
 from processors.snapshots import AggregateRecord, RememberedOutcome
 from tuneton.domain.context import CommandContext
 from tuneton.domain.errors import DomainError
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, EventEnvelope, OutcomeStatus, derived_id
+from tuneton.observability import metrics
 from tuneton.ports import LogRecord, OutgoingRecord
 
+log = logging.getLogger(__name__)
 STATE_STORE = "decider-state"
 GROUP = "tuneton-decider"
 
@@ -43,6 +47,47 @@ class DeciderResult:
     outcome: CommandOutcome
 
 
+Load = Callable[[CommandEnvelope], Awaitable[bytes | AggregateRecord | None]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """One command and what deciding it produced."""
+
+    command: CommandEnvelope
+    result: DeciderResult
+
+
+async def decide_each(
+    step: DeciderStep,
+    records: Sequence[LogRecord],
+    load: Load,
+    *,
+    processor: str = GROUP,
+    decoded: Callable[[LogRecord], CommandEnvelope | None] | None = None,
+) -> AsyncIterator[Decision | OutgoingRecord]:
+    """The decider host loop of both hosts: each record's decision, in order, or its dead letter.
+
+    ``load`` gives a command's aggregate as the host holds it, the batch's earlier decisions included
+    (the host folds each yielded result in before the next record is decided); ``decoded`` may hand
+    over a command the process decoded already. What a host does with the decisions differs (one
+    SQLite transaction embedded; snapshot with outbox, then sends, on Faust), the deciding does not. A
+    record whose decoding or deciding fails is this record's fault: it yields its dead letter instead.
+    """
+    for record in records:
+        try:
+            command = decoded(record) if decoded is not None else None
+            if command is None:
+                command = await step.decode(record)
+            result = step.handle(command, await load(command))
+        except Exception as error:  # noqa: BLE001 - any step failure is this record's fault: dead-letter it
+            log.warning("dead-lettering command %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
+            metrics.DEAD_LETTERS.labels(processor).inc()
+            yield dead_letter(step.codec, record, processor=processor, error=error)
+            continue
+        yield Decision(command=command, result=result)
+
+
 def state_key(aggregate_type: str, aggregate_id: str) -> str:
     """State-store key of one aggregate: type-qualified, since ids are only unique per type."""
     return f"{aggregate_type}:{aggregate_id}"
@@ -53,6 +98,11 @@ class DeciderStep:
 
     def __init__(self, codec: AvroCodec) -> None:
         self._codec = codec
+
+    @property
+    def codec(self) -> AvroCodec:
+        """The codec the step decodes commands and encodes events with (dead letters use it too)."""
+        return self._codec
 
     async def decode(self, record: LogRecord) -> CommandEnvelope:
         """Decode a command record (raises ``UndecodableRecord`` for poison)."""

@@ -15,11 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from processors import snapshots
-from processors.decider import DeciderStep
-from processors.dlq import dead_letter
+from processors.decider import DeciderStep, decide_each
 from processors.snapshots import AggregateRecord
 from tuneton.events import topics
-from tuneton.events.codec import AvroCodec
+from tuneton.events.envelope import CommandEnvelope
 from tuneton.ports import LogRecord, OutgoingRecord
 
 Slot = tuple[str, bytes]  # (aggregate type, aggregate id)
@@ -37,7 +36,6 @@ class DecidedBatch:
 
 async def decide_batch(
     step: DeciderStep,
-    codec: AvroCodec,
     records: list[LogRecord],
     stored: Callable[[Slot], bytes | None],
     delivered: Mapping[Slot, int],
@@ -56,20 +54,23 @@ async def decide_batch(
     batch = DecidedBatch()
     current: dict[Slot, AggregateRecord] = {}
     outbox: dict[Slot, list[OutgoingRecord]] = {}
-    for record in records:
-        try:
-            command = await step.decode(record)
-            slot = (command.aggregate_type, command.aggregate_id.encode())
-            if slot not in current:
-                current[slot] = _loaded(command.aggregate_type, stored(slot))
-                outbox[slot] = _undelivered(current[slot], delivered.get(slot))
-                if scheduled is None or scheduled.get(slot) != current[slot].version:
-                    batch.outgoing.extend(outbox[slot])  # first, so the partition keeps version order
-            result = step.handle(command, current[slot])
-        except Exception as error:  # noqa: BLE001 - poison: park it, keep going
-            batch.outgoing.append(dead_letter(codec, record, processor=processor, error=error))
+
+    async def load(command: CommandEnvelope) -> AggregateRecord:
+        slot = (command.aggregate_type, command.aggregate_id.encode())
+        if slot not in current:
+            current[slot] = _loaded(command.aggregate_type, stored(slot))
+            outbox[slot] = _undelivered(current[slot], delivered.get(slot))
+            if scheduled is None or scheduled.get(slot) != current[slot].version:
+                batch.outgoing.extend(outbox[slot])  # first, so the partition keeps version order
+        return current[slot]
+
+    async for decision in decide_each(step, records, load, processor=processor):
+        if isinstance(decision, OutgoingRecord):  # a dead letter
+            batch.outgoing.append(decision)
             batch.dead_letters += 1
             continue
+        command, result = decision.command, decision.result
+        slot = (command.aggregate_type, command.aggregate_id.encode())
         batch.outgoing.extend(result.outputs)
         if result.changed:
             current[slot] = result.record

@@ -16,8 +16,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from processors import gaps, snapshots
 from processors.decider import GROUP as DECIDER_GROUP
-from processors.decider import STATE_STORE, DeciderStep, state_key
-from processors.dlq import dead_letter
+from processors.decider import STATE_STORE, DeciderStep, decide_each, state_key
 from processors.projector import Entry, ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import RenderStep
@@ -28,7 +27,7 @@ from processors.snapshots import AggregateRecord
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.events.decoded import DecodedCommands
-from tuneton.events.envelope import CommandOutcome
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome
 from tuneton.observability import metrics
 from tuneton.ports import (
     Checkpoint,
@@ -110,19 +109,17 @@ class DeciderRunner:
         outcomes: list[CommandOutcome] = []
         changed: set[str] = set()
         decided: dict[str, AggregateRecord] = {}
-        for record in records:
-            try:
-                command = self._decoded.take(record) if self._decoded is not None else None
-                if command is None:
-                    command = await self._step.decode(record)
-                key = state_key(command.aggregate_type, command.aggregate_id)
-                stored = decided.get(key) or self._cache.get(key) or await self._state.get_state(STATE_STORE, key)
-                result = self._step.handle(command, stored)
-            except Exception as error:  # noqa: BLE001 - any step failure is this record's fault: dead-letter it
-                log.warning("dead-lettering command %s:%s@%s: %r", record.topic, record.partition, record.offset, error)
-                outputs.append(dead_letter(self._codec, record, processor=DECIDER_GROUP, error=error))
-                metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc()
+
+        async def load(command: CommandEnvelope) -> bytes | AggregateRecord | None:
+            key = state_key(command.aggregate_type, command.aggregate_id)
+            return decided.get(key) or self._cache.get(key) or await self._state.get_state(STATE_STORE, key)
+
+        take = self._decoded.take if self._decoded is not None else None
+        async for decision in decide_each(self._step, records, load, processor=DECIDER_GROUP, decoded=take):
+            if isinstance(decision, OutgoingRecord):  # a dead letter
+                outputs.append(decision)
                 continue
+            result = decision.result
             outputs.extend(result.outputs)
             outcomes.append(result.outcome)
             decided[result.key] = result.record

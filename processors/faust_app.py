@@ -147,7 +147,7 @@ def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int
             async for events in stream.noack_take(200, within=0.005):  # type: ignore[attr-defined]
                 records = [_log_record(e) for e in events]
                 batch = await decide_batch(
-                    step, codec, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled
+                    step, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled
                 )
                 for (aggregate_type, key), snapshot in batch.snapshots.items():
                     await snapshots[aggregate_type].put(key, snapshot)  # 1. state + outbox ...
@@ -176,7 +176,6 @@ def _completion(stream: faust.StreamT[bytes], events: Any, batch: DecidedBatch, 
     async def complete() -> None:
         delivered.update(batch.delivered)
         await _ack(stream, events)
-        metrics.DEAD_LETTERS.labels(DECIDER_GROUP).inc(batch.dead_letters)
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
 
     return complete

@@ -47,7 +47,7 @@ def _command(codec: AvroCodec, offset: int, command: object, command_id: str) ->
 async def _decide(
     codec: AvroCodec, records: list[LogRecord], table: dict[Slot, bytes], delivered: dict[Slot, int]
 ) -> DecidedBatch:
-    batch = await decide_batch(DeciderStep(codec), codec, records, table.get, delivered, processor="test")
+    batch = await decide_batch(DeciderStep(codec), records, table.get, delivered, processor="test")
     table.update(batch.snapshots)
     return batch
 
@@ -103,7 +103,7 @@ async def test_an_outbox_an_earlier_batch_in_flight_sends_is_kept_but_not_sent_t
     first = await _decide(codec, [_created(codec)], table, {})
     scheduled = dict(first.delivered)  # batch 1 is in flight: it sends its outbox before batch 2's records
     second = await decide_batch(
-        DeciderStep(codec), codec, [_added(codec)], table.get, {}, processor="test", scheduled=scheduled
+        DeciderStep(codec), [_added(codec)], table.get, {}, processor="test", scheduled=scheduled
     )
     assert len(_events(second)) == 1, "batch 1's event is not sent again"
     stored = snapshots.load(second.snapshots[SLOT], topics.AGGREGATES["playlist"])
