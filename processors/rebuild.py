@@ -12,7 +12,6 @@ projector skip, not corrupt, but its progress would race the replay's).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
@@ -107,22 +106,16 @@ async def _batches(event_log: EventLog, topics: Sequence[str], batch: int) -> As
     targets = {(t, p): end for t in topics for p, end in (await event_log.end_offsets(t)).items()}
     remaining = {tp for tp, end in targets.items() if end > 0}
     subscription = await event_log.subscribe(list(topics), group=None, from_beginning=True)
-    ahead: asyncio.Future[list[LogRecord]] | None = None
     try:
-        ahead = asyncio.ensure_future(subscription.poll(max_records=batch, wait_s=1.0)) if remaining else None
-        while ahead is not None:
-            records = await ahead
-            at = await subscription.positions()  # positions pass Kafka transaction markers; offsets don't
-            remaining = _unfinished(remaining, at, targets)
-            # The next batch is read while this one is decoded and written (a group-less reader reads in a thread)
-            ahead = asyncio.ensure_future(subscription.poll(max_records=batch, wait_s=1.0)) if remaining else None
+        while remaining:
+            records = await subscription.poll(max_records=batch, wait_s=1.0)
             records = [r for r in records if r.offset < targets[(r.topic, r.partition)]]
             if records:
                 yield records
+            at = await subscription.positions()  # positions pass Kafka transaction markers; offsets don't
+            remaining = _unfinished(remaining, at, targets)
+            await asyncio.sleep(0)  # let the store's write of the previous batch move on between polls
     finally:
-        if ahead is not None:  # the consumer stopped early: let the read in flight end before closing its reader
-            with contextlib.suppress(Exception):
-                await ahead
         await subscription.close()
 
 

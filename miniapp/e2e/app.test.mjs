@@ -110,7 +110,15 @@ test("a track that ends hands over to the next one, preloaded, and the session f
   await until(page, "the next track playing", async () => { const s = await state(page); return s.trackId !== first && s.mainTime > 0.3; }, 30000);
   const { trackSwitch } = await metrics(page);
   assert.equal(trackSwitch.preloaded, true, "started from the preloaded element");
-  assert.equal((await state(page)).trackId, preloaded.track_id);
+  const playing = await state(page);
+  if (playing.trackId !== preloaded.track_id) {  // seen twice under CI load: say what the player and the session held
+    const held = await page.evaluate(() => {
+      const p = window.__tuneton.player;
+      const q = p.queue.state.get();
+      return { itemId: p.itemId, now: q.now?.item_id, items: q.items.map((i) => `${i.item_id}:${i.track_id}`) };
+    });
+    assert.fail(`preloaded ${JSON.stringify(preloaded)} but ${playing.trackId} plays; first ${first}; ${JSON.stringify(held)}`);
+  }
   figures.trackEndToNextAudioMs = trackSwitch.gapMs;
   await until(page, "the session plays the preloaded item", () => page.evaluate(
     (id) => window.__tuneton.player.queue.state.get().now?.item_id === id, preloaded.item_id));

@@ -168,11 +168,9 @@ class EmbeddedEventLog(EventLog, StateStore):
         finally:
             self._waiters.discard(waiter)
 
-    def read(
-        self, topic: str, partition: int, offset: int, limit: int, *, conn: sqlite3.Connection | None = None
-    ) -> list[LogRecord]:
-        """Records of one partition from ``offset`` on (on ``conn``, a reader's own connection, if given)."""
-        rows = (conn or self.conn).execute(
+    def read(self, topic: str, partition: int, offset: int, limit: int) -> list[LogRecord]:
+        """Records of one partition from ``offset`` on."""
+        rows = self.conn.execute(
             "SELECT offset, key, value, headers, timestamp_ms FROM records "
             "WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
             (topic, partition, offset, limit),
@@ -189,10 +187,6 @@ class EmbeddedEventLog(EventLog, StateStore):
             )
             for o, k, v, h, ts in rows
         ]
-
-    def open_reader(self) -> sqlite3.Connection:
-        """A connection of its own for a group-less reader: it reads committed records only, from a thread."""
-        return connect(self._path, synchronous=self._synchronous)
 
     def partitions(self, topic: str) -> int:
         """Partition count of ``topic``."""
@@ -256,20 +250,11 @@ class EmbeddedEventLog(EventLog, StateStore):
 
 
 class EmbeddedSubscription(Subscription):
-    """A consumer: remembers its fetch positions, commits them for its group on request.
-
-    A group's consumer (a processor in the serving process) reads on the log's connection, in the
-    event loop: its batches are small and its latency counts. A group-less reader (a rebuild, a gap
-    fill, an analyst's tail) reads in bulk: it gets a connection of its own and reads in a worker
-    thread, so the event loop decodes and projects the previous batch meanwhile (SQLite releases the
-    GIL while it steps; a rebuild of 100,000 events ran about 5 % faster). Its own connection sees
-    committed records only, and never shares a transaction with the log's writes.
-    """
+    """A consumer: remembers its fetch positions, commits them for its group on request."""
 
     def __init__(self, log: EmbeddedEventLog, topics: list[str], *, group: str | None, from_beginning: bool) -> None:
         self._log = log
         self._group = group
-        self._reader = log.open_reader() if group is None else None
         self._positions: dict[tuple[str, int], int] = {}
         for topic in topics:
             committed = self._committed(topic) if group is not None else {}
@@ -291,10 +276,7 @@ class EmbeddedSubscription(Subscription):
         """Next records across partitions, oldest partition position first; waits up to ``wait_s``."""
         deadline = time.monotonic() + wait_s
         while True:
-            if self._reader is None:
-                batch = self._fetch(max_records)
-            else:
-                batch = await asyncio.to_thread(self._fetch, max_records)
+            batch = self._fetch(max_records)
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0:
                 return batch
@@ -305,7 +287,7 @@ class EmbeddedSubscription(Subscription):
         for (topic, partition), offset in self._positions.items():
             if len(batch) >= max_records:
                 break
-            records = self._log.read(topic, partition, offset, max_records - len(batch), conn=self._reader)
+            records = self._log.read(topic, partition, offset, max_records - len(batch))
             if records:
                 self._positions[(topic, partition)] = records[-1].offset + 1
                 batch.extend(records)
@@ -327,10 +309,7 @@ class EmbeddedSubscription(Subscription):
             self._log.commit_group(self._group, positions)
 
     async def close(self) -> None:
-        """Close a group-less reader's own connection (a group's consumer uses the log's)."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        """Nothing to release: the log owns the connection."""
 
 
 class _transaction:  # noqa: N801 - used as a statement-like context manager
