@@ -83,7 +83,6 @@ class DeciderRunner:
     ) -> None:
         self._log = log_
         self._state = state
-        self._codec = codec
         self._step = DeciderStep(codec)
         self._batch = batch
         self._decoded = decoded

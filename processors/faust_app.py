@@ -134,8 +134,7 @@ def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int
 
     @app.agent(_raw_topic(app, topics.COMMANDS), name="decider")
     async def decide(stream: faust.StreamT[bytes]) -> None:
-        codec = await ready.codec()
-        step = DeciderStep(codec)
+        step = DeciderStep(await ready.codec())
         # Versions whose outbox a batch in flight sends; this run's only: a restarted agent sends them again
         scheduled: dict[Slot, int] = {}
         pipeline = OrderedPipeline(in_flight)

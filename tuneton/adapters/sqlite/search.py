@@ -26,6 +26,7 @@ from tuneton.adapters.sqlite.search_sql import (
     FTS_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
+    WALK_END,
     Combination,
     any_count,
     bodies,
@@ -38,7 +39,6 @@ from tuneton.adapters.sqlite.search_sql import (
     tier_count,
     tier_query,
     walk_budget,
-    walk_end,
 )
 from tuneton.catalog_values import IndexChange, SearchDocument, SearchHit, SearchPage, SearchQuery
 from tuneton.media.search_match import document_highlights, fuzzy_expansions, short_term, short_term_scores
@@ -277,13 +277,14 @@ def _tier_head(
     """The first ``limit`` documents of a tier combination as ``(sort_key, track_id, id)``: walked, when
     ``walk`` titles are worth reading and hold them all, else sorted."""
     if walk is not None:
-        until = db.execute(walk_end(), (walk,)).fetchone()  # None: fewer documents, the walk reads them all
+        until = db.execute(WALK_END, (walk,)).fetchone()  # None: fewer documents, the walk reads them all
         sql, params = tier_query(query, combination, limit, walk=True, until=until)
         head = [(sort_key, track_id, doc) for doc, sort_key, track_id in db.execute(sql, params)]
         if len(head) == limit or until is None:
             return head
     sql, params = tier_query(query, combination, limit)
     return [(sort_key, track_id, doc) for doc, sort_key, track_id in db.execute(sql, params)]
+
 
 def _filtered(query: SearchQuery) -> bool:
     return any(value is not None for value in (query.artist, query.album, query.genre, query.year_from, query.year_to))

@@ -95,7 +95,7 @@ def ranked_query(query: SearchQuery, clauses: list[list[tuple[str, float]]]) -> 
         return sql, [*params, query.limit, query.offset]
     selects: list[str] = []
     match_params: list[Any] = []
-    every_term = " AND ".join("(" + " OR ".join(f"({e})" for e, _ in term_clauses_) + ")" for term_clauses_ in clauses)
+    every_term = _all_terms(clauses)
     candidates = "" if len(clauses) == 1 else " AND +rowid IN (SELECT doc FROM candidates)"
     for index, term_clauses_ in enumerate(clauses):
         for expression, score in term_clauses_:
@@ -182,8 +182,8 @@ def tier_query(
 
     * ``walk``: read the visible documents in title order (``search_docs_browse``), no further than
       the title key ``until``, and keep those in the tier. A tier of 2,000 of 50,000 tracks spread
-      over the alphabet is found in ~500 rows: 0.6 ms, where sorting the whole tier by title took
-      3.7 ms. The unary ``+`` stops SQLite from driving the query by the tier's ids instead. Fewer
+      over the alphabet is found in ~500 rows (timed once by hand: 0.6 ms, where sorting the whole
+      tier by title took 3.7 ms). The unary ``+`` stops SQLite from driving the query by the tier's ids instead. Fewer
       than ``limit`` rows from a walk stopped at ``until`` prove nothing: the caller then sorts.
     * otherwise: the tier's documents first, sorted by title. ``CROSS JOIN`` keeps the ``MATCH`` the
       outer loop, or SQLite would walk every document in title order and run the full-text query
@@ -207,9 +207,8 @@ def tier_query(
     return sql, [_every(combination), *higher, *params, limit]
 
 
-def walk_end() -> str:
-    """The title key of the ``n``-th live document (parameter): where a walk of ``n`` rows stops."""
-    return "SELECT sort_key, track_id FROM search_docs WHERE removed = 0 ORDER BY sort_key, track_id LIMIT 1 OFFSET ?"
+# The title key of the n-th live document (the parameter): where a walk of n rows stops.
+WALK_END = "SELECT sort_key, track_id FROM search_docs WHERE removed = 0 ORDER BY sort_key, track_id LIMIT 1 OFFSET ?"
 
 
 WALK_SLACK = 4  # a walk may read this many times the rows an evenly spread tier needs before giving up
@@ -238,13 +237,17 @@ def any_count(query: SearchQuery, clauses: list[list[tuple[str, float]]]) -> tup
         "SELECT count(*) FROM (SELECT 1 FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid "
         f"WHERE search_fts MATCH ? AND {where} LIMIT ?)"
     )
-    every = " AND ".join(f"({_any(e for e, _ in term)})" for term in clauses)
-    return sql, [every, *params, SEARCH_TOTAL_CAP + 1]
+    return sql, [_all_terms(clauses), *params, SEARCH_TOTAL_CAP + 1]
 
 
 def bodies(count: int) -> str:
     """``(id, track_id, version, body)`` of ``count`` documents by id."""
     return f"SELECT id, track_id, version, body FROM search_docs WHERE id IN ({', '.join('?' * count)})"
+
+
+def _all_terms(clauses: list[list[tuple[str, float]]]) -> str:
+    """One ``MATCH`` of the documents matching every term (any of its clauses)."""
+    return " AND ".join(f"({_any(e for e, _ in term)})" for term in clauses)
 
 
 def _any(expressions: Iterable[str]) -> str:
