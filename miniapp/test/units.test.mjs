@@ -86,3 +86,20 @@ test("errors read as sentences, never JSON", () => {
   assert.match(u.humanMessage(500, { detail: "boom" }).message, /server had a problem/);
   assert.equal(u.humanMessage(418, { detail: "x" }).message, "Something went wrong. Please try again.");
 });
+
+test("reads wait for the newest version of an aggregate, whichever answer came back last", () => {
+  const book = new u.TokenBook();
+  assert.equal(book.token, null);
+  book.remember({ aggregate_id: "session", version: 7, consistency_token: "s7" });
+  book.remember({ aggregate_id: "session", version: 6, consistency_token: "s6" });
+  assert.equal(book.token, "s7", "an older version answering late does not take the read back");
+  book.remember({ aggregate_id: "playlist", version: 2, consistency_token: "p2" });
+  assert.equal(book.token, "p2", "another aggregate's newer command is the one reads wait for");
+  book.remember({ aggregate_id: "session", version: 6, consistency_token: "s6" });
+  assert.equal(book.token, "p2");
+  book.remember({ consistency_token: "signed-in" });
+  assert.equal(book.token, "signed-in", "a token without a version (sign-in, upload) is taken as it comes");
+  book.remember({ consistency_token: null });
+  book.remember(null);
+  assert.equal(book.token, "signed-in");
+});

@@ -3,4 +3,5 @@ export * from "../src/music";
 export { fromHash, routeOfStartParam } from "../src/launch";
 export { afterItem, deviceId, queueSignature } from "../src/player/queue";
 export { humanMessage } from "../src/api/errors";
+export { TokenBook } from "../src/api/tokens";
 export { parse as parseRoute } from "../src/router";

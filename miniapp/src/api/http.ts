@@ -1,19 +1,20 @@
 // One fetch wrapper for the whole app: auth headers, read-your-writes tokens, human errors.
 import { ApiError, humanMessage, UNREACHABLE } from "./errors";
 import { authHeaders, recoverFromExpiry } from "./auth";
+import { TokenBook, type Written } from "./tokens";
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 interface Options { method?: string; body?: unknown; query?: Query; signal?: AbortSignal; headers?: Record<string, string> }
 
-/** The newest consistency token a command returned: reads send it, so they see our own writes. */
-let lastToken: string | null = null;
+/** The consistency token reads send, so they see our own writes (``TokenBook``: newest per aggregate). */
+const tokens = new TokenBook();
 const listeners = new Set<(online: boolean) => void>();
 let online = true;
 let started = 0;
 let reported = 0;
 
-export function rememberToken(token: string | null | undefined): void { if (token) lastToken = token; }
-export function consistencyHeaders(): Record<string, string> { return lastToken ? { "X-Consistency-Token": lastToken } : {}; }
+export function rememberToken(token: string | null | undefined): void { tokens.remember({ consistency_token: token }); }
+export function consistencyHeaders(): Record<string, string> { return tokens.token ? { "X-Consistency-Token": tokens.token } : {}; }
 
 /** Subscribe to reachability changes (a failed fetch marks offline, the next success online again). */
 export function onReachability(listener: (online: boolean) => void): () => void {
@@ -56,7 +57,7 @@ export async function api<T>(path: string, opts: Options = {}, retried = false):
   setOnline(true, call);
   const data: unknown = await response.json().catch(() => null);
   if (response.ok) {
-    rememberToken((data as { consistency_token?: string } | null)?.consistency_token);
+    tokens.remember(data as Written | null);
     return data as T;
   }
   const { reason, message } = humanMessage(response.status, data);

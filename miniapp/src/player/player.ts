@@ -191,9 +191,12 @@ export class Player {
   }
 
   /** A refused session command: another device took over (stop here and say so), another device moved
-   * the session on (follow it: remote control), or, unless ``quiet`` (a periodic report), a message. */
-  private refused(error: unknown, quiet = false): void {
+   * the session on (follow it: remote control), or, unless ``quiet`` (a periodic report), a message.
+   * ``about``: the item a report was for; once this device has left that item (its track ended and the
+   * next one took over), "not the current item" is about the past and is not followed. */
+  private refused(error: unknown, quiet = false, about?: string): void {
     const reason = error instanceof ApiError ? error.reason : null;
+    if (reason === "not_current_item" && about !== undefined && about !== this.itemId) return;
     if (reason === "device_superseded") {
       this.stopHere();
       this.queue.state.set({ elsewhere: true });
@@ -209,8 +212,9 @@ export class Player {
   private sessionMs(): number { return (this.position() / this.sessionTempo) * 1000; }
 
   private async report(): Promise<void> {
-    if (!this.itemId || this.queue.state.get().elsewhere) return;
-    await this.queue.position(this.itemId, this.sessionMs()).catch((error: unknown) => this.refused(error, true));
+    const item = this.itemId;
+    if (!item || this.queue.state.get().elsewhere) return;
+    await this.queue.position(item, this.sessionMs()).catch((error: unknown) => this.refused(error, true, item));
   }
 
   /** Tell the session what plays now (a render, or null: the original), where it is in what played so far. */
