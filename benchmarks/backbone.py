@@ -198,6 +198,14 @@ def rebuild_only(env: dict[str, str], runtime: str, events: int) -> dict[str, ob
     return figures
 
 
+def child_pids(pid: int) -> list[int]:
+    """The direct children of ``pid`` (Linux ``/proc``)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
 def settings_from(env: dict[str, str]) -> Settings:
     values = {
         k.removeprefix("TUNETON_").lower(): v
@@ -218,6 +226,10 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
     figures["serve_idle_rss_mb"] = round(rss_mb(server.popen.pid), 1)
     pids = [p.popen.pid for p in processes]
     labels = [*(f"worker {role}" for role in args.worker_roles), "api"] if args.runtime == "kafka" else ["serve"]
+    if args.runtime == "embedded":  # ``embedded_processors = "worker"``: serve's child runs the processors
+        children = child_pids(server.popen.pid)
+        pids += children
+        labels += ["embedded worker"] * len(children)
     targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
     load = {"connections": args.concurrency, "seconds": args.seconds, "labels": labels}
     figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
@@ -253,6 +265,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--profile", action="store_true", help="split CPU per command into stages (py-spy)")
     parser.add_argument("--latency-samples", type=int, default=800)
+    parser.add_argument(
+        "--embedded-processors",
+        choices=["in-process", "worker"],
+        help="embedded runtime: the product's embedded_processors (default: the product's default)",
+    )
     parser.add_argument("--rebuild-events", type=int, default=100_000, help="0: skip the rebuild phase")
     parser.add_argument("--only", choices=["rebuild"], help="run one phase only (no server started)")
     parser.add_argument("--database-prefix", default="tuneton_bench", help="Kafka runtime: the database's name prefix")
@@ -275,6 +292,8 @@ def main() -> None:
     extra = {"TUNETON_KAFKA_BOOTSTRAP": args.kafka_bootstrap} if args.kafka_bootstrap else {}
     if args.gc_young_threshold is not None:
         extra["TUNETON_GC_YOUNG_THRESHOLD"] = str(args.gc_young_threshold)
+    if args.embedded_processors is not None:
+        extra["TUNETON_EMBEDDED_PROCESSORS"] = args.embedded_processors
     if args.decider_batches_in_flight is not None:
         extra["TUNETON_DECIDER_BATCHES_IN_FLIGHT"] = str(args.decider_batches_in_flight)
     env = benchmark_env(args.runtime, work, database_prefix=args.database_prefix, **extra)

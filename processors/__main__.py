@@ -1,7 +1,12 @@
-"""``python -m processors worker``: run the faust-streaming worker for the distributed runtime."""
+"""``python -m processors worker``: run the faust-streaming worker for the distributed runtime.
+
+``python -m processors embedded --link-fd N``: the embedded runtime's processors, started by
+``tuneton serve`` itself when ``embedded_processors = "worker"`` (:mod:`processors.embedded_worker`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 from prometheus_client import start_http_server
@@ -12,8 +17,23 @@ from tuneton.observability.logs import configure
 from tuneton.settings import Settings
 
 
+def embedded(argv: list[str]) -> None:
+    """The embedded worker, with the serving process's settings (stdin) and its end of the link."""
+    from processors import embedded_worker
+
+    if len(argv) != 2 or argv[0] != "--link-fd":
+        raise SystemExit("usage: python -m processors embedded --link-fd N (started by tuneton serve)")
+    settings = embedded_worker.read_settings()
+    configure(settings.log_level, json_lines=settings.log_json)
+    tune_gc(settings.gc_young_threshold)
+    asyncio.run(embedded_worker.run(settings, int(argv[1])))
+
+
 def main(argv: list[str]) -> None:
     """Build the app from settings and hand the command line to Faust's worker CLI."""
+    if argv[:1] == ["embedded"]:
+        embedded(argv[1:])
+        return
     settings = Settings(runtime="distributed")
     configure(settings.log_level, json_lines=settings.log_json)
     tune_gc(settings.gc_young_threshold)

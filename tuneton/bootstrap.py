@@ -2,7 +2,8 @@
 
 Embedded: the event log, schema registry and decider state in ``<data_dir>/events.db``, the read
 models in ``<data_dir>/readmodels.db``, blobs under ``<data_dir>/blobs``, the search index in
-``<data_dir>/search.db``; the processors run as asyncio tasks in the serving process.
+``<data_dir>/search.db``; the processors run as asyncio tasks in a worker process beside the serving
+process (:func:`link_embedded` joins the two), or in the serving process itself.
 Distributed: Kafka, a Confluent-API schema registry, PostgreSQL, an S3 bucket and Elasticsearch; the
 processors run as faust-streaming workers (``python -m processors worker``).
 
@@ -20,6 +21,7 @@ from typing import Self
 from projections.registry import PROJECTIONS
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
+from tuneton.peer_link import APPLIED, LOG_APPENDED, PeerLink
 from tuneton.ports import BlobStore, EventLog, ReadStore, SchemaRegistry, SearchIndex, StateStore
 from tuneton.settings import Settings
 
@@ -141,3 +143,24 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         search_index=ElasticsearchSearchIndex(settings.elasticsearch_url, index=settings.elasticsearch_index),
     )
+
+
+def link_embedded(rt: Runtime, link: PeerLink) -> None:
+    """Announce this process's commits to the embedded files over ``link``, and wake this process's
+    waiters for the other process's (the serving process and its embedded worker)."""
+    from tuneton.adapters.embedded.log import EmbeddedEventLog
+    from tuneton.adapters.sql.applied import notify_payload
+    from tuneton.adapters.sqlite.readstore import SqliteReadStore
+
+    event_log, store = rt.event_log, rt.read_store
+    if not isinstance(event_log, EmbeddedEventLog) or not isinstance(store, SqliteReadStore):
+        raise TypeError("the embedded worker shares the embedded log and the SQLite read store")
+    event_log.on_landed = link.topics_appended
+    link.on(LOG_APPENDED, lambda body: event_log.wake(frozenset(body.decode().split("\n"))))
+    store.on_applied = lambda projection, ids: link.send(APPLIED, notify_payload(projection, ids).encode())
+
+    def applied_elsewhere(body: bytes) -> None:
+        projection, *ids = body.decode().split("\n")
+        store.applied_elsewhere(projection, set(ids))
+
+    link.on(APPLIED, applied_elsewhere)

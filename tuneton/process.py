@@ -8,12 +8,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from commands.bus import CommandBus
+from processors.embedded_worker import EmbeddedWorker
 from processors.host import EmbeddedProcessors
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.events.decoded import DecodedCommands
 from tuneton.settings import Settings
+
+
+class ProcessorsHost(Protocol):
+    """Where the embedded processors run: tasks of this process, or a worker process beside it."""
+
+    def alive(self) -> bool: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,7 +30,7 @@ class Running:
 
     runtime: Runtime
     bus: CommandBus
-    processors: EmbeddedProcessors | None  # None: the processors are Faust workers elsewhere
+    processors: ProcessorsHost | None  # None: the processors are Faust workers elsewhere
 
 
 def command_bus(rt: Runtime, settings: Settings, decoded: DecodedCommands | None = None) -> CommandBus:
@@ -36,17 +44,28 @@ def command_bus(rt: Runtime, settings: Settings, decoded: DecodedCommands | None
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, *, runtime: Runtime | None = None) -> AsyncIterator[Running]:
-    """Start ``runtime`` (default: the one ``settings`` choose), its command bus and its processors."""
+async def running(
+    settings: Settings, *, runtime: Runtime | None = None, worker: bool = False
+) -> AsyncIterator[Running]:
+    """Start ``runtime`` (default: the one ``settings`` choose), its command bus and its processors.
+
+    ``worker``: on the embedded runtime, the processors run in a worker process beside this one
+    (``tuneton serve`` with ``embedded_processors = "worker"``); the in-process shortcuts between the
+    bus and the decider then give way to the log, as on Kafka.
+    """
     rt = runtime or build_runtime(settings)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(rt)
-        decoded = DecodedCommands()
+        beside = rt.embedded and not worker
+        decoded = DecodedCommands() if beside else None
         bus = command_bus(rt, settings, decoded)
         await bus.start()
         stack.push_async_callback(bus.close)
-        processors = None
-        if rt.embedded:
-            processors = EmbeddedProcessors(rt, decoded=decoded, on_outcomes=bus.resolve)
-            await stack.enter_async_context(processors)
+        processors: ProcessorsHost | None = None
+        if beside:
+            processors = await stack.enter_async_context(
+                EmbeddedProcessors(rt, decoded=decoded, on_outcomes=bus.resolve)
+            )
+        elif rt.embedded:
+            processors = await stack.enter_async_context(EmbeddedWorker(rt))
         yield Running(runtime=rt, bus=bus, processors=processors)

@@ -25,7 +25,6 @@ from commands.ingest_steps import MediaSteps
 from commands.main import EXCEPTION_HANDLERS, streams_own_body
 from commands.main import router as command_router
 from commands.staging import BlobClaims
-from processors.host import EmbeddedProcessors
 from query_api.main import router as query_router
 from query_api.stream_cap import stream_gate
 from tuneton.auth.errors import AuthError
@@ -37,7 +36,7 @@ from tuneton.availability import StoreUnavailable
 from tuneton.bootstrap import Runtime
 from tuneton.http_unavailable import UNAVAILABLE_RESPONSES, store_unavailable
 from tuneton.observability import metrics
-from tuneton.process import running
+from tuneton.process import ProcessorsHost, running
 from tuneton.settings import Settings
 from tuneton.web.body_limit import BodyLimit
 from tuneton.web.header_limit import HeaderLimit
@@ -59,7 +58,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             msg = "media_offload=x-accel needs blobs on disk (the embedded runtime); use presigned with S3"
             raise ValueError(msg)
         app.state.media_urls = media_url_signer(settings)
-        async with running(settings, runtime=runtime) as live:
+        worker = runtime is None and settings.embedded_processors == "worker"
+        async with running(settings, runtime=runtime, worker=worker) as live:
             rt, bus = live.runtime, live.bus
             app.state.runtime, app.state.command_bus, app.state.read_store = rt, bus, rt.read_store
             app.state.processors = live.processors
@@ -159,7 +159,7 @@ def _health_routes(app: FastAPI) -> None:
         checks["event_log"] = await _check(_log_ready(rt))
         checks["blob_store"] = await _check(rt.blob_store.exists("readyz"))
         checks["search_index"] = await _check(rt.search_index.get("readyz"))
-        processors: EmbeddedProcessors | None = request.app.state.processors
+        processors: ProcessorsHost | None = request.app.state.processors
         if processors is not None:
             checks["processors"] = "ok" if processors.alive() else "failed"
         ready = all(v == "ok" for v in checks.values())

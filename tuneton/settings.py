@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     command_timeout_s: float = Field(default=10.0, gt=0)
     consistency_wait_s: float = Field(default=3.0, ge=0)
     embedded_synchronous: Literal["OFF", "NORMAL", "FULL"] = "NORMAL"
+    embedded_processors: Literal["in-process", "worker"] = Field(
+        default="worker",
+        description="embedded runtime: processors as tasks of `tuneton serve`, or in a worker process beside it",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     gc_young_threshold: int = Field(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.contract.event_log_contract import EventLogContract, FailingRecord, new_topic, record
+from tests.contract.event_log_contract import EventLogContract, FailingRecord, new_topic, read, read_quiet, record
 from tuneton.adapters.embedded.log import EmbeddedEventLog, UnknownTopicError
 from tuneton.ports import EventLog, OutgoingRecord, StateWrite
 
@@ -41,3 +42,59 @@ class TestEmbeddedEventLog(EventLogContract):
             )
         assert (await log.get_state("s", "a"), await log.get_state("s", "b")) == (b"1", b"2")
         assert await log.committed("g", source) == {0: 1}
+
+    async def test_a_failed_transaction_teaches_no_end(self, log: EmbeddedEventLog) -> None:
+        """The ends learnt from a commit are taken only once it committed: a rolled-back append's
+        offsets are given out again, and a consumer still reads the record that does land."""
+        topic = await new_topic(log)
+        with pytest.raises(UnknownTopicError):
+            await log.append([record(topic, b"k"), record("missing", b"k")])
+        landed = await log.append([record(topic, b"k", b"kept")])
+        assert landed[0].offset == 0
+        subscription = await log.subscribe([topic], group=None)
+        assert [r.value for r in await read(subscription, 1)] == [b"kept"]
+
+
+async def test_two_connections_on_one_file_see_each_others_appends(tmp_path: Path) -> None:
+    """Another process's commit (here: another connection) makes every known end stale: offsets stay
+    dense and unique, and a consumer skipping partitions it believes read to the end misses nothing."""
+    here, there = EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01), EmbeddedEventLog(
+        tmp_path / "events.db", poll_interval_s=0.01
+    )
+    await here.start()
+    await there.start()
+    try:
+        topic = await new_topic(here, partitions=3)
+        await there.ensure_topics({topic: 3})
+        subscription = await here.subscribe([topic], group=None)
+        keys = [f"k{n}".encode() for n in range(12)]
+        for round_ in range(3):  # alternate writers; ``here`` reads to the end between rounds
+            for n, key in enumerate(keys):
+                await (here if (n + round_) % 2 else there).append([record(topic, key, f"{round_}:{n}".encode())])
+            got = await read(subscription, len(keys))
+            assert sorted(r.value for r in got) == sorted(f"{round_}:{n}".encode() for n in range(len(keys)))
+        every = await read_quiet(await there.subscribe([topic], group=None), quiet_s=0.2)
+        per_partition: dict[int, list[int]] = {}
+        for r in every:
+            per_partition.setdefault(r.partition, []).append(r.offset)
+        assert sum(map(len, per_partition.values())) == 3 * len(keys)
+        assert all(offsets == list(range(len(offsets))) for offsets in per_partition.values())
+    finally:
+        await here.close()
+        await there.close()
+
+
+async def test_a_waiter_for_some_topics_sleeps_through_appends_to_others(tmp_path: Path) -> None:
+    event_log = EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01)
+    await event_log.start()
+    try:
+        mine, other = await new_topic(event_log), await new_topic(event_log)
+        waiting = asyncio.create_task(event_log.wait_for_append(60, frozenset({mine})))
+        await asyncio.sleep(0)
+        await event_log.append([record(other, b"k")])
+        await asyncio.sleep(0.05)
+        assert not waiting.done(), "an append to another topic woke it"
+        await event_log.append([record(mine, b"k")])
+        await asyncio.wait_for(waiting, 5)
+    finally:
+        await event_log.close()

@@ -26,6 +26,22 @@ class TestSqliteSearchIndex(SearchIndexContract):
         await search.close()
 
 
+async def test_a_word_another_process_indexed_is_found_with_a_typo(tmp_path: Path) -> None:
+    """The typo vocabulary is cached; a commit by another connection (the embedded worker indexes,
+    the serving process searches) makes it stale, and the next typo search reads it again."""
+    writer, reader = SqliteSearchIndex(tmp_path / "search.db"), SqliteSearchIndex(tmp_path / "search.db")
+    await writer.start()
+    await reader.start()
+    try:
+        await writer.upsert(SearchDocument(track_id="a", version=1, title="Thunderstruck"))
+        assert [h.document.track_id for h in (await reader.search(SearchQuery(text="thundrstruck"))).hits] == ["a"]
+        await writer.upsert(SearchDocument(track_id="b", version=1, title="Kashmir"))
+        assert [h.document.track_id for h in (await reader.search(SearchQuery(text="kashmri"))).hits] == ["b"]
+    finally:
+        await writer.close()
+        await reader.close()
+
+
 async def test_documents_survive_a_restart(tmp_path: Path) -> None:
     first = SqliteSearchIndex(tmp_path / "search.db")
     await first.start()

@@ -3,9 +3,12 @@ nothing happened — every command applied once, in the order the log holds, not
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +17,7 @@ import httpx
 from tests.e2e.callers import client, uploaded_track
 from tests.e2e.conftest import Product
 from tests.e2e.playlist_log import fold, lost_report, one_per_version, playlist_events, settled_playlist
-from tests.e2e.servers import wait_processing, wait_ready
+from tests.e2e.servers import auth_env, product_env, serve, wait_processing, wait_ready
 
 COMMANDS = 60
 
@@ -69,7 +72,58 @@ def _crash_and_restart(product: Product, progress: _Progress) -> None:
     wait_processing(product.base, product.auth("probe-restart"))
 
 
+def _kill_the_embedded_worker(product: Product, progress: _Progress) -> None:
+    """SIGKILL the worker process ``tuneton serve`` runs the processors in; serve starts it again."""
+    progress.reached.wait(120)
+    with progress.lock:
+        progress.at_crash = progress.accepted
+    assert product.server.popen is not None
+    (worker,) = embedded_workers(product.server.popen.pid)
+    os.kill(worker, signal.SIGKILL)
+    wait_processing(product.base, product.auth("probe-restart"))
+    (again,) = embedded_workers(product.server.popen.pid)
+    assert again != worker
+
+
+def embedded_workers(serve_pid: int) -> list[int]:
+    """The pids of serve's ``python -m processors embedded`` children."""
+    children = [int(c) for t in Path(f"/proc/{serve_pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    return [pid for pid in children if b"processors\0embedded" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
 def test_killing_the_processor_mid_stream_loses_nothing(product: Product, tmp_path: Path) -> None:
+    _crash_mid_stream(product, tmp_path, _crash_and_restart)
+
+
+def test_killing_the_embedded_worker_mid_stream_loses_nothing(tmp_path: Path) -> None:
+    """``embedded_processors = "worker"``: the processors die alone, the serving process lives on."""
+    worker_mode = {"TUNETON_EMBEDDED_PROCESSORS": "worker"}
+    env = product_env({"TUNETON_DATA_DIR": str(tmp_path / "data"), **worker_mode, **auth_env(tmp_path / "auth")})
+    server, base = serve(env, tmp_path / "serve.log")
+    try:
+        _crash_mid_stream(Product("embedded", base, server, server, env), tmp_path, _kill_the_embedded_worker)
+        assert server.popen is not None
+        (worker,) = embedded_workers(server.popen.pid)
+        server.kill()  # no shutdown: the worker learns it from its link's end-of-file
+        deadline = time.monotonic() + 30
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the worker outlived the serving process"
+    finally:
+        server.stop()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited (its parent, serve, is gone and nobody reaped it yet)
+
+
+def _crash_mid_stream(
+    product: Product, tmp_path: Path, crash_and_restart: Callable[[Product, _Progress], None]
+) -> None:
     user = f"k-{uuid.uuid4().hex[:8]}"
     with client(product, user) as api:
         track = uploaded_track(api, tmp_path)  # added COMMANDS times: each add is its own item
@@ -78,7 +132,7 @@ def test_killing_the_processor_mid_stream_loses_nothing(product: Product, tmp_pa
     playlist_id = created.json()["aggregate_id"]
 
     progress = _Progress()
-    crash = threading.Thread(target=_crash_and_restart, args=(product, progress))
+    crash = threading.Thread(target=crash_and_restart, args=(product, progress))
     crash.start()
     labels = [f"add-{n:03d}" for n in range(COMMANDS)]
     with ThreadPoolExecutor(4) as pool:

@@ -13,7 +13,7 @@ import json
 import sqlite3
 import time
 from base64 import b64decode, b64encode
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tuneton.adapters.embedded.database import connect
@@ -57,7 +57,10 @@ class EmbeddedEventLog(EventLog, StateStore):
         self._conn: sqlite3.Connection | None = None
         self._partitions: dict[str, int] = {}
         self._round_robin = itertools.count()
-        self._waiters: set[asyncio.Future[None]] = set()
+        self._waiters: dict[asyncio.Future[None], frozenset[str]] = {}
+        self._known: _KnownEnds | None = None
+        # Called with the topics of each commit: the embedded worker's link tells the other process.
+        self.on_landed: Callable[[frozenset[str]], None] | None = None
 
     @property
     def poll_interval_s(self) -> float:
@@ -76,6 +79,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         if self._conn is None:
             self._conn = connect(self._path, synchronous=self._synchronous)
             self._conn.executescript(_SCHEMA)
+            self._known = _KnownEnds(self._conn)
             self._load_topics()
 
     async def close(self) -> None:
@@ -83,6 +87,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._known = None
 
     async def ensure_topics(self, partitions: Mapping[str, int]) -> None:
         """Create missing topics; an existing topic keeps its partition count."""
@@ -95,7 +100,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         """Append in one transaction: all records land, or none."""
         with _transaction(self.conn):
             appended = self._insert(records)
-        self._wake()
+        self._landed(appended)
         return appended
 
     async def transact(
@@ -117,7 +122,7 @@ class EmbeddedEventLog(EventLog, StateStore):
                     self.conn.execute(
                         "INSERT OR REPLACE INTO state VALUES (?, ?, ?)", (write.store, write.key, write.value)
                     )
-        self._wake()
+        self._landed(appended)
         return appended
 
     async def get_state(self, store: str, key: str) -> bytes | None:
@@ -154,19 +159,28 @@ class EmbeddedEventLog(EventLog, StateStore):
         with _transaction(self.conn):
             self.conn.execute("DELETE FROM group_offsets WHERE group_id = ?", (group,))
 
-    async def wait_for_append(self, timeout_s: float) -> None:
-        """Sleep until something is appended in this process, or ``timeout_s`` passes.
+    async def wait_for_append(self, timeout_s: float, topics: frozenset[str] | None = None) -> None:
+        """Sleep until something is appended in this process (to one of ``topics``, when given), or
+        ``timeout_s`` passes.
 
-        Each waiter has its own future, so one consumer waking up never swallows another's wake-up.
+        Each waiter has its own future, so one consumer waking up never swallows another's wake-up; a
+        waiter that names its topics sleeps through appends to others (a command used to wake every
+        projector, the renderer and the outcome listener, each to read partitions with nothing new).
         """
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.add(waiter)
+        self._waiters[waiter] = topics if topics is not None else _EVERY_TOPIC
         try:
             await asyncio.wait_for(waiter, timeout_s)
         except TimeoutError:
             pass
         finally:
-            self._waiters.discard(waiter)
+            self._waiters.pop(waiter, None)
+
+    def known_ends(self) -> dict[tuple[str, int], int]:
+        """End offsets known without reading the file (see ``_KnownEnds``); a reader may add to it."""
+        if self._known is None:
+            raise RuntimeError("event log not started")
+        return self._known.current()
 
     def read(self, topic: str, partition: int, offset: int, limit: int) -> list[LogRecord]:
         """Records of one partition from ``offset`` on."""
@@ -193,14 +207,18 @@ class EmbeddedEventLog(EventLog, StateStore):
         return self._require(topic)
 
     def _insert(self, records: Sequence[OutgoingRecord]) -> list[Appended]:
-        """Insert under the write lock; offsets are read fresh so other processes may append too."""
+        """Insert under the write lock; offsets come from the known ends while no other connection has
+        committed since they were learnt, else from the file, so other processes may append too."""
         now = int(time.time() * 1000)
         appended: list[Appended] = []
+        known = self.known_ends()
         ends: dict[tuple[str, int], int] = {}
         for record in records:
             count = self._require(record.topic)
             partition = partition_for(record.key, count) if record.key is not None else next(self._round_robin) % count
             offset = ends.get((record.topic, partition))
+            if offset is None:
+                offset = known.get((record.topic, partition))
             if offset is None:
                 offset = self._max_offset(record.topic, partition) + 1
             self.conn.execute(
@@ -243,10 +261,50 @@ class EmbeddedEventLog(EventLog, StateStore):
     def _load_topics(self) -> None:
         self._partitions = {n: int(p) for n, p in self.conn.execute("SELECT name, partitions FROM topics")}
 
-    def _wake(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
+    def _landed(self, appended: Sequence[Appended]) -> None:
+        """After a commit: remember the new ends, wake the waiters of the topics that grew."""
+        if not appended:
+            return
+        known = self.known_ends()
+        for where in appended:
+            known[(where.topic, where.partition)] = where.offset + 1
+        grown = frozenset(where.topic for where in appended)
+        self.wake(grown)
+        if self.on_landed is not None:
+            self.on_landed(grown)
+
+    def wake(self, grown: frozenset[str]) -> None:
+        """Wake the waiters of ``grown`` (after a commit here, or one another process announced)."""
+        for waiter, topics in self._waiters.items():
+            if not waiter.done() and (topics is _EVERY_TOPIC or not grown.isdisjoint(topics)):
                 waiter.set_result(None)
+
+
+_EVERY_TOPIC: frozenset[str] = frozenset()  # a waiter that named no topics: woken by every append
+
+
+class _KnownEnds:
+    """The end offsets one connection knows without reading, valid while no other connection commits.
+
+    Written by hand: SQLite has no change feed, but ``PRAGMA data_version`` changes exactly when
+    another connection (another process) has committed to the file since the last time this
+    connection asked. Ends learnt from this connection's own commits and from reads that came back
+    short therefore hold until it moves; then they are all forgotten and learnt again. A consumer
+    skips a partition whose position is its known end: one pragma instead of a query per partition.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._ends: dict[tuple[str, int], int] = {}
+        self._version: int | None = None
+
+    def current(self) -> dict[tuple[str, int], int]:
+        """The ends, emptied first if another connection has committed since the last call."""
+        version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        if version != self._version:
+            self._ends.clear()
+            self._version = version
+        return self._ends
 
 
 class EmbeddedSubscription(Subscription):
@@ -255,6 +313,7 @@ class EmbeddedSubscription(Subscription):
     def __init__(self, log: EmbeddedEventLog, topics: list[str], *, group: str | None, from_beginning: bool) -> None:
         self._log = log
         self._group = group
+        self._topics = frozenset(topics)
         self._positions: dict[tuple[str, int], int] = {}
         for topic in topics:
             committed = self._committed(topic) if group is not None else {}
@@ -280,17 +339,25 @@ class EmbeddedSubscription(Subscription):
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0:
                 return batch
-            await self._log.wait_for_append(min(remaining, self._log.poll_interval_s))
+            await self._log.wait_for_append(min(remaining, self._log.poll_interval_s), self._topics)
 
     def _fetch(self, max_records: int) -> list[LogRecord]:
         batch: list[LogRecord] = []
+        known = self._log.known_ends()
         for (topic, partition), offset in self._positions.items():
             if len(batch) >= max_records:
                 break
-            records = self._log.read(topic, partition, offset, max_records - len(batch))
+            end = known.get((topic, partition))
+            if end is not None and offset >= end:
+                continue  # nothing new there, and nobody else has committed since that was learnt
+            wanted = max_records - len(batch)
+            records = self._log.read(topic, partition, offset, wanted)
+            position = records[-1].offset + 1 if records else offset
             if records:
-                self._positions[(topic, partition)] = records[-1].offset + 1
+                self._positions[(topic, partition)] = position
                 batch.extend(records)
+            if len(records) < wanted:
+                known[(topic, partition)] = position  # read to the end
         return batch
 
     async def positions(self) -> dict[tuple[str, int], int]:

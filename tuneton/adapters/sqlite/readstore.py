@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,9 @@ class SqliteReadStore(ReadStore):
         # The projectors of the embedded runtime write through this very object, so its own commits
         # are the ones read-your-writes waiters wait for (another process's writes are polled for).
         self._signals = AppliedSignals()
+        # Called with each commit's projection and aggregate ids: the embedded worker's link tells the
+        # serving process, whose read-your-writes waiters wait for this process's projectors.
+        self.on_applied: Callable[[str, set[str]], None] | None = None
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -59,8 +62,17 @@ class SqliteReadStore(ReadStore):
             return 0
         with self._transaction():
             applied = self._apply(batch)
-        self._signals.applied(batch[0][1].projection, {c.aggregate_id for _, c in batch if c.aggregate_id})
+        self._announce(batch[0][1].projection, {c.aggregate_id for _, c in batch if c.aggregate_id})
         return applied
+
+    def applied_elsewhere(self, projection: str, aggregate_ids: set[str]) -> None:
+        """Another process committed ``aggregate_ids`` of ``projection`` to this file: wake their waiters."""
+        self._signals.applied(projection, aggregate_ids)
+
+    def _announce(self, projection: str, aggregate_ids: set[str]) -> None:
+        self._signals.applied(projection, aggregate_ids)
+        if self.on_applied is not None:
+            self.on_applied(projection, aggregate_ids)
 
     def watch(self, projection: str, aggregate_id: str) -> AbstractContextManager[asyncio.Event | None]:
         """Set after this store commits a batch of ``projection`` that touched ``aggregate_id``."""
@@ -83,7 +95,7 @@ class SqliteReadStore(ReadStore):
                 applied = await overlapped(batches, lambda batch: asyncio.to_thread(self._apply, batch))
         finally:
             db.execute(f"PRAGMA cache_size={int(cache_size)}")
-        self._signals.applied(projection, [EVERY_AGGREGATE])
+        self._announce(projection, {EVERY_AGGREGATE})
         return applied
 
     @contextmanager

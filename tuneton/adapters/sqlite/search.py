@@ -58,6 +58,7 @@ class SqliteSearchIndex(SearchIndex):
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._vocabulary: dict[str, list[str]] | None = None
+        self._vocabulary_version: int | None = None
 
     async def start(self, *, rebuilding: bool = False) -> None:
         """Open the file, create the schema, refuse an index built by other analysis rules (or, when
@@ -263,6 +264,11 @@ class SqliteSearchIndex(SearchIndex):
         return SearchPage.counted(matches, _hits(rows, terms))
 
     def _vocab(self, db: sqlite3.Connection) -> dict[str, list[str]]:
+        """The cached vocabulary; read again after a write here or a commit by another process (the
+        embedded worker indexes while the serving process searches), which ``data_version`` shows."""
+        version = int(db.execute("PRAGMA data_version").fetchone()[0])
+        if version != self._vocabulary_version:
+            self._vocabulary, self._vocabulary_version = None, version
         if self._vocabulary is None:
             vocabulary: dict[str, list[str]] = {column: [] for column in FTS_COLUMNS if column.endswith("_terms")}
             for term, column in db.execute("SELECT term, col FROM search_vocab WHERE col LIKE '%\\_terms' ESCAPE '\\'"):
