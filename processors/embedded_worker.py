@@ -156,7 +156,11 @@ def _lock_file(path: Path) -> Iterator[int]:
 async def _exclusive(path: Path) -> AsyncIterator[None]:
     """Hold an exclusive lock on ``path`` (waiting for a previous holder to exit)."""
     with _lock_file(path) as fd:
-        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another embedded worker holds %s (a server on the same data directory?); waiting", path)
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
         yield
 
 
