@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from commands.bus import CommandBus
 from commands.dispatch import envelope_for
 from commands.staging import BlobClaims, StagedBlobs, submit_staged
 from tuneton.domain.track import commands as c
@@ -18,6 +18,9 @@ from tuneton.events.envelope import CommandOutcome
 from tuneton.media.covers import MAX_COVER_BYTES, render_cover
 from tuneton.media.errors import MediaTooLarge
 from tuneton.ports import BlobStore
+
+if TYPE_CHECKING:
+    from commands.deps import Call
 
 
 async def read_limited(chunks: AsyncIterator[bytes], *, limit: int = MAX_COVER_BYTES) -> bytes:
@@ -34,11 +37,9 @@ async def replace_cover(
     image: bytes,
     *,
     track_id: str,
-    actor_id: str,
+    call: Call,
     admin: bool,
-    command_id: str,
     blobs: BlobStore,
-    bus: CommandBus,
     claims: BlobClaims,
 ) -> CommandOutcome:
     """Render ``image`` (raises ``InvalidCover``), store the renditions and submit ``ReplaceCover``."""
@@ -50,5 +51,5 @@ async def replace_cover(
         await staged.undo()
         raise
     command = c.ReplaceCover(track_id=track_id, covers=covers, cover_source="uploaded", admin=admin)
-    envelope = envelope_for(command, aggregate_id=track_id, actor_id=actor_id, command_id=command_id)
-    return await submit_staged(bus, staged, envelope)
+    envelope = envelope_for(command, aggregate_id=track_id, actor_id=call.user, command_id=call.command_id)
+    return await submit_staged(call.bus, staged, envelope)

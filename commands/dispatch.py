@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import status
 from fastapi.responses import JSONResponse
 
-from commands.bus import CommandBus
 from commands.schemas import CommandAccepted, Rejection, RetryLater
 from tuneton.domain.errors import RejectionKind
 from tuneton.events.consistency import ConsistencyToken
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
 from tuneton.events.topics import aggregate_of_command
 from tuneton.web.responses import UNAUTHORIZED, WITH_BODY, Responses, unprocessable
+
+if TYPE_CHECKING:
+    from commands.deps import Call  # deps -> ingest -> dispatch: a run-time import would be a cycle
 
 _STATUS = {
     RejectionKind.INVALID.value: status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -57,11 +59,11 @@ def envelope_for(command: Any, *, aggregate_id: str, actor_id: str, command_id: 
 
 
 async def dispatch(
-    bus: CommandBus, command: Any, *, aggregate_id: str, actor_id: str, command_id: str, item_id: str | None = None
+    call: Call, command: Any, *, aggregate_id: str, item_id: str | None = None
 ) -> CommandAccepted | JSONResponse:
-    """Submit ``command``; return the acceptance, or a JSON rejection with the mapped status code."""
-    envelope = envelope_for(command, aggregate_id=aggregate_id, actor_id=actor_id, command_id=command_id)
-    outcome = await bus.submit(envelope)  # no verdict in time: the 503 handlers in commands.errors answer
+    """Submit ``command`` as ``call.user`` under ``call.command_id``; the acceptance, or a JSON rejection."""
+    envelope = envelope_for(command, aggregate_id=aggregate_id, actor_id=call.user, command_id=call.command_id)
+    outcome = await call.bus.submit(envelope)  # no verdict in time: the 503 handlers in commands.errors answer
     return verdict(outcome, item_id=item_id)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 
-from commands.deps import BusDep
+from commands.deps import BusDep, Call
 from commands.dispatch import REJECTION_RESPONSES, dispatch
 from tuneton.auth.errors import AuthError
 from tuneton.auth.http import AuthenticatorDep
@@ -74,9 +74,8 @@ async def _signed_in(authenticator: AuthenticatorDep, bus: BusDep, profile: Tele
         is_premium=profile.is_premium,
         from_telegram=True,
     )
-    registered = await dispatch(
-        bus, command, aggregate_id=profile.user_id, actor_id=profile.user_id, command_id=str(uuid.uuid4())
-    )
+    call = Call(bus=bus, user=profile.user_id, command_id=str(uuid.uuid4()))  # sign-in takes no Idempotency-Key
+    registered = await dispatch(call, command, aggregate_id=profile.user_id)
     if isinstance(registered, JSONResponse):
         return registered  # the profile itself was refused (e.g. a malformed language code)
     return Session.of(authenticator.issue(profile), profile, registered.consistency_token)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Path, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from commands.deps import BusDep, CommandId, CurrentUser
+from commands.deps import CommandCall
 from commands.dispatch import REJECTION_RESPONSES, dispatch
 from tuneton.audio.analysis import Key
 from tuneton.audio.engines import get_engine
@@ -74,9 +74,7 @@ class ParameterRefused(BaseModel):
 async def request_render(
     request: Request,
     track_id: TrackId,
-    bus: BusDep,
-    user: CurrentUser,
-    command_id: CommandId,
+    call: CommandCall,
     body: Annotated[dict[str, Any], Body(openapi_examples={"C minor from A minor, faster": {"value": _EXAMPLE}})],
 ) -> RenderRequested | JSONResponse:
     """Ask for the track with pitch shifted by ``semitones`` (-12..+12, 0.01 steps) and ``tempo`` (0.5..2.0).
@@ -90,7 +88,7 @@ async def request_render(
         refused = ParameterRefused(field=error.field, value=echo(error.value), allowed=error.allowed,
                                    message=str(error))  # fmt: skip
         return JSONResponse(refused.model_dump(), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    found = await _source(request.app.state.read_store, track_id, user)
+    found = await _source(request.app.state.read_store, track_id, call.user)
     if found is None:
         body_404 = {"reason": "track_not_found", "message": f"no track {track_id} you can see"}
         return JSONResponse(body_404, status_code=status.HTTP_404_NOT_FOUND)
@@ -100,7 +98,7 @@ async def request_render(
     command = RequestTransform(
         asset_key=key, source=source, params=_transform_params(params), engine=engine, engine_version=version
     )
-    answer = await dispatch(bus, command, aggregate_id=key, actor_id=user, command_id=command_id)
+    answer = await dispatch(call, command, aggregate_id=key)
     if isinstance(answer, JSONResponse):
         return answer
     base = f"/v1/renders/{key}"
@@ -113,7 +111,7 @@ async def request_render(
         consistency_token=answer.consistency_token,
         status_url=f"{base}?consistency={answer.consistency_token}",
         events_url=f"{base}/events?consistency={answer.consistency_token}",
-        entry_url=signer.sign(f"{base}/files/{entry}", render_prefix(key), user, now=time.time()),
+        entry_url=signer.sign(f"{base}/files/{entry}", render_prefix(key), call.user, now=time.time()),
     )
 
 

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from commands.cover_upload import read_limited, replace_cover
-from commands.deps import AdminDep, BlobsDep, BusDep, ClaimsDep, CommandId, CurrentUser, IngestDep
+from commands.deps import BlobsDep, ClaimsDep, CommandCall, CommandId, CurrentUser, IngestDep
 from commands.dispatch import REJECTION_RESPONSES, dispatch, verdict
 from commands.multipart import MultipartUpload
 from commands.schemas import CommandAccepted, TrackMetadataPatch, TrackUploaded, UploadRefused
+from tuneton.auth.http import holds_admin
 from tuneton.domain.track import commands as c
 from tuneton.domain.track.values import Visibility
 from tuneton.media.errors import MediaTooLarge
@@ -97,39 +98,30 @@ async def upload_track(
 
 @router.patch("/{track_id}", response_model=CommandAccepted)
 async def correct_metadata(
-    track_id: TrackId, body: TrackMetadataPatch, bus: BusDep, user: CurrentUser, admin: AdminDep, command_id: CommandId
+    request: Request, track_id: TrackId, body: TrackMetadataPatch, call: CommandCall
 ) -> Accepted:
     """Correct the track's metadata (owner or admin); no event when nothing changes."""
+    admin = holds_admin(request, call.user)
     fields = body.model_dump(exclude={"artists", "clear"})
     artists = tuple(body.artists) if body.artists is not None else None
     command = c.CorrectMetadata(track_id=track_id, artists=artists, clear=tuple(body.clear), admin=admin, **fields)
-    return await dispatch(bus, command, aggregate_id=track_id, actor_id=user, command_id=command_id)
+    return await dispatch(call, command, aggregate_id=track_id)
 
 
 @router.put("/{track_id}/cover", response_model=CommandAccepted, responses=_REFUSALS, openapi_extra=_UPLOAD_BODY)
 async def upload_cover(
-    request: Request,
-    track_id: TrackId,
-    bus: BusDep,
-    blobs: BlobsDep,
-    claims: ClaimsDep,
-    user: CurrentUser,
-    admin: AdminDep,
-    command_id: CommandId,
+    request: Request, track_id: TrackId, call: CommandCall, blobs: BlobsDep, claims: ClaimsDep
 ) -> Accepted:
     """Replace the cover with an uploaded image (JPEG, PNG, WebP, ...), rendered at the fixed sizes."""
     upload = MultipartUpload(request.headers.get("content-type", ""), request.stream())
     image = await read_limited(upload.chunks())
-    outcome = await replace_cover(
-        image, track_id=track_id, actor_id=user, admin=admin, command_id=command_id, blobs=blobs, bus=bus, claims=claims
-    )
+    admin = holds_admin(request, call.user)
+    outcome = await replace_cover(image, track_id=track_id, call=call, admin=admin, blobs=blobs, claims=claims)
     return verdict(outcome)
 
 
 @router.delete("/{track_id}", response_model=CommandAccepted)
-async def remove_track(
-    track_id: TrackId, bus: BusDep, user: CurrentUser, admin: AdminDep, command_id: CommandId
-) -> Accepted:
+async def remove_track(request: Request, track_id: TrackId, call: CommandCall) -> Accepted:
     """Remove the track from the catalog (owner or admin)."""
-    command = c.RemoveTrack(track_id=track_id, admin=admin)
-    return await dispatch(bus, command, aggregate_id=track_id, actor_id=user, command_id=command_id)
+    command = c.RemoveTrack(track_id=track_id, admin=holds_admin(request, call.user))
+    return await dispatch(call, command, aggregate_id=track_id)

@@ -2,7 +2,7 @@
 
 Seams only: the real ``CommandBus`` over an embedded log whose append stalls or fails (what a
 broker that is away does to the Kafka adapter), and the real routers and error handlers in FastAPI
-with ``dependency_overrides`` for the bus.
+with ``dependency_overrides`` for the command call (the bus, the caller).
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import pytest
 from fastapi import FastAPI
 
 from commands.bus import CommandBus, CommandNotSubmitted, OutcomeTimeout
-from commands.deps import get_bus
+from commands.deps import Call, command_call
 from commands.dispatch import envelope_for
 from commands.main import EXCEPTION_HANDLERS
 from commands.main import router as command_router
 from tests.fakes import FakeCommandBus, InMemorySchemaRegistry
 from tuneton.adapters.embedded.log import EmbeddedEventLog
-from tuneton.auth.http import current_user
 from tuneton.domain.errors import TuneTonError
 from tuneton.domain.playlist.commands import CreatePlaylist
 from tuneton.events import topics
@@ -101,8 +100,8 @@ def _app(bus: CommandBus) -> FastAPI:
     for error, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
     app.include_router(command_router)
-    app.dependency_overrides[get_bus] = lambda: bus
-    app.dependency_overrides[current_user] = lambda: "alice"  # identity is not what this test is about
+    identity = Call(bus=bus, user="alice", command_id="command-1")  # identity is not what this test is about
+    app.dependency_overrides[command_call] = lambda: identity
     return app
 
 
