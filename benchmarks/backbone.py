@@ -28,7 +28,7 @@ import httpx
 
 from benchmarks import command_load, kafka_hops
 from benchmarks.product_env import auth_headers, benchmark_env
-from tests.e2e.servers import ROOT, Process, free_port, serve, wait_processing, worker
+from tests.e2e.servers import ROOT, Process, embedded_workers, free_port, serve, wait_processing, worker
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.bootstrap import TOPICS_SPEC, build_runtime
 from tuneton.domain.playlist import events as e
@@ -198,14 +198,6 @@ def rebuild_only(env: dict[str, str], runtime: str, events: int) -> dict[str, ob
     return figures
 
 
-def child_pids(pid: int) -> list[int]:
-    """The direct children of ``pid`` (Linux ``/proc``)."""
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return children
-
-
 def settings_from(env: dict[str, str]) -> Settings:
     values = {
         k.removeprefix("TUNETON_").lower(): v
@@ -227,14 +219,14 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
     pids = [p.popen.pid for p in processes]
     labels = [*(f"worker {role}" for role in args.worker_roles), "api"] if args.runtime == "kafka" else ["serve"]
     if args.runtime == "embedded":  # ``embedded_processors = "worker"``: serve's child runs the processors
-        children = child_pids(server.popen.pid)
+        children = embedded_workers(server.popen.pid)
         pids += children
         labels += ["embedded worker"] * len(children)
     targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
     load = {"connections": args.concurrency, "seconds": args.seconds, "labels": labels}
     figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
     if args.profile:
-        figures["commands"] = command_load.profiled(base, work, pids, server.popen.pid, targets=targets, **load)
+        figures["commands"] = command_load.profiled(base, work, pids, targets=targets, **load)
     else:
         figures["commands"] = command_load.measure(
             base, command_load.ADD_TRACK, work, pids, **load, env={"BENCH_TARGETS": targets}

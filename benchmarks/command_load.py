@@ -39,6 +39,8 @@ request = function()
 end
 """
 
+SERVING = ("serve", "api")  # the benchmark's label of the ``tuneton serve`` process, embedded / Kafka
+
 # Where a sampled stack's time belongs: the first stage one of whose frame names occurs in it.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("append (edge → log)", ("EmbeddedEventLog.append", "_GroupAppender", "KafkaEventLog.append")),
@@ -112,16 +114,20 @@ def profiled(
     base: str,
     work: Path,
     pids: list[int],
-    serve_pid: int,
     *,
     targets: str,
     connections: int,
     seconds: int,
     labels: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The command phase with py-spy sampling the serving process; figures plus the stage split."""
-    raw = work / "commands.pyspy"
-    sampler = pyspy.record(serve_pid, raw, seconds)
+    """The command phase with py-spy sampling every product process; figures plus each one's stage split.
+
+    Each split divides that process's own CPU per command (``cpu_ms_per_request_by_process``) among its
+    stages; ``stages_ms_per_command`` is the serving process's (``tuneton serve``).
+    """
+    names = labels or [str(pid) for pid in pids]
+    raws = [work / f"commands-{n}.pyspy" for n in range(len(pids))]
+    samplers = [pyspy.record(pid, raw, seconds) for pid, raw in zip(pids, raws, strict=True)]
     figures = measure(
         base,
         ADD_TRACK,
@@ -132,8 +138,13 @@ def profiled(
         env={"BENCH_TARGETS": targets},
         labels=labels,
     )
-    sampler.wait(timeout=seconds + 60)
-    figures["stages_ms_per_command"] = stage_split(raw.read_text(), figures["product_cpu_ms_per_request"])
+    for sampler in samplers:
+        sampler.wait(timeout=seconds + 60)
+    own = figures.get("cpu_ms_per_request_by_process", {names[0]: figures["product_cpu_ms_per_request"]})
+    splits = {name: stage_split(raw.read_text(), own[name]) for name, raw in zip(names, raws, strict=True)}
+    figures["stages_ms_per_command"] = splits[next((n for n in names if n in SERVING), names[0])]
+    if len(splits) > 1:
+        figures["stages_ms_per_command_by_process"] = splits
     return figures
 
 

@@ -113,6 +113,13 @@ def worker(env: dict[str, str], log_path: Path) -> Process:
     return Process([sys.executable, "-m", "processors", "worker", "--loglevel", "warn"], env, log_path).start()
 
 
+def embedded_workers(serve_pid: int) -> list[int]:
+    """The pids of the ``python -m processors embedded`` children of a ``tuneton serve`` (Linux ``/proc``)."""
+    tasks = Path(f"/proc/{serve_pid}/task").iterdir()
+    children = [int(c) for task in tasks for c in (task / "children").read_text().split()]
+    return [pid for pid in children if b"processors\0embedded" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
 def wait_ready(base: str, process: Process, timeout_s: float = 180) -> None:
     """Poll /readyz until 200, failing with the process log if it dies or never gets ready.
 

@@ -17,7 +17,7 @@ import httpx
 from tests.e2e.callers import client, uploaded_track
 from tests.e2e.conftest import Product
 from tests.e2e.playlist_log import fold, lost_report, one_per_version, playlist_events, settled_playlist
-from tests.e2e.servers import auth_env, product_env, serve, wait_processing, wait_ready
+from tests.e2e.servers import auth_env, embedded_workers, product_env, serve, wait_processing, wait_ready
 
 COMMANDS = 60
 
@@ -83,12 +83,6 @@ def _kill_the_embedded_worker(product: Product, progress: _Progress) -> None:
     wait_processing(product.base, product.auth("probe-restart"))
     (again,) = embedded_workers(product.server.popen.pid)
     assert again != worker
-
-
-def embedded_workers(serve_pid: int) -> list[int]:
-    """The pids of serve's ``python -m processors embedded`` children."""
-    children = [int(c) for t in Path(f"/proc/{serve_pid}/task").iterdir() for c in (t / "children").read_text().split()]
-    return [pid for pid in children if b"processors\0embedded" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
 def test_killing_the_processor_mid_stream_loses_nothing(product: Product, tmp_path: Path) -> None:
