@@ -142,6 +142,10 @@ class EmbeddedWorker:
             link.close()
 
 
+class ProcessorsBusy(RuntimeError):
+    """Another process runs the processors of this data directory (a ``tuneton serve`` on it)."""
+
+
 @contextlib.contextmanager
 def _lock_file(path: Path) -> Iterator[int]:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,9 +156,27 @@ def _lock_file(path: Path) -> Iterator[int]:
         os.close(fd)  # closing releases the lock
 
 
+@contextlib.contextmanager
+def processors_lock(data_dir: Path) -> Iterator[None]:
+    """Hold ``data_dir``'s processors lock, or raise :class:`ProcessorsBusy` at once.
+
+    For processors run inside a command-line process (``tuneton demo``, ``tuneton catalog import``):
+    beside a running server they would be a second decider on the same log, so they refuse instead.
+    """
+    path = data_dir / LOCK_FILE
+    with _lock_file(path) as fd:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            msg = f"another process runs the processors of {data_dir} (tuneton serve?): stop it, or use its API"
+            raise ProcessorsBusy(msg) from None
+        yield
+
+
 @contextlib.asynccontextmanager
 async def _exclusive(path: Path) -> AsyncIterator[None]:
-    """Hold an exclusive lock on ``path`` (waiting for a previous holder to exit)."""
+    """Hold an exclusive lock on ``path``, waiting for a previous holder to exit (a worker left over
+    from a killed server stops when its link closes)."""
     with _lock_file(path) as fd:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from commands.bus import CommandBus
-from processors.embedded_worker import EmbeddedWorker
+from processors.embedded_worker import EmbeddedWorker, processors_lock
 from processors.host import EmbeddedProcessors
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.events.decoded import DecodedCommands
@@ -63,6 +63,7 @@ async def running(
         stack.push_async_callback(bus.close)
         processors: ProcessorsHost | None = None
         if beside:
+            stack.enter_context(processors_lock(rt.settings.data_dir))  # one decider per data directory
             processors = await stack.enter_async_context(
                 EmbeddedProcessors(rt, decoded=decoded, on_outcomes=bus.resolve)
             )

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from processors.embedded_worker import ProcessorsBusy, processors_lock
+from tuneton import cli
 from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.adapters.sql.applied import notify_payload
 from tuneton.bootstrap import Runtime, build_runtime, link_embedded
@@ -96,3 +98,20 @@ async def test_a_projection_commit_in_the_worker_wakes_a_reader_waiting_in_the_e
         await asyncio.wait_for(committed.wait(), 5)
         assert not other.is_set(), "only the aggregate the commit named is woken"
         assert await edge.read_store.aggregate_version("playlists", "p1") == 1
+
+
+def test_a_second_decider_on_one_data_directory_is_refused(tmp_path: Path) -> None:
+    with processors_lock(tmp_path), pytest.raises(ProcessorsBusy), processors_lock(tmp_path):
+        pass
+    with processors_lock(tmp_path):  # released with its holder
+        pass
+
+
+def test_a_local_import_beside_a_running_server_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``tuneton import`` without ``--api`` runs the processors itself; beside a server's worker (here:
+    its lock held) that would be a second decider on the same log, so it stops with a clear error."""
+    data, folder = tmp_path / "data", tmp_path / "music"
+    folder.mkdir()
+    with processors_lock(data):
+        assert cli.main(["--data-dir", str(data), "import", str(folder)]) == 2
+    assert "another process runs the processors" in capsys.readouterr().err

@@ -81,8 +81,14 @@ async def _import(settings: Settings, args: argparse.Namespace, folder: Path, *,
         finally:
             await http.close()
     else:
-        async with local_uploader(settings, user=user, visibility=visibility) as local:
-            summary = await import_folder(folder, local, state_dir=state_dir, concurrency=args.jobs)
+        from processors.embedded_worker import ProcessorsBusy
+
+        try:
+            async with local_uploader(settings, user=user, visibility=visibility) as local:
+                summary = await import_folder(folder, local, state_dir=state_dir, concurrency=args.jobs)
+        except ProcessorsBusy as error:  # a server runs on this data directory: it must do the import
+            print(f"{error} (e.g. --api http://127.0.0.1:8080)", file=sys.stderr)
+            return 2
     _report(summary, time.monotonic() - started, as_json=args.json)
     return 1 if summary.counts["failed"] else 0
 
