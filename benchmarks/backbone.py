@@ -258,6 +258,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="split CPU per command into stages (py-spy)")
     parser.add_argument("--latency-samples", type=int, default=800)
     parser.add_argument(
+        "--setting", action="append", default=[], metavar="NAME=VALUE", help="a product setting, e.g. command_timeout_s=20"
+    )
+    parser.add_argument(
         "--embedded-processors",
         choices=["in-process", "worker"],
         help="embedded runtime: the product's embedded_processors (default: the product's default)",
@@ -284,6 +287,9 @@ def main() -> None:
     extra = {"TUNETON_KAFKA_BOOTSTRAP": args.kafka_bootstrap} if args.kafka_bootstrap else {}
     if args.gc_young_threshold is not None:
         extra["TUNETON_GC_YOUNG_THRESHOLD"] = str(args.gc_young_threshold)
+    for assignment in args.setting:
+        name, _, value = assignment.partition("=")
+        extra[f"TUNETON_{name.upper()}"] = value
     if args.embedded_processors is not None:
         extra["TUNETON_EMBEDDED_PROCESSORS"] = args.embedded_processors
     if args.decider_batches_in_flight is not None:
