@@ -23,6 +23,7 @@ import os
 import pickle
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Self
@@ -36,8 +37,22 @@ log = logging.getLogger(__name__)
 
 LOCK_FILE = "processors.lock"
 READY_TIMEOUT_S = 120.0  # first start: topics, tables, the render pool
-RESTART_PAUSE_S = 1.0
+RESTART_PAUSE_S = 1.0  # the first pause before starting a dead worker again; doubled per quick death
+RESTART_PAUSE_MAX_S = 30.0
+HEALTHY_AFTER_S = 60.0  # a worker that ran this long died of something new: start again at once-ish
 STOP_TIMEOUT_S = 15.0
+
+
+def restart_pause(previous_s: float | None, ran_s: float) -> float:
+    """The pause before starting a worker that died after running ``ran_s`` seconds.
+
+    A worker that dies at every start (a corrupt file, a bug its first batch trips) must not be
+    started again every second forever: each quick death doubles the pause, up to 30 s. One that
+    ran for a minute or more starts the count again.
+    """
+    if previous_s is None or ran_s >= HEALTHY_AFTER_S:
+        return RESTART_PAUSE_S
+    return min(previous_s * 2, RESTART_PAUSE_MAX_S)
 
 
 class EmbeddedWorker:
@@ -113,15 +128,19 @@ class EmbeddedWorker:
             raise RuntimeError(f"the embedded worker did not start (exit code {code})")
 
     async def _restart_when_gone(self) -> None:
+        pause: float | None = None
+        started = time.monotonic()
         while not self._stopping:
             assert self._process is not None
             code = await self._process.wait()
             if self._stopping:
                 return
-            log.error("embedded worker exited (code %s); starting it again", code)
+            pause = restart_pause(pause, time.monotonic() - started)
+            log.error("embedded worker exited (code %s); starting it again in %.0f s", code, pause)
             if self._link is not None:
                 self._link.close()
-            await asyncio.sleep(RESTART_PAUSE_S)
+            await asyncio.sleep(pause)
+            started = time.monotonic()
             try:
                 await self._start()
             except Exception:
