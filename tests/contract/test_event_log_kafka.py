@@ -71,18 +71,19 @@ class TestKafkaEventLog(EventLogContract):
             await producer.abort_transaction()
         finally:
             await producer.stop()
+        assert await _settled_end(log, sink, markers_at=1) == 2  # 'lost' at 0, the ABORT control record at 1
         sentinel = (await log.append([record(sink, b"k", b"sentinel")]))[0]
         sub = await log.subscribe([sink], group=None)
         got = await read(sub, 1)
         await sub.close()
-        assert sentinel.offset == 2  # 'lost' at 0, the ABORT control record at 1
+        assert sentinel.offset == 2
         assert [(r.offset, r.value) for r in got] == [(2, b"sentinel")]
 
     async def test_a_commit_marker_takes_an_offset(self, log: KafkaEventLog) -> None:
         sink = await new_topic(log)
         appended = await log.transact([record(sink, b"k", b"1"), record(sink, b"k", b"2")], group="g", positions=[])
         assert [a.offset for a in appended] == [0, 1]
-        ends = await _settled_end(log, sink)
+        ends = await _settled_end(log, sink, markers_at=2)
         assert ends == 3  # records 0, 1 and the COMMIT control record at 2
         sub = await log.subscribe([sink], group=None, from_beginning=False)
         await log.append([record(sink, b"k", b"after")])
@@ -144,10 +145,11 @@ class TestKafkaEventLog(EventLogContract):
         assert [r.value for r in await read(sub, 2)] == [b"before", b"after"]
 
 
-async def _settled_end(log: KafkaEventLog, topic: str, *, timeout_s: float = 10.0) -> int:
-    """Partition 0's end offset once the commit marker is written (the LSO lags commit_transaction)."""
+async def _settled_end(log: KafkaEventLog, topic: str, markers_at: int, *, timeout_s: float = 10.0) -> int:
+    """Partition 0's end offset once the transaction marker at ``markers_at`` is written: the
+    coordinator writes COMMIT/ABORT markers after commit_transaction/abort_transaction return."""
     deadline = time.monotonic() + timeout_s
     end = (await log.end_offsets(topic))[0]
-    while end < 3 and time.monotonic() < deadline:
+    while end <= markers_at and time.monotonic() < deadline:
         end = (await log.end_offsets(topic))[0]
     return end
