@@ -222,6 +222,8 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
         children = embedded_workers(server.popen.pid)
         pids += children
         labels += ["embedded worker"] * len(children)
+        if children:
+            figures["embedded_worker_idle_rss_mb"] = round(rss_mb(children[0]), 1)
     targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
     load = {"connections": args.concurrency, "seconds": args.seconds, "labels": labels}
     figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
@@ -243,6 +245,8 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
     else:
         figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
     figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
+    if "embedded_worker_idle_rss_mb" in figures:
+        figures["embedded_worker_peak_rss_mb"] = round(rss_mb(pids[-1], "VmHWM"), 1)
     if args.runtime == "kafka":
         figures["worker_peak_rss_mb"] = {
             label: round(rss_mb(p.popen.pid, "VmHWM"), 1) for label, p in zip(labels, processes[:-1], strict=False)

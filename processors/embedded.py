@@ -64,8 +64,9 @@ async def polled(
 class DeciderRunner:
     """Consumes ``tuneton.commands``; each batch commits events, outcomes, snapshots and offsets at once.
 
-    In the serving process two shortcuts skip work the log round trip would repeat: a command this
-    process appended is taken from ``decoded`` rather than decoded again, and ``on_outcomes`` hands
+    When it runs in the serving process (``embedded_processors = "in-process"``, the CLI) two
+    shortcuts skip work the log round trip would repeat: a command this process appended is taken
+    from ``decoded`` rather than decoded again, and ``on_outcomes`` hands
     each batch's verdicts to the waiting callers once the batch is committed (the outcome records are
     in the log all the same).
     """

@@ -2,7 +2,8 @@
 builds adapters only and knows no processor.
 
 :class:`EmbeddedProcessors` runs the decider, the projectors, the search indexer and the renderer as
-asyncio tasks of the serving process (``async with``: started on entry, stopped on exit);
+asyncio tasks of the process it is entered in (``async with``: started on entry, stopped on exit): the
+embedded worker (:mod:`processors.embedded_worker`), or ``tuneton serve`` / the CLI themselves;
 :class:`RenderPool` owns the process pool renders run in, for either host (the Faust worker's render
 agent uses it too).
 """

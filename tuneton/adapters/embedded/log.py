@@ -265,9 +265,8 @@ class EmbeddedEventLog(EventLog, StateStore):
         """After a commit: remember the new ends, wake the waiters of the topics that grew."""
         if not appended:
             return
-        known = self.known_ends()
-        for where in appended:
-            known[(where.topic, where.partition)] = where.offset + 1
+        if self._known is not None:
+            self._known.learn(appended)
         grown = frozenset(where.topic for where in appended)
         self.wake(grown)
         if self.on_landed is not None:
@@ -297,6 +296,12 @@ class _KnownEnds:
         self._conn = conn
         self._ends: dict[tuple[str, int], int] = {}
         self._version: int | None = None
+
+    def learn(self, appended: Sequence[Appended]) -> None:
+        """Ends this connection's commit made: true as of that commit, so no need to ask the file
+        (a commit by another connection after it still shows at the next ``current``)."""
+        for where in appended:
+            self._ends[(where.topic, where.partition)] = where.offset + 1
 
     def current(self) -> dict[tuple[str, int], int]:
         """The ends, emptied first if another connection has committed since the last call."""
