@@ -261,7 +261,9 @@ export class Player {
       this.spare.src = streamUrl(track);
       this.spare.load();
       this.upcoming = { after, itemId: next.item_id, track, signature };
-      metrics.preloaded = { track_id: track.track_id, item_id: next.item_id };
+      // Every preload, each with the item it follows: one slot would be overwritten by the next item's
+      // preload as soon as the preloaded track starts (its lead is most of a short track).
+      ((metrics.preloads ??= []) as unknown[]).push({ track_id: track.track_id, item_id: next.item_id, after });
     } catch {
       // Nothing preloaded: the next track starts when the session has answered, as without a hint.
     }
