@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tuneton.observability.gc_tuning import tune_gc
 from tuneton.settings import Settings
 
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
     settings = Settings(**overrides)
+    tune_gc(settings.gc_young_threshold)  # a rebuild or an import allocates like a worker does
     result: int = args.handler(settings, args)
     return result
 
@@ -68,13 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from tuneton.observability.gc_tuning import tune_gc
     from tuneton.observability.logs import configure
     from tuneton.server import uvicorn_config
 
     settings = settings.model_copy(update={k: v for k, v in (("host", args.host), ("port", args.port)) if v})
     configure(settings.log_level, json_lines=settings.log_json)
-    tune_gc(settings.gc_young_threshold)
     uvicorn.Server(uvicorn_config(settings)).run()
     return 0
 

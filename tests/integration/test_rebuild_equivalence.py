@@ -49,6 +49,12 @@ def _stream() -> list[tuple[str, Any]]:
     # A long run of one playlist's adds (PostgreSQL's rebuild COPYs such runs), an item added twice in it.
     stream += [("p5", e.PlaylistCreated(name="long", **created))]
     stream += [("p5", e.TrackAdded(item_id=f"r{i % 30}", track_id=f"t{i}", rank=f"c{i:02}")) for i in range(35)]
+    # Adds to six playlists in turn: one long run of item upserts only once a rebuild groups a batch's
+    # rows by table. An item removed and added again between them: each table's own order must hold.
+    stream += [(f"q{n}", e.PlaylistCreated(name=f"q{n}", **created)) for n in range(6)]
+    stream += [(f"q{i % 6}", e.TrackAdded(item_id=f"s{i}", track_id=f"t{i}", rank=f"d{i:02}")) for i in range(24)]
+    stream += [("q0", e.ItemRemoved(item_id="s0")), ("q0", e.TrackAdded(item_id="s0", track_id="t99", rank="e0"))]
+    stream += [(f"q{i % 6}", e.TrackAdded(item_id=f"s{i}", track_id=f"t{i}", rank=f"f{i:02}")) for i in range(24, 44)]
     return stream
 
 
@@ -97,8 +103,10 @@ async def test_a_rebuild_writes_what_live_projection_wrote(
     for start in range(0, len(records), 4):
         await runner.process(records[start : start + 4])
     live = await _everything(store)
-    assert [row["name"] for row in live["playlists"]] == ["renamed", "list 1", "list 2", "long"]  # p3 was deleted
-    assert len(live["items"]) == 12 - 3 - 1 + 30  # p3's three items went with it, i2 was removed
+    names = ["renamed", "list 1", "list 2", "long", *(f"q{n}" for n in range(6))]
+    assert [row["name"] for row in live["playlists"]] == names  # p3 was deleted
+    assert len(live["items"]) == 12 - 3 - 1 + 30 + 44  # p3's three items went with it, i2 was removed
+    assert [r["track_id"] for r in live["items"] if r["item_id"] == "s0"] == ["t99"]  # removed, then added again
 
     for batch in (5, 1000):  # runs cut by batches, and the whole log in one batch (long runs)
         seen, _ = await rebuild(log[0], store, runner, PROJECTION, batch=batch)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tuneton.adapters.sql.batch import UpsertRun, plan_batch, runs, upsert_runs, without_superseded_updates
+from tuneton.adapters.sql.batch import (
+    RebuildLedger,
+    UpsertRun,
+    by_table,
+    plan_batch,
+    runs,
+    upsert_runs,
+    without_superseded_updates,
+)
 from tuneton.adapters.sql.statements import SQLITE, staged_upsert
 from tuneton.ports import Checkpoint, Delete, PositionGap, Update, Upsert
 
@@ -94,3 +102,25 @@ def test_a_column_named_as_key_and_value_is_one_column_of_the_run_and_of_its_sta
     assert isinstance(run, UpsertRun)
     assert run.rows == [(0, 0), (1, 2), (2, 4)]
     assert staged_upsert(run.table, run.key, run.values, "s").copy == "COPY s (id, v) FROM STDIN"
+
+
+def test_a_rebuild_ledger_carries_positions_and_versions_from_batch_to_batch() -> None:
+    """What a live batch reads back from the store, a rebuild's next batch takes from the ledger."""
+    ops = [Upsert(table="i", key={"id": "a"}, values={"v": 1})]
+    ledger = RebuildLedger()
+    assert ledger.plan([(ops, _cp(3, 2)), (ops, _cp(4, 3, "q"))], SQLITE).applied == 2
+    second = ledger.plan([(ops, _cp(4, 9)), (ops, _cp(5, 2)), (ops, _cp(6, 3))], SQLITE)
+    assert second.applied == 1  # offset 4 was seen, version 2 of p was applied: only p's version 3
+    with pytest.raises(PositionGap):
+        ledger.plan([(ops, _cp(8, 4))], SQLITE)  # offset 7 never came
+    positions, versions = ledger.rows("x")
+    assert positions == [("x", "t", 0, 7)]
+    assert sorted(versions) == [("x", "p", 3), ("x", "q", 3)]
+
+
+def test_grouping_by_table_keeps_each_tables_order() -> None:
+    add = [Upsert(table="items", key={"id": f"i{n}"}, values={"p": n % 2}) for n in range(3)]
+    touch = [Update(table="lists", key={"id": f"p{n}"}, values={"version": n}) for n in range(2)]
+    removed = Delete(table="items", key={"id": "i0"})
+    ops = [add[0], touch[0], add[1], touch[1], removed, add[2], add[0]]
+    assert by_table(ops) == [add[0], add[1], removed, add[2], add[0], touch[0], touch[1]]

@@ -28,7 +28,7 @@ from tuneton.adapters.sql.applied import (
     notify_payload,
     parse_payload,
 )
-from tuneton.adapters.sql.batch import UpsertRun, plan_batch, runs, upsert_runs
+from tuneton.adapters.sql.batch import RebuildLedger, UpsertRun, by_table, plan_batch, runs, upsert_runs
 from tuneton.adapters.sql.overlap import overlapped
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script, staged_upsert, statement
 from tuneton.availability import Breaker, StoreUnavailable
@@ -162,28 +162,52 @@ class PostgresReadStore(ReadStore):
         """One transaction for the whole replay; see ``ReadStore.rebuild``.
 
         MVCC keeps the old rows visible to every other connection until the commit. While a batch's
-        pipelined statements wait on the server, the event loop decodes the next batch.
+        statements wait on the server, the event loop decodes the next batch. The bookkeeping lives in
+        a ``RebuildLedger`` and is stored once, at the end.
         """
+        ledger = RebuildLedger()
+        locked: set[tuple[str, int]] = set()
         async with self._connection() as conn, conn.transaction():
             await self._empty(conn, projection, tables)
-            applied = await overlapped(batches, partial(self._apply, conn, stages={}))
+            write = partial(self._rebuild_batch, conn, ledger=ledger, locked=locked, stages={})
+            applied = await overlapped(batches, write)
+            positions, versions = ledger.rows(projection)
+            async with conn.cursor() as cur:
+                await cur.executemany("INSERT INTO projection_positions VALUES (%s, %s, %s, %s)", positions)
+                async with cur.copy("COPY projection_versions (projection, aggregate_id, version) FROM STDIN") as copy:
+                    for row in versions:
+                        await copy.write_row(row)
             await _notify(conn, projection, [EVERY_AGGREGATE])
         return applied
 
-    async def _apply(
+    async def _rebuild_batch(
         self,
         conn: AsyncConnection[Any],
         batch: Sequence[tuple[Sequence[RowOp], Checkpoint]],
         *,
-        stages: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] | None = None,
+        ledger: RebuildLedger,
+        locked: set[tuple[str, int]],
+        stages: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str],
     ) -> int:
-        """Plan and write one batch inside the caller's transaction.
+        """Write one replayed batch: its rows grouped by table, long upsert runs through COPY.
 
-        With ``stages`` (a rebuild's staging tables so far, by upsert shape), long runs of upserts go
-        through COPY: a replay is mostly such runs, and one statement per row made psycopg's
-        per-statement work the rebuild's largest cost. Live batches are small and keep one statement
-        per row.
+        A partition's advisory lock (see ``_apply``) is taken when the replay first meets it and held
+        to the commit, so a live projector that was not stopped waits instead of racing the replay.
         """
+        if not batch:
+            return 0
+        projection = batch[0][1].projection
+        for partition in sorted({(c.topic, c.partition) for _, c in batch} - locked):
+            await _lock_partition(conn, projection, partition)
+            locked.add(partition)
+        plan = ledger.plan(batch, POSTGRES)
+        async with conn.cursor() as cur:
+            await _write_staged(cur, by_table(plan.ops), stages)
+        return plan.applied
+
+    async def _apply(self, conn: AsyncConnection[Any], batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
+        """Plan and write one live batch inside the caller's transaction (one statement per row:
+        live batches are small; a rebuild's go through ``_rebuild_batch``)."""
         if not batch:
             return 0
         projection = batch[0][1].projection
@@ -192,8 +216,8 @@ class PostgresReadStore(ReadStore):
         # Two projector instances on one partition (a rebalance's zombie) must serialise. Row locks
         # alone cannot do it for a partition's first batch, when no bookkeeping row exists yet, so
         # take a transaction-scoped advisory lock per partition first (sorted: no deadlocks).
-        for topic, partition in partitions:
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (f"{projection}/{topic}", partition))
+        for partition in partitions:
+            await _lock_partition(conn, projection, partition)
         positions = await self._positions(conn, projection, lock=True)
         cursor = await conn.execute(
             "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s "
@@ -203,10 +227,7 @@ class PostgresReadStore(ReadStore):
         versions = {str(a): int(v) for a, v in await cursor.fetchall()}
         plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
         async with conn.cursor() as cur:
-            if stages is None:
-                await _execute(cur, plan.statements)
-            else:
-                await _write_staged(cur, plan.ops, stages)
+            await _execute(cur, plan.statements)
             await cur.executemany(
                 "INSERT INTO projection_positions VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
@@ -270,6 +291,12 @@ class PostgresReadStore(ReadStore):
         async with self._connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(POSTGRES.translate(sql), dict(params))
             return list(await cur.fetchall())
+
+
+async def _lock_partition(conn: AsyncConnection[Any], projection: str, partition: tuple[str, int]) -> None:
+    """Serialise writers of one projection's partition until this transaction ends."""
+    topic, number = partition
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (f"{projection}/{topic}", number))
 
 
 async def _notify(conn: AsyncConnection[Any], projection: str, aggregate_ids: Iterable[str]) -> None:

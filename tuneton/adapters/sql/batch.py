@@ -113,6 +113,51 @@ def plan_batch(
     return plan
 
 
+PositionRow = tuple[str, str, int, int]  # projection_positions: projection, topic, partition, next offset
+VersionRow = tuple[str, str, int]  # projection_versions: projection, aggregate, version
+
+
+class RebuildLedger:
+    """A rebuild's positions and versions, kept in memory for the whole replay and stored once at the end.
+
+    A rebuild empties the bookkeeping in the transaction that replays into it, so nothing but the
+    replay itself can have written a position or a version: reading them back for every batch (and
+    upserting them after every batch) would be round trips that can only return what this object
+    already knows.
+    """
+
+    def __init__(self) -> None:
+        self.positions: dict[tuple[str, int], int] = {}
+        self.versions: dict[str, int] = {}
+
+    def plan(self, batch: Sequence[tuple[Sequence[RowOp], Checkpoint]], dialect: Dialect) -> BatchPlan:
+        """``plan_batch`` against everything replayed so far, which the plan then extends."""
+        plan = plan_batch(batch, positions=self.positions, versions=self.versions, dialect=dialect)
+        self.positions.update(plan.positions)
+        self.versions.update(plan.versions)
+        return plan
+
+    def rows(self, projection: str) -> tuple[list[PositionRow], list[VersionRow]]:
+        """The bookkeeping rows to store: ``projection_positions``, then ``projection_versions``."""
+        positions = [(projection, t, p, o) for (t, p), o in self.positions.items()]
+        return positions, [(projection, a, v) for a, v in self.versions.items()]
+
+
+def by_table(ops: Sequence[RowOp]) -> list[RowOp]:
+    """``ops`` grouped by table, in the order each table first appears, each table's own order kept.
+
+    The same final rows as running them as given: a row operation touches one row set of one table
+    and reads nothing (no ``SET x = x + 1``), and the read models have no foreign keys or triggers
+    between tables (``tests/unit/test_projection_ddl.py`` checks). Grouped, a batch of TrackAdded
+    events is one long run of item upserts instead of one run per playlist, cut by its header's
+    update: one bulk write instead of dozens.
+    """
+    tables: dict[str, list[RowOp]] = {}
+    for op in ops:
+        tables.setdefault(op.table, []).append(op)
+    return [op for table_ops in tables.values() for op in table_ops]
+
+
 def without_superseded_updates(ops: Sequence[RowOp]) -> list[RowOp]:
     """Drop an Update whose columns a later Update of the same row overwrites anyway.
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from tuneton.adapters.embedded.database import connect
 from tuneton.adapters.sql.applied import EVERY_AGGREGATE, AppliedSignals
-from tuneton.adapters.sql.batch import plan_batch, runs
+from tuneton.adapters.sql.batch import PositionRow, RebuildLedger, VersionRow, by_table, plan_batch, runs
 from tuneton.adapters.sql.overlap import overlapped
-from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, SQLITE, split_script
+from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, SQLITE, split_script, statement
 from tuneton.ports import Checkpoint, ProjectedBatch, ReadStore, RowOp
 
 REBUILD_CACHE_KIB = -256 * 1024  # PRAGMA cache_size in KiB when negative: 256 MiB while a rebuild runs
@@ -92,7 +92,9 @@ class SqliteReadStore(ReadStore):
         try:
             with self._transaction():
                 self._empty(projection, tables)
-                applied = await overlapped(batches, lambda batch: asyncio.to_thread(self._apply, batch))
+                ledger = RebuildLedger()
+                applied = await overlapped(batches, lambda batch: asyncio.to_thread(self._replay, ledger, batch))
+                self._store_bookkeeping(*ledger.rows(projection))
         finally:
             db.execute(f"PRAGMA cache_size={int(cache_size)}")
         self._announce(projection, {EVERY_AGGREGATE})
@@ -110,28 +112,42 @@ class SqliteReadStore(ReadStore):
         db.execute("COMMIT")
 
     def _apply(self, batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
-        """Plan and write one batch inside the caller's transaction."""
+        """Plan and write one live batch inside the caller's transaction."""
         if not batch:
             return 0
         projection = batch[0][1].projection
-        db = self._db
         ids = sorted({c.aggregate_id for _, c in batch if c.aggregate_id is not None})
         plan = plan_batch(
             batch, positions=self._positions(projection), versions=self._versions(projection, ids), dialect=SQLITE
         )
-        for sql, params in runs(plan.statements):
-            db.executemany(sql, params)
-        db.executemany(
-            "INSERT INTO projection_positions VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) "
-            "DO UPDATE SET next_offset = excluded.next_offset",
+        self._write(plan.ops)
+        self._store_bookkeeping(
             [(projection, t, p, o) for (t, p), o in plan.positions.items()],
-        )
-        db.executemany(
-            "INSERT INTO projection_versions VALUES (?, ?, ?) ON CONFLICT (projection, aggregate_id) "
-            "DO UPDATE SET version = excluded.version",
             [(projection, a, v) for a, v in plan.versions.items()],
         )
         return plan.applied
+
+    def _replay(self, ledger: RebuildLedger, batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
+        """Write one batch of a rebuild; its bookkeeping stays in ``ledger`` until the end."""
+        plan = ledger.plan(batch, SQLITE)
+        self._write(by_table(plan.ops))
+        return plan.applied
+
+    def _write(self, ops: Sequence[RowOp]) -> None:
+        for sql, params in runs([statement(op, SQLITE) for op in ops]):
+            self._db.executemany(sql, params)
+
+    def _store_bookkeeping(self, positions: list[PositionRow], versions: list[VersionRow]) -> None:
+        self._db.executemany(
+            "INSERT INTO projection_positions VALUES (?, ?, ?, ?) ON CONFLICT (projection, topic, partition) "
+            "DO UPDATE SET next_offset = excluded.next_offset",
+            positions,
+        )
+        self._db.executemany(
+            "INSERT INTO projection_versions VALUES (?, ?, ?) ON CONFLICT (projection, aggregate_id) "
+            "DO UPDATE SET version = excluded.version",
+            versions,
+        )
 
     def _versions(self, projection: str, ids: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
