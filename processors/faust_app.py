@@ -35,7 +35,7 @@ import faust
 from processors import gaps, roles
 from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
-from processors.decider_batch import DecidedBatch, Slot, decide_batch
+from processors.decider_batch import DecidedBatch, DecodedSnapshots, Slot, decide_batch
 from processors.decider_pipeline import OrderedPipeline
 from processors.host import RenderPool
 from processors.projector import ProjectorStep
@@ -137,6 +137,7 @@ def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int
         step = DeciderStep(await ready.codec())
         # Versions whose outbox a batch in flight sends; this run's only: a restarted agent sends them again
         scheduled: dict[Slot, int] = {}
+        decoded = DecodedSnapshots()  # this run's only, like ``scheduled``
         pipeline = OrderedPipeline(in_flight)
 
         def stored(slot: Slot) -> bytes | None:
@@ -146,7 +147,7 @@ def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int
             async for events in stream.noack_take(200, within=0.005):  # type: ignore[attr-defined]
                 records = [_log_record(e) for e in events]
                 batch = await decide_batch(
-                    step, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled
+                    step, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled, decoded=decoded
                 )
                 for (aggregate_type, key), snapshot in batch.snapshots.items():
                     await snapshots[aggregate_type].put(key, snapshot)  # 1. state + outbox ...

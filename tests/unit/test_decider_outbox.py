@@ -8,14 +8,16 @@ next worker sends them again before deciding anything new on that aggregate.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from commands.dispatch import envelope_for
 from processors import snapshots
 from processors.decider import DeciderStep
-from processors.decider_batch import DecidedBatch, Slot, decide_batch
+from processors.decider_batch import DecidedBatch, DecodedSnapshots, Slot, decide_batch
 from tests.fakes import InMemorySchemaRegistry
-from tuneton.domain.playlist.commands import AddTrack, CreatePlaylist
+from tuneton.domain.playlist.commands import AddTrack, CreatePlaylist, RenamePlaylist
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.ports import LogRecord
@@ -110,3 +112,61 @@ async def test_an_outbox_an_earlier_batch_in_flight_sends_is_kept_but_not_sent_t
     assert [r.value for r in stored.outbox] == [*_events(first), *_events(second)], (
         "until batch 1 is known delivered, the new snapshot carries its events too"
     )
+
+
+def _script(codec: AvroCodec) -> list[list[LogRecord]]:
+    """Batches of commands on one playlist, a retried command id among them."""
+    add = [AddTrack(playlist_id=PLAYLIST, item_id=f"i-{n}", track_id=f"t-{n}") for n in range(6)]
+    return [
+        [_created(codec), _command(codec, 1, add[0], "c-1")],
+        [_command(codec, 2, add[1], "c-2"), _command(codec, 3, add[1], "c-2")],  # a retry: the same outcome
+        [_command(codec, 4, RenamePlaylist(playlist_id=PLAYLIST, name="y"), "c-4")],
+        [_command(codec, 5 + n, add[2 + n], f"c-{5 + n}") for n in range(4)],
+    ]
+
+
+async def test_decoded_snapshots_decide_exactly_as_the_stored_bytes_do(codec: AvroCodec) -> None:
+    """Same snapshots, same records sent, batch after batch, with and without the decoded cache."""
+    plain: dict[Slot, bytes] = {}
+    cached: dict[Slot, bytes] = {}
+    decoded = DecodedSnapshots()
+    for records in _script(codec):
+        expected = await _decide(codec, records, plain, {})
+        batch = await decide_batch(DeciderStep(codec), records, cached.get, {}, processor="test", decoded=decoded)
+        cached.update(batch.snapshots)
+        assert batch.snapshots == expected.snapshots
+        assert await _sent(codec, batch) == await _sent(codec, expected)
+
+
+async def _sent(codec: AvroCodec, batch: DecidedBatch) -> list[tuple[str, bytes | None, object]]:
+    """What a batch sends, outcomes without the moment they were decided at."""
+    sent: list[tuple[str, bytes | None, object]] = []
+    for record in batch.outgoing:
+        if record.topic == topics.OUTCOMES:
+            sent.append((record.topic, record.key, replace(await codec.decode_outcome(record.value), decided_at=None)))
+        else:
+            sent.append((record.topic, record.key, record.value))
+    return sent
+
+
+async def test_a_snapshot_another_worker_wrote_is_decoded_not_taken_from_the_cache(codec: AvroCodec) -> None:
+    """After a rebalance the table may hold a newer snapshot than the one this worker decoded."""
+    table: dict[Slot, bytes] = {}
+    decoded = DecodedSnapshots()
+    first = await decide_batch(DeciderStep(codec), [_created(codec)], table.get, {}, processor="test", decoded=decoded)
+    table.update(first.snapshots)
+    await _decide(codec, [_command(codec, 1, RenamePlaylist(playlist_id=PLAYLIST, name="y"), "c-1")], table, {})
+    third = await decide_batch(DeciderStep(codec), [_added(codec)], table.get, {}, processor="test", decoded=decoded)
+    stored = snapshots.load(third.snapshots[SLOT], topics.AGGREGATES["playlist"])
+    assert (stored.version, stored.state.name) == (3, "y"), "decided on the other worker's snapshot"
+
+
+async def test_the_cache_forgets_the_least_recently_used_aggregates(codec: AvroCodec) -> None:
+    decoded = DecodedSnapshots(size=1)
+    record = snapshots.load(None, topics.AGGREGATES["playlist"])
+    decoded.keep(("playlist", b"a"), b"A", record)
+    decoded.keep(("playlist", b"b"), b"B", record)
+    assert decoded.load(("playlist", b"b"), b"B") is not record, "a copy, never the cached record itself"
+    assert decoded.load(("playlist", b"b"), b"B").version == record.version
+    with pytest.raises(ValueError, match="JSON"):  # forgotten: the bytes are decoded, and these are not JSON
+        decoded.load(("playlist", b"a"), b"A")
