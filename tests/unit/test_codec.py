@@ -236,6 +236,18 @@ async def test_undecodable_bytes_raise(codec: AvroCodec, case: str) -> None:
         await codec.decode_event(topics.PLAYLIST_EVENTS, corrupt_samples(valid)[case])
 
 
+async def test_a_negative_union_branch_is_undecodable(codec: AvroCodec) -> None:
+    """fastavro read branch -1 as the union's last type (Python indexing); the decoder refuses it."""
+    renamed = codec.encode_event(event_envelope("playlist", pe.PlaylistRenamed(name="n")))
+    assert renamed.endswith(b"\x02n")  # the payload, last: its branch, then the name (length 1, "n")
+    negative = renamed[:-3] + b"\x01" + renamed[-2:]  # the branch as the zigzag varint of -1
+    schema = json.loads((DEFAULT_SCHEMA_DIR / f"{topics.PLAYLIST_EVENTS}-value.avsc").read_text())
+    reader = fastavro.parse_schema(schema)
+    assert fastavro.schemaless_reader(io.BytesIO(negative[5:]), reader, None) is not None, "what fastavro did"
+    with pytest.raises(UndecodableRecord, match="union"):
+        await codec.decode_event(topics.PLAYLIST_EVENTS, negative)
+
+
 async def test_another_topics_record_is_undecodable(codec: AvroCodec) -> None:
     user_bytes = codec.encode_event(event_envelope("user", EVENTS[0][1]))
     with pytest.raises(UndecodableRecord):
