@@ -42,6 +42,7 @@ _DDL_LOCK = 0x7475_6E65
 RECONNECT_GIVE_UP_S = 5.0
 STAGED_MIN_ROWS = 16  # a run of upserts this long is COPYed (three round trips) rather than pipelined
 _UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
+_POSITIONS_SQL = "SELECT topic, partition, next_offset FROM projection_positions WHERE projection = %s"
 LISTEN_RETRY_S = 1.0  # after the LISTEN connection is lost, waiters poll until it is back
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,9 @@ class PostgresReadStore(ReadStore):
         if not batch:
             return 0
         ids = {c.aggregate_id for _, c in batch if c.aggregate_id}
-        async with self._connection() as conn, conn.transaction():
+        # Pipeline mode: statements go out without waiting for each answer, so the transaction is two
+        # round trips (locks and reads, then writes and the commit) instead of one per statement.
+        async with self._connection() as conn, conn.pipeline(), conn.transaction():
             applied = await self._apply(conn, batch)
             await _notify(conn, batch[0][1].projection, ids)  # delivered at the commit, not before
         return applied
@@ -218,13 +221,14 @@ class PostgresReadStore(ReadStore):
         # take a transaction-scoped advisory lock per partition first (sorted: no deadlocks).
         for partition in partitions:
             await _lock_partition(conn, projection, partition)
-        positions = await self._positions(conn, projection, lock=True)
-        cursor = await conn.execute(
+        stored_positions = await conn.execute(_POSITIONS_SQL + " FOR UPDATE", (projection,))
+        stored_versions = await conn.execute(
             "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s "
             "AND aggregate_id = ANY(%s) FOR UPDATE",
             (projection, ids),
-        )
-        versions = {str(a): int(v) for a, v in await cursor.fetchall()}
+        )  # in pipeline mode all of the above is one round trip, answered at the first fetch
+        positions = _as_positions(await stored_positions.fetchall())
+        versions = {str(a): int(v) for a, v in await stored_versions.fetchall()}
         plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
         async with conn.cursor() as cur:
             await _execute(cur, plan.statements)
@@ -243,7 +247,7 @@ class PostgresReadStore(ReadStore):
     async def positions(self, projection: str) -> dict[tuple[str, int], int]:
         """Stored next offsets."""
         async with self._connection() as conn:
-            return await self._positions(conn, projection, lock=False)
+            return await self._positions(conn, projection)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[AsyncConnection[Any]]:
@@ -259,10 +263,9 @@ class PostgresReadStore(ReadStore):
             raise StoreUnavailable("read store", reason) from error
 
     @staticmethod
-    async def _positions(conn: AsyncConnection[Any], projection: str, *, lock: bool) -> dict[tuple[str, int], int]:
-        sql = "SELECT topic, partition, next_offset FROM projection_positions WHERE projection = %s"
-        cursor = await conn.execute(sql + (" FOR UPDATE" if lock else ""), (projection,))
-        return {(str(t), int(p)): int(o) for t, p, o in await cursor.fetchall()}
+    async def _positions(conn: AsyncConnection[Any], projection: str) -> dict[tuple[str, int], int]:
+        cursor = await conn.execute(_POSITIONS_SQL, (projection,))
+        return _as_positions(await cursor.fetchall())
 
     async def aggregate_version(self, projection: str, aggregate_id: str) -> int:
         """Stored version of one aggregate."""
@@ -291,6 +294,10 @@ class PostgresReadStore(ReadStore):
         async with self._connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(POSTGRES.translate(sql), dict(params))
             return list(await cur.fetchall())
+
+
+def _as_positions(rows: Iterable[tuple[Any, ...]]) -> dict[tuple[str, int], int]:
+    return {(str(topic), int(partition)): int(offset) for topic, partition, offset in rows}
 
 
 async def _lock_partition(conn: AsyncConnection[Any], projection: str, partition: tuple[str, int]) -> None:
