@@ -6,6 +6,8 @@ aiokafka just for it would drag the distributed extra into the embedded default.
 
 from __future__ import annotations
 
+import functools
+
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
 
@@ -35,6 +37,10 @@ def murmur2(data: bytes) -> int:
     return h
 
 
+@functools.lru_cache(maxsize=65_536)  # keys are aggregate ids, each appended to again and again
 def partition_for(key: bytes, partitions: int) -> int:
-    """The partition Kafka's default partitioner picks for ``key`` (``toPositive(murmur2) % n``)."""
+    """The partition Kafka's default partitioner picks for ``key`` (``toPositive(murmur2) % n``).
+
+    Cached: the hash in pure Python was 3 % of the embedded worker's CPU per command.
+    """
     return (murmur2(key) & 0x7FFFFFFF) % partitions
