@@ -1,11 +1,12 @@
-"""A live projector's transaction on PostgreSQL, alone: wall and client CPU per ``ReadStore.apply``.
+"""A live projector's transaction on PostgreSQL, alone: wall and client CPU per ``ReadStore.apply``
+(and, for the edge's one-row reads such as the track-visibility check, per ``fetch_all``).
 
 The Kafka benchmark's figures move by ±30 % from run to run on this machine, which hides a change
 worth a few hundred microseconds per batch. This one times only the read store: batches shaped like
 the playlists projector's under command load (a few TrackAdded events, each an item upsert and its
 playlist's header update), applied one after another, as the projector does, to a fresh database.
 
-    .venv/bin/python -m benchmarks.readstore_apply [--batches 600] [--events 3]
+    .venv/bin/python -m benchmarks.readstore_apply [--batches 600] [--events 3] [--reads 3000]
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def batch(first_offset: int, events: int, playlists: int = 20) -> list[tuple[lis
     return entries
 
 
-async def measure(dsn: str, batches: int, events: int) -> dict[str, float]:
-    """Apply ``batches`` batches in turn; wall and this process's CPU per apply."""
+async def measure(dsn: str, batches: int, events: int, reads: int) -> dict[str, float]:
+    """Apply ``batches`` batches in turn, then read one row ``reads`` times; wall and this process's CPU."""
     store = PostgresReadStore(dsn, ddl=[SCHEMA.read_text()])
     await store.start()
     try:
@@ -60,10 +61,19 @@ async def measure(dsn: str, batches: int, events: int) -> dict[str, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         for n in range(1, batches + 1):
             await store.apply(batch(n * events, events))
-        return {
+        figures = {
             "wall_ms_per_apply": round((time.perf_counter() - wall) / batches * 1e3, 3),
             "client_cpu_ms_per_apply": round((time.process_time() - cpu) / batches * 1e3, 3),
         }
+        read = "SELECT playlist_id, owner_id, visibility FROM playlists WHERE playlist_id = :id"
+        for _ in range(100):  # warm: the statement is prepared after a few runs
+            await store.fetch_all(read, {"id": "p1"})
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(reads):
+            await store.fetch_all(read, {"id": "p1"})
+        figures["wall_us_per_read"] = round((time.perf_counter() - wall) / reads * 1e6, 1)
+        figures["client_cpu_us_per_read"] = round((time.process_time() - cpu) / reads * 1e6, 1)
+        return figures
     finally:
         await store.close()
 
@@ -72,13 +82,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=600)
     parser.add_argument("--events", type=int, default=3, help="events per batch")
+    parser.add_argument("--reads", type=int, default=3000, help="one-row reads timed after the batches")
     args = parser.parse_args()
     base = os.environ.get("TUNETON_POSTGRES_DSN", DEFAULT_DSN).rsplit("/", 1)[0]
     database = f"tuneton_apply_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
     try:
-        figures = asyncio.run(measure(f"{base}/{database}", args.batches, args.events))
+        figures = asyncio.run(measure(f"{base}/{database}", args.batches, args.events, args.reads))
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
