@@ -28,7 +28,15 @@ from tuneton.adapters.sql.applied import (
     notify_payload,
     parse_payload,
 )
-from tuneton.adapters.sql.batch import RebuildLedger, UpsertRun, by_table, plan_batch, runs, upsert_runs
+from tuneton.adapters.sql.batch import (
+    RebuildLedger,
+    UpsertRun,
+    bookkeeping_rows,
+    by_table,
+    plan_batch,
+    runs,
+    upsert_runs,
+)
 from tuneton.adapters.sql.overlap import overlapped
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, POSTGRES, split_script, staged_upsert, statement
 from tuneton.availability import Breaker, StoreUnavailable
@@ -230,17 +238,18 @@ class PostgresReadStore(ReadStore):
         positions = _as_positions(await stored_positions.fetchall())
         versions = {str(a): int(v) for a, v in await stored_versions.fetchall()}
         plan = plan_batch(batch, positions=positions, versions=versions, dialect=POSTGRES)
+        positions_rows, versions_rows = bookkeeping_rows(projection, plan.positions, plan.versions)
         async with conn.cursor() as cur:
             await _execute(cur, plan.statements)
             await cur.executemany(
                 "INSERT INTO projection_positions VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
-                [(projection, t, p, o) for (t, p), o in plan.positions.items()],
+                positions_rows,
             )
             await cur.executemany(
                 "INSERT INTO projection_versions VALUES (%s, %s, %s) "
                 "ON CONFLICT (projection, aggregate_id) DO UPDATE SET version = excluded.version",
-                [(projection, a, v) for a, v in plan.versions.items()],
+                versions_rows,
             )
         return plan.applied
 

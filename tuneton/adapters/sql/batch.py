@@ -139,8 +139,17 @@ class RebuildLedger:
 
     def rows(self, projection: str) -> tuple[list[PositionRow], list[VersionRow]]:
         """The bookkeeping rows to store: ``projection_positions``, then ``projection_versions``."""
-        positions = [(projection, t, p, o) for (t, p), o in self.positions.items()]
-        return positions, [(projection, a, v) for a, v in self.versions.items()]
+        return bookkeeping_rows(projection, self.positions, self.versions)
+
+
+def bookkeeping_rows(
+    projection: str, positions: Mapping[tuple[str, int], int], versions: Mapping[str, int]
+) -> tuple[list[PositionRow], list[VersionRow]]:
+    """Next offsets and aggregate versions as rows of ``projection_positions`` and ``projection_versions``."""
+    return (
+        [(projection, topic, partition, offset) for (topic, partition), offset in positions.items()],
+        [(projection, aggregate, version) for aggregate, version in versions.items()],
+    )
 
 
 def by_table(ops: Sequence[RowOp]) -> list[RowOp]:

@@ -11,7 +11,15 @@ from typing import Any
 
 from tuneton.adapters.embedded.database import connect
 from tuneton.adapters.sql.applied import EVERY_AGGREGATE, AppliedSignals
-from tuneton.adapters.sql.batch import PositionRow, RebuildLedger, VersionRow, by_table, plan_batch, runs
+from tuneton.adapters.sql.batch import (
+    PositionRow,
+    RebuildLedger,
+    VersionRow,
+    bookkeeping_rows,
+    by_table,
+    plan_batch,
+    runs,
+)
 from tuneton.adapters.sql.overlap import overlapped
 from tuneton.adapters.sql.statements import BOOKKEEPING_DDL, SQLITE, split_script, statement
 from tuneton.ports import Checkpoint, ProjectedBatch, ReadStore, RowOp
@@ -121,10 +129,7 @@ class SqliteReadStore(ReadStore):
             batch, positions=self._positions(projection), versions=self._versions(projection, ids), dialect=SQLITE
         )
         self._write(plan.ops)
-        self._store_bookkeeping(
-            [(projection, t, p, o) for (t, p), o in plan.positions.items()],
-            [(projection, a, v) for a, v in plan.versions.items()],
-        )
+        self._store_bookkeeping(*bookkeeping_rows(projection, plan.positions, plan.versions))
         return plan.applied
 
     def _replay(self, ledger: RebuildLedger, batch: Sequence[tuple[Sequence[RowOp], Checkpoint]]) -> int:
