@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+from tuneton.adapters.kafka import admin as admin_module
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.adapters.kafka.errors import KafkaAdapterError
+from tuneton.adapters.kafka.topicspec import TopicSpec
 
 pytestmark = pytest.mark.kafka
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +67,32 @@ def test_init_is_idempotent_and_aligns_configs(kafka_bootstrap: str, names: tupl
     ]
     metadata = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10)
     assert len(metadata.topics[events].partitions) == 3
+
+
+def test_a_topic_created_meanwhile_is_checked_like_any_existing_one(
+    kafka_bootstrap: str, names: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another creator wins the race between our metadata read and our CreateTopics (or our own earlier
+    attempt did, its answer lost): the topic is reported as existing and its layout checked."""
+    events, outcomes = names
+    spec = write_spec(tmp_path / "topics.yaml", events, outcomes, retention=86_400_000)
+    real_create = admin_module._create
+
+    def create_after_a_rival(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set[str]:
+        rival = AdminClient({"bootstrap.servers": kafka_bootstrap})
+        for future in rival.create_topics([NewTopic(s.name, num_partitions=2) for s in specs]).values():
+            future.result()
+        return real_create(admin, specs, timeout_s)
+
+    monkeypatch.setattr(admin_module, "_create", create_after_a_rival)
+    assert list(create_topics_from_spec(kafka_bootstrap, spec)) == [
+        f"exists {events} (created meanwhile)",
+        f"drift {events}: 2 partitions, spec says 3 (left alone: changing it moves keys between partitions)",
+        f"altered {events}: retention.ms 604800000 -> -1",
+        f"exists {outcomes} (created meanwhile)",
+        f"drift {outcomes}: 2 partitions, spec says 1 (left alone: changing it moves keys between partitions)",
+        f"altered {outcomes}: retention.ms 604800000 -> 86400000",
+    ]
 
 
 def test_an_unreachable_cluster_is_an_adapter_error(tmp_path: Path) -> None:

@@ -54,14 +54,18 @@ def create_topics_from_spec(
         yield from (f"missing {s.name}" for s in missing)
     created = set() if check else _create(admin, missing, timeout_s)
     yield from (f"created {s.name} ({s.partitions} partitions)" for s in missing if s.name in created)
+    meanwhile = {s.name for s in missing if s.name not in created} if not check else set()
+    if meanwhile:
+        # Created by another process, or by an earlier attempt of ours whose answer was lost (a
+        # retried CreateTopics then reads "already exists"). Either way its layout is checked like
+        # any existing topic's, from fresh metadata.
+        existing = admin.list_topics(timeout=timeout_s).topics
     for spec in specs:
         if spec.name in created or (check and spec.name not in existing):
             continue
+        yield f"exists {spec.name}" + (" (created meanwhile)" if spec.name in meanwhile else "")
         if spec.name in existing:
-            yield f"exists {spec.name}"
             yield from _layout_drift(spec, existing[spec.name])
-        else:
-            yield f"exists {spec.name} (created concurrently)"
         yield from _align_config(admin, spec, timeout_s, check=check)
 
 
