@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from benchmarks import command_load, kafka_hops
+from benchmarks.lean_http import LeanClient
 from benchmarks.product_env import auth_headers, benchmark_env
 from tests.e2e.servers import ROOT, Process, embedded_workers, free_port, serve, wait_processing, worker
 from tuneton.adapters.kafka.admin import create_topics_from_spec
@@ -84,29 +85,38 @@ async def visible_latency(base: str, env: dict[str, str], samples: int, concurre
     """
     latencies: list[float] = []
     commands: list[float] = []
-    async with httpx.AsyncClient(base_url=base, timeout=60) as api:
 
-        async def client(n: int) -> None:
-            user = f"lat{n}-{uuid.uuid4().hex[:6]}"
-            h = auth_headers(env, user)
-            playlist_id = (await api.post("/v1/playlists", json={"name": "lat"}, headers=h)).json()["aggregate_id"]
-            track = await bench_track(api, env, user)
+    async def prepare(api: httpx.AsyncClient, n: int) -> tuple[dict[str, str], str, str]:
+        """A user of its own with a playlist and a track (httpx: untimed)."""
+        user = f"lat{n}-{uuid.uuid4().hex[:6]}"
+        h = auth_headers(env, user)
+        playlist_id = (await api.post("/v1/playlists", json={"name": "lat"}, headers=h)).json()["aggregate_id"]
+        return h, playlist_id, await bench_track(api, env, user)
+
+    async def client(h: dict[str, str], playlist_id: str, track: str) -> None:
+        async with LeanClient(base) as lean:
             for _ in range(samples // concurrency):
                 t0 = time.perf_counter()
-                token = (
-                    await api.post(f"/v1/playlists/{playlist_id}/items", json={"track_id": track}, headers=h)
-                ).json()["consistency_token"]
+                added = await lean.post(f"/v1/playlists/{playlist_id}/items", json_body={"track_id": track}, headers=h)
+                added.raise_for_status()
                 commands.append((time.perf_counter() - t0) * 1000)
-                read = await api.get(
-                    f"/v1/playlists/{playlist_id}", params={"consistency": token, "items_limit": 1}, headers=h
+                read = await lean.get(
+                    f"/v1/playlists/{playlist_id}",
+                    params={"consistency": added.json()["consistency_token"], "items_limit": 1},
+                    headers=h,
                 )
                 read.raise_for_status()
                 latencies.append((time.perf_counter() - t0) * 1000)
 
-        await asyncio.gather(*(client(n) for n in range(concurrency)))
+    async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+        prepared = await asyncio.gather(*(prepare(api, n) for n in range(concurrency)))
+    before = time.thread_time()  # the load generator's own CPU over the timed loops
+    await asyncio.gather(*(client(*each) for each in prepared))
+    client_cpu_s = time.thread_time() - before
     return {
         "samples": len(latencies),
         "concurrency": concurrency,
+        "client_cpu_ms_per_sample": round(client_cpu_s * 1000 / max(1, len(latencies)), 3),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
         "command_p50_ms": round(statistics.median(commands), 2),
@@ -240,10 +250,10 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
         settings = settings_from(env)
         since_ms = int(time.time() * 1000)
         with kafka_hops.CommitListener(settings.postgres_dsn, "playlists") as commits:
-            figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
+            figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, args.latency_clients))
         figures["command_to_visible"]["hops"] = kafka_hops.hops(settings.kafka_bootstrap, since_ms, commits)
     else:
-        figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, 8))
+        figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, args.latency_clients))
     figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
     if "embedded_worker_idle_rss_mb" in figures:
         figures["embedded_worker_peak_rss_mb"] = round(rss_mb(pids[-1], "VmHWM"), 1)
@@ -261,6 +271,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--profile", action="store_true", help="split CPU per command into stages (py-spy)")
     parser.add_argument("--latency-samples", type=int, default=800)
+    parser.add_argument("--latency-clients", type=int, default=8, help="sequential clients of the command→visible phase")
     parser.add_argument(
         "--setting", action="append", default=[], metavar="NAME=VALUE", help="a product setting, e.g. command_timeout_s=20"
     )
