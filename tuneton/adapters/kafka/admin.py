@@ -59,7 +59,10 @@ def create_topics_from_spec(
         # Created by another process, or by an earlier attempt of ours whose answer was lost (a
         # retried CreateTopics then reads "already exists"). Either way its layout is checked like
         # any existing topic's, from fresh metadata.
-        existing = admin.list_topics(timeout=timeout_s).topics
+        try:
+            existing = admin.list_topics(timeout=timeout_s).topics
+        except KafkaException as error:
+            raise KafkaAdapterError(f"cannot read Kafka's topics at {bootstrap}: {error}") from error
     for spec in specs:
         if spec.name in created or (check and spec.name not in existing):
             continue
