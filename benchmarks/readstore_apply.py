@@ -16,12 +16,10 @@ import asyncio
 import json
 import os
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
-
 from benchmarks.product_env import DEFAULT_DSN
+from tests.e2e.conftest import fresh_database
 from tuneton.adapters.postgres.readstore import PostgresReadStore
 from tuneton.events import topics
 from tuneton.ports import Checkpoint, RowOp, Update, Upsert
@@ -84,15 +82,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3, help="events per batch")
     parser.add_argument("--reads", type=int, default=3000, help="one-row reads timed after the batches")
     args = parser.parse_args()
-    base = os.environ.get("TUNETON_POSTGRES_DSN", DEFAULT_DSN).rsplit("/", 1)[0]
-    database = f"tuneton_apply_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    try:
-        figures = asyncio.run(measure(f"{base}/{database}", args.batches, args.events, args.reads))
-    finally:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    with fresh_database(os.environ.get("TUNETON_POSTGRES_DSN", DEFAULT_DSN), "tuneton_apply") as dsn:
+        figures = asyncio.run(measure(dsn, args.batches, args.events, args.reads))
     print(json.dumps({"batches": args.batches, "events_per_batch": args.events, **figures}))
 
 
