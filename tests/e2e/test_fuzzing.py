@@ -27,6 +27,7 @@ import pytest
 from tests.e2e.callers import caller_headers
 from tests.e2e.conftest import Product
 
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 5  # per operation and phase: the whole run stays around a minute or two on an idle machine
 EXCLUDED_CHECKS = "positive_data_acceptance,ignored_auth"
 
@@ -50,7 +51,8 @@ def schemathesis_run(target: FuzzTarget, workdir: Path) -> subprocess.CompletedP
     headers = [arg for name, value in target.headers.items() for arg in ("-H", f"{name}: {value}")]
     tls = ["--tls-verify", str(target.cafile)] if target.cafile is not None else []
     return subprocess.run(
-        [str(Path(sys.executable).with_name("schemathesis")), "run", f"{target.base}/openapi.json",
+        [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(CONFIG),
+         "run", f"{target.base}/openapi.json",
          "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS, "--phases", "examples,coverage,fuzzing",
          "--max-examples", str(MAX_EXAMPLES), "--request-timeout", "60", "--workers", "1",
          "--generation-database", "none", "--no-color", *tls, *headers],

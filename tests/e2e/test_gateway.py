@@ -12,6 +12,7 @@ requests while nginx sends the bodies.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import ssl
 import subprocess
@@ -227,6 +228,46 @@ def burst(gateway: Gateway, count: int, headers: Callable[[int], dict[str, str]]
 def test_huge_headers_are_refused_cleanly(api: httpx.Client) -> None:
     refused = api.get("/v1/search", headers={"X-Big": "x" * 40_000})
     assert (refused.status_code, refused.headers["content-type"]) == (431, "application/json")
+
+
+def test_an_overlong_request_line_is_a_documented_414(api: httpx.Client) -> None:
+    """A request line beyond nginx's buffers (a 20 kB query) is refused by the gateway as 414 URI Too Long,
+    in the API's problem shape, and 414 is in every operation's documented answers."""
+    refused = api.get("/v1/tracks", params={"artist": "a" * 20_000})
+    assert (refused.status_code, refused.headers["content-type"]) == (414, "application/json"), refused.text
+    assert refused.json()["detail"].split(":")[0] == "uri_too_long"
+    documented = api.get("/openapi.json").json()["paths"]["/v1/tracks"]["get"]["responses"]
+    assert "414" in documented
+
+
+def raw_exchange(gateway: Gateway, request: bytes) -> tuple[int, bytes, bytes]:
+    """Send ``request`` as written (no client library would send a broken one) over TLS and HTTP/1.1, and
+    read the whole answer (nginx closes after a refusal): its status, its headers and its body."""
+    port = int(gateway.base.rsplit(":", 1)[1])
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+        tls(gateway).wrap_socket(raw, server_hostname="localhost") as conn,
+    ):
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), head.lower(), body
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [b"GET /v1/search?q=a b c HTTP/1.1", b"GET /%00 HTTP/1.1", b"NOT-HTTP", b"GET /" + b"a" * 20_000 + b" HTTP/1.1"],
+    ids=["spaces", "encoded-nul", "not-http", "20-kB"],
+)
+def test_a_broken_request_line_is_refused_in_json_never_a_500(gateway: Gateway, request_line: bytes) -> None:
+    """nginx refuses these before it has a URI: its answer must still be the API's JSON problem (400 or 414),
+    not the HTML 500 of an error page that could not be reached."""
+    status, head, body = raw_exchange(gateway, request_line + b"\r\nHost: localhost\r\n\r\n")
+    assert status == (414 if len(request_line) > 16 * 1024 else 400), body[:200]
+    assert b"content-type: application/json" in head
+    assert json.loads(body)["detail"].split(":")[0] == ("uri_too_long" if status == 414 else "bad_request")
 
 
 def test_a_slow_body_is_cut_off(gateway: Gateway) -> None:

@@ -15,7 +15,7 @@ from tuneton.settings import Settings
 from tuneton.web.responses import Problem
 
 
-def test_every_operation_documents_429_431_and_503(tmp_path: Path) -> None:
+def test_every_operation_documents_414_429_431_and_503(tmp_path: Path) -> None:
     paths = TestClient(create_app(Settings(data_dir=tmp_path))).get("/openapi.json").json()["paths"]
     operations = [
         (path, method, op) for path, ops in paths.items() if path.startswith("/v1/") for method, op in ops.items()
@@ -23,7 +23,7 @@ def test_every_operation_documents_429_431_and_503(tmp_path: Path) -> None:
     assert len(operations) > 30
     for path, method, operation in operations:
         responses = operation["responses"]
-        assert {"429", "431", "503"} <= responses.keys(), (method, path)
+        assert {"414", "429", "431", "503"} <= responses.keys(), (method, path)
         assert "Retry-After" in responses["429"]["headers"], (method, path)
     assert "/metrics" not in paths  # the gateway does not expose it
 

@@ -44,9 +44,10 @@ BAD_CONSISTENCY: Responses = {
     },
 }
 # What the layers in front of every route may answer, whatever the route: the header limit (the app's
-# HeaderLimit, and the gateway's per-header buffers) and the gateway's rate limits. Merged into every
-# router's responses once, in tuneton/server.py.
+# HeaderLimit, and the gateway's per-header buffers), the gateway's request-line limit and its rate
+# limits. Merged into every router's responses once, in tuneton/server.py.
 EVERY_ROUTE: Responses = {
+    414: {"model": Problem, "description": "The request line (path and query) is too long for the gateway."},
     429: {
         "model": Problem,
         "description": "Too many requests from this address or this user (the gateway's rate limits); "
