@@ -4,8 +4,8 @@ The figures the backbone benchmark reports for issue 12's first aim: add-track c
 from 16 connections (each command answered only after the decider's verdict), the same server's
 ``GET /healthz`` rate (the ceiling of this HTTP stack on this machine), their ratio, and the CPU
 seconds the product's processes spent per request (from ``/proc/<pid>/stat``, so it holds on a busy
-machine where rates do not). With ``--profile`` (needs ``py-spy``, a dev dependency) the serving
-process is sampled during the command phase and the CPU per command is split into stages.
+machine where rates do not). With ``--profile`` (needs ``py-spy``, a dev dependency) every product
+process is sampled during the command phase and its CPU per command is split into stages.
 """
 
 from __future__ import annotations
@@ -41,20 +41,27 @@ end
 
 SERVING = ("serve", "api")  # the benchmark's label of the ``tuneton serve`` process, embedded / Kafka
 
-# Where a sampled stack's time belongs: the first stage one of whose frame names occurs in it.
+# Where a sampled stack's time belongs: the first stage one of whose frame names occurs in it. The
+# names cover both hosts: the embedded runners, and the Faust worker's agents (``<locals>`` functions of
+# processors/faust_app.py) with the aiokafka client's own tasks and consumer thread, which the Kafka
+# runtime's processes spend a third of their samples in and which no product frame calls directly.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("append (edge → log)", ("EmbeddedEventLog.append", "_GroupAppender", "KafkaEventLog.append")),
+    ("append (edge → log)", ("EmbeddedEventLog.append", "_GroupAppender", "KafkaEventLog.append", "CommandBus.submit")),
     ("decider: commit (events, outcome, snapshot, offsets)", ("EmbeddedEventLog.transact",)),
     ("decider: snapshot", ("dump (",)),
     ("decider: decode", ("DeciderStep.decode",)),
-    ("decider: decide, encode events and outcome", ("DeciderRunner",)),
-    ("projection", ("ProjectorRunner",)),
-    ("search index", ("SearchRunner",)),
+    ("decider: decide, encode events and outcome", ("DeciderRunner", "_decider_agent.<locals>.decide")),
+    ("decider: awaiting the changelog, events and outcome sends", ("OrderedPipeline.",)),
+    ("projection", ("ProjectorRunner", "_projector_agent.<locals>.project")),
+    ("search index", ("SearchRunner", "_search_agent.<locals>.index")),
     ("outcome listener", ("CommandBus._listen",)),
     ("edge: sign-in check", ("Authenticator.identify",)),
     ("edge: track visibility lookup", ("visible_track",)),
     ("edge: FastAPI dependencies", ("solve_dependencies",)),
     ("edge: HTTP, routing, validation, response", ("run_asgi", "HttpToolsProtocol", "RequestResponseCycle")),
+    ("Kafka client: produce requests", ("Sender._sender_routine", "Sender._send_produce_req", "SendProduceReqHandler")),
+    ("Kafka client: fetches", ("Fetcher.", "AIOKafkaConsumerThread", "ThreadDelegateConsumer", "Consumer.getmany")),
+    ("Kafka client: other requests (offset commits, heartbeats, metadata)", ("AIOKafkaClient.", "AIOKafkaConnection.")),
 ]
 
 
