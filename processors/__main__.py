@@ -12,6 +12,7 @@ import sys
 from prometheus_client import start_http_server
 
 from processors.faust_app import create_app
+from tuneton.event_loop import use_event_loop
 from tuneton.observability.gc_tuning import tune_gc
 from tuneton.observability.logs import configure
 from tuneton.settings import Settings
@@ -26,6 +27,7 @@ def embedded(argv: list[str]) -> None:
     settings = embedded_worker.read_settings()
     configure(settings.log_level, json_lines=settings.log_json)
     tune_gc(settings.gc_young_threshold)
+    use_event_loop(settings.worker_event_loop)
     asyncio.run(embedded_worker.run(settings, int(argv[1])))
 
 
@@ -37,6 +39,7 @@ def main(argv: list[str]) -> None:
     settings = Settings(runtime="distributed")
     configure(settings.log_level, json_lines=settings.log_json)
     tune_gc(settings.gc_young_threshold)
+    use_event_loop(settings.worker_event_loop)  # before the app: creating it may create Faust's loop
     app = create_app(settings)
     # The worker's own counters (records processed, dead letters) for Prometheus, loopback by default.
     start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     gc_young_threshold: int = Field(
         default=50_000, ge=0, description="allocations between young-generation GC runs (0: Python's default 700)"
     )
+    worker_event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop", description="the event loop of the worker processes (serve's is uvicorn's choice: uvloop)"
+    )
 
     # --- catalog (issue 3) -------------------------------------------------------------------
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0, description="largest accepted upload (413 above)")

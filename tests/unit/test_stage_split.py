@@ -2,7 +2,7 @@
 
 The stacks are shortened from real py-spy samples of the Faust worker and the Kafka API process: a
 frame the split does not know (a renamed agent, a new aiokafka task) would silently land in the
-residual "other" row, which is how the worker's CPU went unsplit until the tenth session.
+residual "other" row, which is how the worker's CPU went unsplit until the eleventh session.
 """
 
 from __future__ import annotations
