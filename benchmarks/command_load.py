@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks import pyspy, wrk
+from benchmarks import machine_cpu, pyspy, wrk
 from benchmarks.product_env import auth_headers
 
 NOOP = 'request = function() return wrk.format("GET", "/healthz") end\n'
@@ -103,12 +103,14 @@ def measure(
     labels: list[str] | None = None,
 ) -> dict[str, Any]:
     """One wrk phase and the CPU the product's processes spent per request during it (``labels``:
-    a name per pid, for the split by process)."""
+    a name per pid, for the split by process), and the whole machine's (benchmarks/machine_cpu.py)."""
+    machine_before = machine_cpu.snapshot(pids)
     before = [cpu_seconds([pid]) for pid in pids]
     figures = wrk.run(base, script, work, connections=connections, seconds=seconds, env=env)
     spent = [cpu_seconds([pid]) - was for pid, was in zip(pids, before, strict=True)]
     requests = max(1, figures["requests"])
     figures["product_cpu_ms_per_request"] = round(sum(spent) * 1000 / requests, 3)
+    figures |= machine_cpu.per_request(machine_before, machine_cpu.snapshot(pids), requests)
     if len(pids) > 1:
         names = labels or [str(pid) for pid in pids]
         figures["cpu_ms_per_request_by_process"] = {

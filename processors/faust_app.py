@@ -32,7 +32,7 @@ from typing import Any
 
 import faust
 
-from processors import gaps, roles
+from processors import faust_transport, gaps, roles
 from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
 from processors.decider_batch import DecidedBatch, DecodedSnapshots, Slot, decide_batch
@@ -59,9 +59,10 @@ def create_app(settings: Settings) -> faust.App:
     role = settings.worker_role
     app_id = roles.group_of(role)
     (settings.data_dir / "faust" / role).mkdir(parents=True, exist_ok=True)
+    faust_transport.register()
     app = faust.App(
         app_id,
-        broker=f"kafka://{settings.kafka_bootstrap}",
+        broker=f"{faust_transport.SCHEME}://{settings.kafka_bootstrap}",  # aiokafka's, our fetch wait
         store="memory://",
         key_serializer="raw",  # every payload is ours (Avro / JSON snapshots): Faust moves bytes only
         value_serializer="raw",
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> faust.App:
         autodiscover=False,
         datadir=str(settings.data_dir / "faust" / role),
     )
+    setattr(app, faust_transport.FETCH_WAIT_ATTRIBUTE, settings.worker_fetch_max_wait_ms)
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}

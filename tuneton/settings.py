@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     gc_young_threshold: int = Field(
         default=50_000, ge=0, description="allocations between young-generation GC runs (0: Python's default 700)"
     )
+    worker_fetch_max_wait_ms: int = Field(
+        default=20,
+        ge=1,
+        le=60_000,
+        description="longest the broker holds the Faust worker's fetches (processors/faust_transport.py)",
+    )
     worker_event_loop: Literal["uvloop", "asyncio"] = Field(
         default="uvloop", description="the event loop of the worker processes (serve's is uvicorn's choice: uvloop)"
     )
