@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +64,6 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds the processes ``pids`` have used so far."""
-    total = 0.0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 async def prepare_targets(base: str, env: dict[str, str], clients: int, make_track: Any) -> str:
     """One playlist and one visible track per client; the Lua script's ``BENCH_TARGETS`` value."""
     entries = []
@@ -104,13 +94,13 @@ def measure(
 ) -> dict[str, Any]:
     """One wrk phase and the CPU the product's processes spent per request during it (``labels``:
     a name per pid, for the split by process), and the whole machine's (benchmarks/machine_cpu.py)."""
-    machine_before = machine_cpu.snapshot(pids)
-    before = [cpu_seconds([pid]) for pid in pids]
+    before = machine_cpu.snapshot(pids)
     figures = wrk.run(base, script, work, connections=connections, seconds=seconds, env=env)
-    spent = [cpu_seconds([pid]) - was for pid, was in zip(pids, before, strict=True)]
+    after = machine_cpu.snapshot(pids)
+    spent = [after.processes[pid][1] - before.processes[pid][1] for pid in pids]
     requests = max(1, figures["requests"])
     figures["product_cpu_ms_per_request"] = round(sum(spent) * 1000 / requests, 3)
-    figures |= machine_cpu.per_request(machine_before, machine_cpu.snapshot(pids), requests)
+    figures |= machine_cpu.per_request(before, after, requests)
     if len(pids) > 1:
         names = labels or [str(pid) for pid in pids]
         figures["cpu_ms_per_request_by_process"] = {

@@ -6,12 +6,13 @@ the worker has not consumed yet, and the broker holds that request until one of 
 *does* name has data, for up to that wait. Under load the partitions with commands in them were
 often the ones left out, so their next commands sat in the broker until a quiet partition's fetch
 timed out: with 128 connections on the Kafka backbone benchmark the decider took batches of four
-commands while clients waited half a second, 133 to 213 commands/s with the machine half idle and a p99
-of 1.7 s (≈ the 1.5-s wait). With a 20-ms wait: 462 commands/s, p99 374 ms (BENCHMARKS.md, "Backbone",
-eleventh session). An idle worker pays for it with a fetch per broker every 20 ms.
+commands while clients waited half a second, 134 to 150 commands/s with the machine half idle and a p99
+of 1.7 s (≈ the 1.5-s wait). With a 20-ms wait: 379 to 436 commands/s, p99 416 to 488 ms (BENCHMARKS.md,
+"Backbone", eleventh session). An idle worker pays for it with a fetch per broker every 20 ms.
 
 Selected by the broker URL's scheme (``SCHEME``), which ``register`` adds to Faust's transport
-registry; the wait comes from the app (``FETCH_WAIT_ATTRIBUTE``, set by ``processors/faust_app.py``).
+registry; the wait comes from the app (``FETCH_WAIT_ATTRIBUTE``, set by ``processors/faust_app.py``), and
+an app that sets none keeps Faust's.
 """
 
 from __future__ import annotations
@@ -24,16 +25,17 @@ from faust.transport.drivers import aiokafka as driver
 
 SCHEME = "tuneton-kafka"
 FETCH_WAIT_ATTRIBUTE = "tuneton_fetch_max_wait_ms"
-FAUST_FETCH_MAX_WAIT_MS = 1500  # what faust-streaming 0.15.3 passes; kept when the app sets nothing
 
 
 class _ConsumerThread(driver.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
-        # aiokafka keeps the constructor's value here and hands it to its Fetcher in start(); there is
-        # no public setter. aiokafka is pinned, and tests/integration/test_faust_fetch_wait.py reads the
-        # started Fetcher's value, so a rename fails a test rather than silently restoring 1.5 s.
-        consumer._fetch_max_wait_ms = fetch_max_wait_ms(self.app)
+        wait = getattr(self.app, FETCH_WAIT_ATTRIBUTE, None)
+        if wait is not None:
+            # aiokafka keeps the constructor's value here and hands it to its Fetcher in start(); there
+            # is no public setter. aiokafka is pinned, and tests/integration/test_faust_fetch_wait.py
+            # reads the started Fetcher's value, so a rename fails a test rather than restoring 1.5 s.
+            consumer._fetch_max_wait_ms = int(wait)
         return consumer
 
 
@@ -46,11 +48,6 @@ class Transport(driver.Transport):
     """aiokafka's Faust transport whose worker consumer fetches with the app's wait."""
 
     Consumer = _Consumer
-
-
-def fetch_max_wait_ms(app: object) -> int:
-    """The wait the app asks for (``FETCH_WAIT_ATTRIBUTE``), else Faust's own."""
-    return int(getattr(app, FETCH_WAIT_ATTRIBUTE, FAUST_FETCH_MAX_WAIT_MS))
 
 
 def register() -> None:

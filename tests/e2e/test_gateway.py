@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
@@ -88,6 +88,20 @@ def tls(gateway: Gateway) -> ssl.SSLContext:
     return gateway.trust()
 
 
+@contextmanager
+def tls_socket(gateway: Gateway, *, timeout_s: float, alpn: list[str] | None = None) -> Iterator[ssl.SSLSocket]:
+    """A raw TLS connection to the gateway, for what no client library would send or show."""
+    context = tls(gateway)
+    if alpn:
+        context.set_alpn_protocols(alpn)
+    port = int(gateway.base.rsplit(":", 1)[1])
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as conn,
+    ):
+        yield conn
+
+
 @pytest.fixture
 def api(gateway: Gateway) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=gateway.base, verify=tls(gateway), timeout=60, headers={"X-Tuneton-User": "gw"}) as c:
@@ -109,12 +123,7 @@ def track(offload_product: Product, gateway: Gateway, tmp_path_factory: pytest.T
 
 def test_tls_handshake_negotiates_http2(gateway: Gateway) -> None:
     port = int(gateway.base.rsplit(":", 1)[1])
-    context = tls(gateway)
-    context.set_alpn_protocols(["h2", "http/1.1"])
-    with (
-        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
-        context.wrap_socket(raw, server_hostname="localhost") as conn,
-    ):
+    with tls_socket(gateway, timeout_s=10, alpn=["h2", "http/1.1"]) as conn:
         assert conn.selected_alpn_protocol() == "h2"
         assert conn.version() in {"TLSv1.2", "TLSv1.3"}
     seen = subprocess.run(
@@ -243,11 +252,7 @@ def test_an_overlong_request_line_is_a_documented_414(api: httpx.Client) -> None
 def raw_exchange(gateway: Gateway, request: bytes) -> tuple[int, bytes, bytes]:
     """Send ``request`` as written (no client library would send a broken one) over TLS and HTTP/1.1, and
     read the whole answer (nginx closes after a refusal): its status, its headers and its body."""
-    port = int(gateway.base.rsplit(":", 1)[1])
-    with (
-        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
-        tls(gateway).wrap_socket(raw, server_hostname="localhost") as conn,
-    ):
+    with tls_socket(gateway, timeout_s=30) as conn:
         conn.sendall(request)
         answer = b""
         while chunk := conn.recv(65536):
@@ -271,11 +276,7 @@ def test_a_broken_request_line_is_refused_in_json_never_a_500(gateway: Gateway, 
 
 
 def test_a_slow_body_is_cut_off(gateway: Gateway) -> None:
-    port = int(gateway.base.rsplit(":", 1)[1])
-    with (
-        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
-        tls(gateway).wrap_socket(raw, server_hostname="localhost") as conn,
-    ):
+    with tls_socket(gateway, timeout_s=30) as conn:
         conn.sendall(b"POST /v1/playlists HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                      b"X-Tuneton-User: slow\r\nContent-Length: 100\r\n\r\n{")  # fmt: skip
         answer = conn.recv(4096)  # client_body_timeout (2 s here) ends it; the socket timeout would raise
