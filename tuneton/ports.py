@@ -243,6 +243,15 @@ class ReadStore(abc.ABC):
         """
         return nullcontext(None)
 
+    def invalidations(self, projection: str, aggregate_id: str) -> AbstractContextManager[asyncio.Event | None]:
+        """Like ``watch``, but a promise a cache may build on: while inside, the event is set by *every*
+        later commit of ``projection`` that may change ``aggregate_id``, and by anything that makes this
+        store unsure of that (a lost notification feed). ``None``: this store cannot promise it now.
+
+        ``watch`` may lose a wake-up (its waiters poll as well); a cache has no poll to fall back on.
+        """
+        return nullcontext(None)
+
     @abc.abstractmethod
     async def reset(self, projection: str, tables: Sequence[str]) -> None:
         """Empty ``tables`` and forget the projection's positions and versions, in one transaction."""

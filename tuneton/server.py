@@ -25,6 +25,7 @@ from commands.ingest_steps import MediaSteps
 from commands.main import EXCEPTION_HANDLERS, streams_own_body
 from commands.main import router as command_router
 from commands.staging import BlobClaims
+from commands.track_access import TrackAccess
 from query_api.main import router as query_router
 from query_api.stream_cap import stream_gate
 from tuneton.auth.errors import AuthError
@@ -65,9 +66,13 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
             app.state.processors = live.processors
             app.state.blob_store, app.state.search_index = rt.blob_store, rt.search_index
             app.state.blob_claims, app.state.ingest = BlobClaims(), ingest_service(rt, bus)
+            app.state.track_access = TrackAccess(rt.read_store, settings.track_access_cache_rows)
             clear_leftovers(settings.upload_dir)
             log.info("tuneton serving", extra={"runtime": settings.runtime, "data_dir": str(settings.data_dir)})
-            yield
+            try:
+                yield
+            finally:
+                app.state.track_access.close()
 
     app = FastAPI(
         title="tuneTON API",

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         le=60_000,
         description="longest the broker holds the Faust worker's fetches (processors/faust_transport.py)",
     )
+    track_access_cache_rows: int = Field(
+        default=16_384,
+        ge=0,
+        description="tracks rows the API remembers for its visibility check while PostgreSQL's LISTEN vouches "
+        "for them (0: none; commands/track_access.py)",
+    )
     worker_event_loop: Literal["uvloop", "asyncio"] = Field(
         default="uvloop", description="the event loop of the worker processes (serve's is uvicorn's choice: uvloop)"
     )

@@ -20,7 +20,6 @@ from commands.schemas import (
     PlaylistVisibility,
     Rejection,
 )
-from commands.track_access import visible_track
 from tuneton.domain.playlist import commands as c
 from tuneton.events.envelope import derived_id
 
@@ -77,7 +76,7 @@ async def add_track(request: Request, playlist_id: PlaylistId, body: ItemAdd, ca
     recorded). A track uploaded a moment ago is known once ``GET /v1/tracks/{id}`` answers with the
     upload's consistency token.
     """
-    if await visible_track(request.app.state.read_store, body.track_id, call.user) is None:
+    if await request.app.state.track_access.visible_track(body.track_id, call.user) is None:
         return _track_not_found(body.track_id, call.command_id)
     item_id = derived_id(call.command_id, "item")
     command = c.AddTrack(

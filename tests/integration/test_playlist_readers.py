@@ -6,18 +6,19 @@ written directly, so this checks the readers alone (the e2e tests check the whol
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
-from commands.track_access import visible_track
+from commands.track_access import TrackAccess, visible_track
 from projections.registry import PROJECTIONS
 from query_api.readers import playlists as reader
-from tuneton.ports import Checkpoint, ReadStore, Upsert
+from tuneton.ports import Checkpoint, ReadStore, Update, Upsert
 
 DDL = [p.schema.read_text(encoding="utf-8") for p in PROJECTIONS.values()]
 TRACKS = {"pub": ("bob", "public"), "unl": ("bob", "unlisted"), "bobs": ("bob", "private"), "alis": ("ali", "private")}
@@ -114,3 +115,88 @@ async def test_items_and_count_follow_the_readers_visibility(
 async def test_commands_may_name_only_visible_tracks(store: ReadStore, track: str, viewer: str, visible: bool) -> None:
     found = await visible_track(store, f"{store.playlist_id}-{track}", viewer)  # type: ignore[attr-defined]
     assert (found is not None) is visible
+
+
+async def _until(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
+    """Return once ``check()`` holds; fail after ``timeout_s`` (a notification that never came)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "never held"
+        await asyncio.sleep(0.02)
+
+
+async def _set_visibility_unannounced(dsn: str, track_id: str, visibility: str) -> None:
+    """A write no projector made: PostgreSQL sends no notification for it."""
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await conn.execute("UPDATE tracks SET visibility = %s WHERE track_id = %s", (visibility, track_id))
+
+
+async def _project_visibility(store: ReadStore, track_id: str, visibility: str, *, offset: int) -> None:
+    """The tracks projector's commit of a new visibility (announced with NOTIFY)."""
+    change = Update(table="tracks", key={"track_id": track_id}, values={"visibility": visibility})
+    await store.apply(
+        [
+            (
+                [change],
+                Checkpoint(
+                    projection="tracks",
+                    topic="t",
+                    partition=0,
+                    offset=offset,
+                    aggregate_id=track_id,
+                    aggregate_version=offset + 2,
+                ),
+            )
+        ]
+    )
+
+
+@pytest.mark.postgres
+async def test_remembered_rows_last_until_the_tracks_projection_commits_or_listen_is_lost(database: str) -> None:
+    from tuneton.adapters.postgres.readstore import PostgresReadStore
+
+    store = PostgresReadStore(database, ddl=DDL, min_size=1, max_size=2)
+    await store.start()
+    await _seed(store, playlist_id := f"p-{uuid.uuid4().hex[:8]}")
+    track, tracks = f"{playlist_id}-pub", TrackAccess(store)
+    try:
+
+        async def remembered() -> bool:  # the first lookups come before LISTEN is up: not kept
+            return await tracks.visible_track(track, "ali") is not None and tracks.held() == 1
+
+        await _until(remembered)
+        await _set_visibility_unannounced(database, track, "private")
+        assert await tracks.visible_track(track, "ali") is not None  # served from memory, no query
+
+        await _project_visibility(store, track, "private", offset=0)
+
+        async def hidden() -> bool:
+            return await tracks.visible_track(track, "ali") is None
+
+        await _until(hidden)  # the projector's commit dropped the row
+
+        await _project_visibility(store, track, "public", offset=1)
+        await _until(remembered)
+        await _set_visibility_unannounced(database, track, "private")
+        assert await tracks.visible_track(track, "ali") is not None
+        async with await psycopg.AsyncConnection.connect(database, autocommit=True) as admin:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query LIKE 'LISTEN%%'"
+            )
+        await _until(hidden)  # the lost LISTEN connection dropped everything
+    finally:
+        tracks.close()
+        await store.close()
+
+
+async def test_a_store_that_cannot_vouch_for_its_rows_has_none_remembered(tmp_path: Path) -> None:
+    from tuneton.adapters.sqlite.readstore import SqliteReadStore
+
+    store = SqliteReadStore(tmp_path / "readmodels.db", ddl=DDL)  # the embedded worker's signals may drop
+    await store.start()
+    await _seed(store, playlist_id := f"p-{uuid.uuid4().hex[:8]}")
+    tracks = TrackAccess(store)
+    assert await tracks.visible_track(f"{playlist_id}-pub", "ali") is not None
+    assert tracks.held() == 0
+    await store.close()
