@@ -6,10 +6,12 @@ from fastapi import APIRouter
 
 from query_api.routers import listening, media, playlists, renders, tracks, users
 
-router = APIRouter()
-router.include_router(playlists.router)
-router.include_router(users.router)
-router.include_router(tracks.router)
-router.include_router(media.router)
-router.include_router(renders.router)
-router.include_router(listening.router)
+# Included one by one into the app (commands/main.py says why).
+ROUTERS: tuple[APIRouter, ...] = (
+    listening.router,  # first: the player's queue and position are the most frequent reads
+    playlists.router,
+    users.router,
+    tracks.router,
+    media.router,
+    renders.router,
+)

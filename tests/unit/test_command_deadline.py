@@ -19,7 +19,7 @@ from commands.bus import CommandBus, CommandNotSubmitted, OutcomeTimeout
 from commands.deps import Call, command_call
 from commands.dispatch import envelope_for
 from commands.main import EXCEPTION_HANDLERS
-from commands.main import router as command_router
+from commands.main import ROUTERS as COMMAND_ROUTERS
 from tests.fakes import FakeCommandBus, InMemorySchemaRegistry
 from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.domain.errors import TuneTonError
@@ -99,7 +99,8 @@ def _app(bus: CommandBus) -> FastAPI:
     app.state.settings = Settings()
     for error, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(error, handler)
-    app.include_router(command_router)
+    for router in COMMAND_ROUTERS:
+        app.include_router(router)
     identity = Call(bus=bus, user="alice", command_id="command-1")  # identity is not what this test is about
     app.dependency_overrides[command_call] = lambda: identity
     return app
