@@ -28,7 +28,6 @@ from tuneton.domain.track.rules import visible_to
 from tuneton.ports import ReadStore
 
 TRACKS_PROJECTION = "tracks"  # projections/tracks/project.py: the one projection that writes ``tracks``
-DEFAULT_CAPACITY = 16_384  # rows held at most (the least recently used go first)
 
 
 async def visible_track(store: ReadStore, track_id: str, viewer: str) -> dict[str, Any] | None:
@@ -59,7 +58,9 @@ class _Remembered:
 class TrackAccess:
     """``visible_track`` with the rows remembered while the read store vouches for them (module doc)."""
 
-    def __init__(self, store: ReadStore, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, store: ReadStore, capacity: int) -> None:
+        """At most ``capacity`` rows (``TUNETON_TRACK_ACCESS_CACHE_ROWS``; about 2 KB each with their
+        registration); the least recently used go first, and 0 keeps none."""
         self._store = store
         self._capacity = capacity
         self._rows: OrderedDict[str, _Remembered] = OrderedDict()

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         description="longest the broker holds the Faust worker's fetches (processors/faust_transport.py)",
     )
     track_access_cache_rows: int = Field(
-        default=16_384,
+        default=4_096,
         ge=0,
         description="tracks rows the API remembers for its visibility check while PostgreSQL's LISTEN vouches "
         "for them (0: none; commands/track_access.py)",

@@ -158,7 +158,7 @@ async def test_remembered_rows_last_until_the_tracks_projection_commits_or_liste
     store = PostgresReadStore(database, ddl=DDL, min_size=1, max_size=2)
     await store.start()
     await _seed(store, playlist_id := f"p-{uuid.uuid4().hex[:8]}")
-    track, tracks = f"{playlist_id}-pub", TrackAccess(store)
+    track, tracks = f"{playlist_id}-pub", TrackAccess(store, 64)
     try:
 
         async def remembered() -> bool:  # the first lookups come before LISTEN is up: not kept
@@ -196,7 +196,7 @@ async def test_a_store_that_cannot_vouch_for_its_rows_has_none_remembered(tmp_pa
     store = SqliteReadStore(tmp_path / "readmodels.db", ddl=DDL)  # the embedded worker's signals may drop
     await store.start()
     await _seed(store, playlist_id := f"p-{uuid.uuid4().hex[:8]}")
-    tracks = TrackAccess(store)
+    tracks = TrackAccess(store, 64)
     assert await tracks.visible_track(f"{playlist_id}-pub", "ali") is not None
     assert tracks.held() == 0
     await store.close()
