@@ -24,10 +24,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from projections.tracks.project import NAME as TRACKS_PROJECTION  # the one projection that writes ``tracks``
 from tuneton.domain.track.rules import visible_to
 from tuneton.ports import ReadStore
-
-TRACKS_PROJECTION = "tracks"  # projections/tracks/project.py: the one projection that writes ``tracks``
 
 
 async def visible_track(store: ReadStore, track_id: str, viewer: str) -> dict[str, Any] | None:
@@ -60,7 +59,7 @@ class TrackAccess:
 
     def __init__(self, store: ReadStore, capacity: int) -> None:
         """At most ``capacity`` rows (``TUNETON_TRACK_ACCESS_CACHE_ROWS``; about 2 KB each with their
-        registration); the least recently used go first, and 0 keeps none."""
+        registration, benchmarks/track_access_memory.py); the least recently used go first, and 0 keeps none."""
         self._store = store
         self._capacity = capacity
         self._rows: OrderedDict[str, _Remembered] = OrderedDict()

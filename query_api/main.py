@@ -8,7 +8,7 @@ from query_api.routers import listening, media, playlists, renders, tracks, user
 
 # Included one by one into the app (commands/main.py says why).
 ROUTERS: tuple[APIRouter, ...] = (
-    listening.router,  # first: the player's queue and position are the most frequent reads
+    listening.router,  # first: found soonest; the Mini App's player reads /v1/me/queue/next per track
     playlists.router,
     users.router,
     tracks.router,

@@ -2,7 +2,7 @@
 
 FastAPI 0.137 and later resolve an included router on every request, trying its routes one by one at a
 cost of microseconds each (BENCHMARKS, "The no-op GET was paying for FastAPI's routing"): probes behind
-the API routers tried every API route first, and each level of nesting was paid again.
+the API routers tried every API route first (about 140 µs of routing per probe, under 6 µs with the probes first).
 """
 
 from __future__ import annotations
@@ -27,11 +27,3 @@ def test_the_probes_come_before_every_included_router(tmp_path: Path) -> None:
     assert len(probes) == 3
     assert max(probes) < first_router
 
-
-def test_routers_are_included_one_level_deep(tmp_path: Path) -> None:
-    routes = create_app(Settings(data_dir=tmp_path)).router.routes
-    included = [route for route in routes if _included(route)]
-    assert len(included) > 10
-    for route in included:
-        nested = [r for r in route.original_router.routes if _included(r)]  # type: ignore[attr-defined]
-        assert not nested, route.original_router.prefix  # type: ignore[attr-defined]
