@@ -175,7 +175,11 @@ async def test_remembered_rows_last_until_the_tracks_projection_commits_or_liste
 
         await _until(hidden)  # the projector's commit dropped the row
 
-        await _project_visibility(store, track, "public", offset=1)
+        with store.invalidations("tracks", track) as announced:  # listening since the first lookups
+            assert announced is not None
+            await _project_visibility(store, track, "public", offset=1)
+            # Its notice may come after a lookup re-read the row and would drop it again: wait for it.
+            await asyncio.wait_for(announced.wait(), timeout=10)
         await _until(remembered)
         await _set_visibility_unannounced(database, track, "private")
         assert await tracks.visible_track(track, "ali") is not None
