@@ -95,11 +95,12 @@ def create_app(settings: Settings) -> faust.App:
         for delivery in await issue(records):
             await delivery
 
+    window_s = settings.worker_batch_window_ms / 1000  # one batch per window: BENCHMARKS, thirteenth session
     if roles.runs(role, "decider"):
-        _decider_agent(app, ready, issue, settings.decider_batches_in_flight)
+        _decider_agent(app, ready, issue, settings.decider_batches_in_flight, window_s=window_s)
     for projection in PROJECTIONS.values():
         if roles.runs(role, projection.name):
-            _projector_agent(app, projection, ready, send)
+            _projector_agent(app, projection, ready, send, window_s=window_s)
     if roles.runs(role, SEARCH.name):
         _search_agent(app, SEARCH, ready, send)
     if roles.runs(role, "render"):
@@ -113,7 +114,7 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int) -> None:
+def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int, *, window_s: float) -> None:
     # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
     # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
     # its commands by construction (and batches need no per-event partition context).
@@ -146,7 +147,7 @@ def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int
             return snapshots[slot[0]].get(slot[1])
 
         try:
-            async for events in stream.noack_take(200, within=0.005):  # type: ignore[attr-defined]
+            async for events in stream.noack_take(200, within=window_s):  # type: ignore[attr-defined]
                 records = [_log_record(e) for e in events]
                 batch = await decide_batch(
                     step, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled, decoded=decoded
@@ -206,14 +207,14 @@ def _render_agent(app: faust.App, ready: _Readiness, send: Any, concurrency: int
             await scheduler.close()
 
 
-def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, send: Any) -> None:
+def _projector_agent(app: faust.App, projection: Projection, ready: _Readiness, send: Any, *, window_s: float) -> None:
     source = [_raw_topic(app, t) for t in projection.topics]
 
     @app.agent(*source, name=f"projector-{projection.name}")
     async def project(stream: faust.StreamT[bytes]) -> None:
         step = ProjectorStep(await ready.codec(), projection)
         sink = ProjectorSink(step, await ready.read_store(), send, fill=gaps.reader(await ready.event_log()))
-        await store_each(_taken(stream, 500, within=0.005), sink)  # acked once stored: then offsets may commit
+        await store_each(_taken(stream, 500, within=window_s), sink)  # acked once stored: then offsets may commit
 
 
 def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness, send: Any) -> None:

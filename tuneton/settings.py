@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         le=60_000,
         description="longest the broker holds the Faust worker's fetches (processors/faust_transport.py)",
     )
+    worker_batch_window_ms: int = Field(
+        default=10,
+        ge=1,
+        le=1_000,
+        description="how often the Faust worker's decider and projectors take what has arrived as one batch "
+        "(longer: fewer, larger batches and less CPU per command; each hop waits up to this long)",
+    )
     track_access_cache_rows: int = Field(
         default=4_096,
         ge=0,
