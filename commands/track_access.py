@@ -58,7 +58,7 @@ class TrackAccess:
     """``visible_track`` with the rows remembered while the read store vouches for them (module doc)."""
 
     def __init__(self, store: ReadStore, capacity: int) -> None:
-        """At most ``capacity`` rows (``TUNETON_TRACK_ACCESS_CACHE_ROWS``; about 2 KB each with their
+        """At most ``capacity`` rows (``TUNETON_TRACK_ACCESS_CACHE_ROWS``; 1,860 bytes each with their
         registration, benchmarks/track_access_memory.py); the least recently used go first, and 0 keeps none."""
         self._store = store
         self._capacity = capacity
