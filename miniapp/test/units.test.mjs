@@ -1,5 +1,6 @@
-// Unit tests of the app's pure logic (key/tempo arithmetic, launch parameters, queue moves, error
-// messages, routes). Run: npm run test:unit (bundles test/units.ts for Node, then node --test).
+// Unit tests of the app's logic (key/tempo arithmetic, launch parameters, queue moves, error messages,
+// routes, the order of session commands and reads against a stand-in API). Run: npm run test:unit
+// (bundles test/units.ts for Node, then node --test).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -102,4 +103,97 @@ test("reads wait for the newest version of an aggregate, whichever answer came b
   book.remember({ consistency_token: null });
   book.remember(null);
   assert.equal(book.token, "signed-in");
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test("tasks run one after another in the order handed in, also after a failure", async () => {
+  const order = new u.InOrder();
+  const seen = [];
+  const slow = order.run(async () => { await sleep(20); seen.push("slow"); return 1; });
+  const failing = order.run(async () => { seen.push("failing"); throw new Error("refused"); });
+  const fast = order.run(async () => { seen.push("fast"); return 3; });
+  assert.equal(await slow, 1);
+  await assert.rejects(failing, /refused/);
+  assert.equal(await fast, 3);
+  assert.deepEqual(seen, ["slow", "failing", "fast"]);
+});
+
+test("only a read newer than every applied one is applied", () => {
+  const reads = new u.NewestRead();
+  const first = reads.begin();
+  const second = reads.begin();
+  assert.equal(reads.settle(second), true);
+  assert.equal(reads.settle(first), false, "the older read answered last");
+  const third = reads.begin();
+  assert.equal(reads.settle(third), true);
+});
+
+/** A stand-in for the session API on a network that takes ``delay(method, path)`` ms: a command that long
+ * to arrive (the server decides commands in the order they arrive, not the order they were sent), a read
+ * that long to answer (it holds the state of when it was read). */
+function fakeSession(delay) {
+  const server = { repeat: "off", shuffle: false, now: null, arrived: [], refuse: false };
+  globalThis.fetch = async (path, init) => {
+    const method = init?.method ?? "GET";
+    const reply = (status, body) => ({ ok: status < 300, status, json: async () => body });
+    if (method === "GET") {
+      const answer = read(path);
+      await sleep(delay(method, path));
+      return answer;
+    }
+    await sleep(delay(method, path));
+    if (method === "PUT") {
+      const body = JSON.parse(init.body);
+      server.arrived.push(body.mode ?? body.enabled);
+      if (server.refuse) return reply(409, { reason: "conflict", detail: "refused" });
+      if (path.endsWith("/repeat")) server.repeat = body.mode; else server.shuffle = body.enabled;
+      return reply(202, { aggregate_id: "session", version: server.arrived.length, consistency_token: `t${server.arrived.length}` });
+    }
+    return reply(404, { reason: "not_found" });
+  };
+  const read = (path) => {
+    const reply = (body) => ({ ok: true, status: 200, json: async () => structuredClone(body) });
+    if (path.startsWith("/v1/me/session")) {
+      return reply({ now_playing: server.now, repeat: server.repeat, shuffle: server.shuffle, this_device_active: null, device_id: null });
+    }
+    return reply({ data: [], current_index: null });
+  };
+  return server;
+}
+
+test("two quick taps on repeat reach the server in order and the screen ends on the second", async () => {
+  let puts = 0;
+  // The first command travels slowly, the second quickly: sent side by side, "one" would arrive first.
+  const server = fakeSession((method) => (method === "PUT" ? (++puts === 1 ? 40 : 2) : 1));
+  const queue = new u.ServerQueue();
+  const shown = [];
+  queue.state.subscribe((s) => { if (shown.at(-1) !== s.repeat) shown.push(s.repeat); });
+  const taps = [queue.setRepeat("all"), queue.setRepeat("one")];
+  await Promise.all(taps);
+  assert.deepEqual(server.arrived, ["all", "one"]);
+  assert.equal(server.repeat, "one");
+  assert.equal(queue.state.get().repeat, "one");
+  assert.deepEqual(shown, ["all", "one"], "the button never shows an older mode again");
+});
+
+test("a refused mode change shows the server's mode again and says so", async () => {
+  const server = fakeSession(() => 1);
+  server.refuse = true;
+  const queue = new u.ServerQueue();
+  await assert.rejects(queue.setShuffle(true), (e) => e.status === 409);
+  assert.equal(queue.state.get().shuffle, false);
+});
+
+test("a session read answering after a newer one does not take the screen back", async () => {
+  let reads = 0;
+  const server = fakeSession((method, path) => (path.startsWith("/v1/me/session") && ++reads === 1 ? 40 : 1));
+  const queue = new u.ServerQueue();
+  server.now = { item_id: "a", track_id: "t", playing: true, position_ms: 0, original_position_ms: 0, asset_key: null, tempo: 1 };
+  const older = queue.refresh();
+  await sleep(10);  // the older read is on the wire with "a"; the session moves on to "b"
+  server.now = { ...server.now, item_id: "b" };
+  await queue.refresh();
+  await older;
+  assert.equal(queue.state.get().now.item_id, "b");
 });

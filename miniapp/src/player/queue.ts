@@ -6,6 +6,7 @@ import { track } from "../api/catalog";
 import { api } from "../api/http";
 import type { CommandAccepted } from "../api/types";
 import { Store } from "../store";
+import { InOrder, NewestRead } from "./ordering";
 
 export type Repeat = "off" | "all" | "one";
 /** What a screen hands over to play: a track and the words to show for it. */
@@ -58,13 +59,21 @@ const me = (path: string) => `/v1/me/${path}`;
 export class ServerQueue {
   readonly state = new Store<QueueState>({ items: [], index: -1, repeat: "off", shuffle: false, now: null, elsewhere: false });
   readonly device = deviceId();
-  /** Local changes of the play mode, shown before the server answers: a read that started before the
-   * latest one (a slow read after an earlier command) must not put the old mode back. */
+  /** Local changes of the play mode (repeat, shuffle), shown before the server answers, and how many of
+   * them the server has answered. A read shows the server's mode only when it started after every local
+   * change had been answered and no change came while it ran: otherwise it may put an old mode back. */
   private modeEdits = 0;
+  private modeAnswered = 0;
+  /** Mode commands are sent one at a time, so the server decides them in the order of the taps. */
+  private readonly modeCommands = new InOrder();
+  private readonly reads = new NewestRead();
 
-  /** Read the session and its queue (after our last command, thanks to its consistency token). */
+  /** Read the session and its queue (after our last command, thanks to its consistency token). A read
+   * that answers after a newer one leaves the state as the newer one made it. */
   async refresh(): Promise<QueueState> {
+    const read = this.reads.begin();
     const edits = this.modeEdits;
+    const modeSettled = edits === this.modeAnswered;
     const [session, queue] = await Promise.all([
       api<SessionRead>(me("session"), { query: { device_id: this.device } }),
       api<QueueRead>(me("queue")),
@@ -74,7 +83,8 @@ export class ServerQueue {
       return { item_id: i.item_id, track_id: i.track_id, available: i.available, title: t?.title ?? i.title ?? "Unavailable track",
                artists: t?.artists ?? [] };
     }));
-    const mode = edits === this.modeEdits ? { repeat: session.repeat, shuffle: session.shuffle } : {};
+    if (!this.reads.settle(read)) return this.state.get();
+    const mode = modeSettled && edits === this.modeEdits ? { repeat: session.repeat, shuffle: session.shuffle } : {};
     this.state.set({ items, index: queue.current_index ?? -1, ...mode, now: session.now_playing,
                      elsewhere: session.device_id !== null && session.this_device_active === false });
     return this.state.get();
@@ -127,18 +137,24 @@ export class ServerQueue {
     await this.refresh();
   }
 
-  async setRepeat(mode: Repeat): Promise<void> {
-    this.modeEdits += 1;
-    this.state.set({ repeat: mode });
-    await api(me("session/repeat"), { method: "PUT", body: { mode } });
-    await this.refresh();
+  setRepeat(mode: Repeat): Promise<void> {
+    return this.changeMode({ repeat: mode }, () => api(me("session/repeat"), { method: "PUT", body: { mode } }));
   }
 
-  async setShuffle(enabled: boolean): Promise<void> {
+  setShuffle(enabled: boolean): Promise<void> {
+    return this.changeMode({ shuffle: enabled }, () => api(me("session/shuffle"), { method: "PUT", body: { enabled } }));
+  }
+
+  /** Show a mode change at once, send it after the earlier ones, then read the session back (which puts
+   * the server's mode back if the command was refused). */
+  private async changeMode(change: Pick<QueueState, "repeat"> | Pick<QueueState, "shuffle">, send: () => Promise<unknown>): Promise<void> {
     this.modeEdits += 1;
-    this.state.set({ shuffle: enabled });
-    await api(me("session/shuffle"), { method: "PUT", body: { enabled } });
+    this.state.set(change);
+    let refused: unknown = null;
+    await this.modeCommands.run(send).catch((error: unknown) => { refused = error ?? new Error("refused"); });
+    this.modeAnswered += 1;
     await this.refresh();
+    if (refused) throw refused;
   }
 
   // What this device plays, reported so the session can resume it anywhere (positions in the timeline
