@@ -248,6 +248,9 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
     targets = asyncio.run(command_load.prepare_targets(base, env, args.concurrency, bench_track))
     load = {"connections": args.concurrency, "seconds": args.seconds, "labels": labels}
     figures["noop_get"] = command_load.measure(base, command_load.NOOP, work, pids, **load, env={})
+    if args.runtime == "embedded":  # on Kafka a refusal's fresh lookup is a PostgreSQL round trip, not edge
+        refused = {"BENCH_TARGETS": command_load.refused_at_the_edge(targets)}
+        figures["edge_only"] = command_load.measure(base, command_load.ADD_TRACK, work, pids, **load, env=refused)
     if args.profile:
         figures["commands"] = command_load.profiled(base, work, pids, targets=targets, **load)
     else:
@@ -257,6 +260,10 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
     figures["commands_vs_noop_get"] = round(
         figures["commands"]["requests_per_s"] / figures["noop_get"]["requests_per_s"], 3
     )
+    if "edge_only" in figures:
+        figures["commands_vs_edge_only"] = round(
+            figures["commands"]["requests_per_s"] / figures["edge_only"]["requests_per_s"], 3
+        )
     if args.runtime == "kafka":  # and the same samples hop by hop, from the records' timestamps
         settings = settings_from(env)
         since_ms = int(time.time() * 1000)

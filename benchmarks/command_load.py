@@ -81,6 +81,23 @@ async def prepare_targets(base: str, env: dict[str, str], clients: int, make_tra
     return ";".join(entries)
 
 
+def refused_at_the_edge(targets: str) -> str:
+    """The same requests as ``targets``, each naming the next client's track instead of its own.
+
+    Tracks are private to their uploader, so every request is refused with 404 ``track_not_found``
+    by the route itself, after all of the edge (middleware, routing, the credentials, the
+    Idempotency-Key, the path and body validation, the track lookup) and before anything reaches the
+    log. Its rate is what the serving process can do with no backbone behind it: the ceiling of this
+    HTTP edge for these commands, beside which the commands' rate shows what the backbone costs. A
+    refusal's lookup is read afresh (commands/track_access.py): in-process SQLite on the embedded
+    runtime, a PostgreSQL round trip on Kafka, where the figure would not be the edge's alone.
+    """
+    entries = [entry.rsplit("|", 1) for entry in targets.split(";")]
+    bodies = [body for _, body in entries]
+    rotated = bodies[1:] + bodies[:1]
+    return ";".join(f"{head}|{body}" for (head, _), body in zip(entries, rotated, strict=True))
+
+
 def measure(
     base: str,
     script: str,

@@ -1,4 +1,5 @@
-"""The backbone benchmark's split of a process's CPU per command into stages (benchmarks/command_load.py).
+"""The backbone benchmark's split of a process's CPU per command into stages, and its edge-only
+requests (benchmarks/command_load.py).
 
 The stacks are shortened from real py-spy samples of the Faust worker and the Kafka API process: a
 frame the split does not know (a renamed agent, a new aiokafka task) would silently land in the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.command_load import stage_split
+from benchmarks.command_load import refused_at_the_edge, stage_split
 
 F = "(faust_app.py:140)"
 SAMPLES = {
@@ -56,3 +57,11 @@ def test_a_process_s_cpu_is_divided_in_proportion_to_its_samples() -> None:
         "Kafka client: produce requests": 2.0,
     }
     assert stage_split("", cpu_ms=5.0) == {}
+
+
+def test_requests_refused_at_the_edge_name_another_client_s_track() -> None:
+    targets = ";".join(f'/v1/playlists/p{n}/items|token{n}|{{"track_id": "t{n}"}}' for n in range(3))
+    refused = [entry.split("|") for entry in refused_at_the_edge(targets).split(";")]
+    own = [(f"/v1/playlists/p{n}/items", f"token{n}") for n in range(3)]
+    assert [(path, token) for path, token, _ in refused] == own
+    assert [body for _, _, body in refused] == ['{"track_id": "t1"}', '{"track_id": "t2"}', '{"track_id": "t0"}']
