@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commands.bus import CommandBus
+from commands.fast_path import FastCommands
 from commands.ingest import DuplicateFinder, IngestService, clear_leftovers
 from commands.ingest_steps import MediaSteps
 from commands.main import EXCEPTION_HANDLERS, streams_own_body
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     for api_router in (*COMMAND_ROUTERS, *QUERY_ROUTERS):
         app.include_router(api_router, responses={**UNAVAILABLE_RESPONSES, **EVERY_ROUTE}, dependencies=no_nul)
     app.include_router(rate_key_router)
+    app.add_middleware(FastCommands, routers=COMMAND_ROUTERS)  # innermost: inside the limits and the metrics
     app.add_middleware(BodyLimit, limit_for=_body_limits(settings))
     app.add_middleware(HeaderLimit, max_bytes=settings.header_max_bytes)
     app.add_middleware(_ObserveLatency)
