@@ -97,7 +97,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
     for api_router in (*COMMAND_ROUTERS, *QUERY_ROUTERS):
         app.include_router(api_router, responses={**UNAVAILABLE_RESPONSES, **EVERY_ROUTE}, dependencies=no_nul)
     app.include_router(rate_key_router)
-    app.add_middleware(FastCommands, routers=COMMAND_ROUTERS)  # innermost: inside the limits and the metrics
+    if settings.command_fast_path:  # innermost: inside the limits and the latency metric
+        app.add_middleware(FastCommands, routers=COMMAND_ROUTERS)
     app.add_middleware(BodyLimit, limit_for=_body_limits(settings))
     app.add_middleware(HeaderLimit, max_bytes=settings.header_max_bytes)
     app.add_middleware(_ObserveLatency)

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         description="tracks rows the API remembers for its visibility check while PostgreSQL's LISTEN vouches "
         "for them (0: none; commands/track_access.py)",
     )
+    command_fast_path: bool = Field(
+        default=True,
+        description="answer well-formed command requests without FastAPI's per-request machinery "
+        "(commands/fast_path.py; false: every request through FastAPI)",
+    )
     worker_event_loop: Literal["uvloop", "asyncio"] = Field(
         default="uvloop", description="the event loop of the worker processes (serve's is uvicorn's choice: uvloop)"
     )

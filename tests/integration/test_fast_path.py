@@ -36,10 +36,15 @@ def product(tmp_path: Path) -> Iterator[tuple[TestClient, FastCommands, dict[str
 
 
 def _fast_commands(app: object) -> FastCommands:
+    found = _find_fast_commands(app)
+    assert found is not None, "the fast path is in the middleware stack"
+    return found
+
+
+def _find_fast_commands(app: object) -> FastCommands | None:
     layer = getattr(app, "middleware_stack", None)
     while layer is not None and not isinstance(layer, FastCommands):
         layer = getattr(layer, "app", None) or getattr(layer, "_app", None)
-    assert isinstance(layer, FastCommands), "the fast path is in the middleware stack"
     return layer
 
 
@@ -111,3 +116,12 @@ def test_what_the_fast_path_cannot_take_gets_fastapi_s_answer(
     assert answer.status_code == status, (case, answer.text)
     assert fast.served == served, f"{case}: FastAPI answered"
     _same(answer, client.post(f"/v1/playlists{VIA_FASTAPI}", content=body, headers=sent))
+
+
+def test_the_setting_turns_the_fast_path_off(tmp_path: Path) -> None:
+    values = {k.removeprefix("TUNETON_").lower(): v for k, v in auth_env(tmp_path / "auth").items()}
+    settings = Settings(data_dir=tmp_path / "data", embedded_processors="in-process", command_fast_path=False, **values)
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/healthz").status_code == 200  # the stack is built on the first request
+        assert _find_fast_commands(app) is None
