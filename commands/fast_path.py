@@ -131,7 +131,7 @@ class FastCommands:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         plans = self._plans.get(scope["method"]) if scope["type"] == "http" else None
-        if not plans or scope["query_string"] or scope.get("root_path") or "\x00" in scope["path"]:
+        if not plans or _unusual(scope):
             await self._app(scope, receive, send)
             return
         for plan in plans:
@@ -225,6 +225,13 @@ class FastCommands:
         response_class = route.response_class
         cls = response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
         return cls(content, status_code=status)
+
+
+def _unusual(scope: Scope) -> bool:
+    """A query string (refuse_nul reads it), a root path, U+0000 in the path, or replaced dependencies
+    (``app.dependency_overrides``, which only FastAPI applies): FastAPI answers."""
+    overridden = getattr(scope.get("app"), "dependency_overrides", None)
+    return bool(scope["query_string"] or scope.get("root_path") or "\x00" in scope["path"] or overridden)
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from commands.deps import command_call
 from commands.fast_path import FastCommands
 from tests.e2e.servers import auth_env, auth_headers
 from tuneton.server import create_app
@@ -125,3 +127,17 @@ def test_the_setting_turns_the_fast_path_off(tmp_path: Path) -> None:
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code == 200  # the stack is built on the first request
         assert _find_fast_commands(app) is None
+
+
+def test_replaced_dependencies_are_fastapi_s_to_apply(product: Product) -> None:
+    client, fast, env = product
+    app = client.app
+    assert isinstance(app, FastAPI)
+    app.dependency_overrides[command_call] = command_call  # any override: the fast path cannot apply it
+    try:
+        served = fast.served
+        answer = client.post("/v1/playlists", json={"name": "x"}, headers=auth_headers(env, "dave"))
+        assert answer.status_code == 201, answer.text
+        assert fast.served == served
+    finally:
+        app.dependency_overrides.clear()
