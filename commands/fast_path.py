@@ -13,10 +13,11 @@ can take in full (the route's method and path regex, ``Authorization: Bearer``, 
 query string, no U+0000, path parameters and body that validate) is answered by calling the route's own
 endpoint with the parsed arguments and serializing its return value with FastAPI's own
 ``serialize_response``; its exceptions go to the app's exception handlers, as FastAPI would send them.
+The caller and the command id come from the route's own dependency, ``command_call``, called directly.
 Every other request (another credential, a bad Idempotency-Key, a body that does not validate, a dev
 user header, NUL) continues to FastAPI unchanged, its body replayed, and gets the documented answer from
 the same code as always: what this module decides before it calls the endpoint is side-effect free.
-The routes, their OpenAPI document and their errors stay FastAPI's; ``tests/unit/test_fast_path.py``
+The routes, their OpenAPI document and their errors stay FastAPI's; ``tests/integration/test_fast_path.py``
 checks that the two paths answer alike.
 
 Hand-written because no library serves a subset of a FastAPI app's routes this way.
@@ -39,9 +40,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commands.deps import Call, choose_command_id, command_call
+from commands.deps import command_call
 from tuneton.auth.errors import AuthError
-from tuneton.auth.http import identify
 
 _JSON = b"application/json"
 
@@ -52,10 +52,8 @@ class _Plan:
 
     route: APIRoute
     method: str
-    path: re.Pattern[str]
-    path_params: Sequence[tuple[str, Callable[[Any], tuple[Any, list[Any]]]]]
-    body_name: str | None
-    body_model: type[BaseModel] | None
+    path_params: Sequence[Any]  # FastAPI's ModelFields of the path parameters
+    body: tuple[str, type[BaseModel]] | None  # the body parameter's name and model
     call_name: str
     request_name: str | None
     dump_json: bool
@@ -87,32 +85,22 @@ def _plan(route: object) -> _Plan | None:
     call = dependant.dependencies[0]
     if call.call is not command_call or call.name is None:
         return None
-    body_name = body_model = None
+    body = None
     if dependant.body_params:
         field = dependant.body_params[0]
         model = field.field_info.annotation
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or getattr(field.field_info, "embed", False):
             return None
-        body_name, body_model = field.name, model
-    params = [(f.name, _validator(f)) for f in dependant.path_params]
+        body = (field.name, model)
     return _Plan(
         route=route,
         method=next(iter(route.methods)),  # one, checked above
-        path=route.path_regex,
-        path_params=params,
-        body_name=body_name,
-        body_model=body_model,
+        path_params=dependant.path_params,
+        body=body,
         call_name=call.name,
         request_name=dependant.request_param_name,
         dump_json=route.response_field is not None and isinstance(route.response_class, DefaultPlaceholder),
     )
-
-
-def _validator(field: Any) -> Callable[[Any], tuple[Any, list[Any]]]:
-    def validate(value: Any) -> tuple[Any, list[Any]]:
-        return field.validate(value, {}, loc=("path", field.alias))  # type: ignore[no-any-return]
-
-    return validate
 
 
 class _Fallthrough(Exception):  # control flow, not an error: FastAPI answers instead
@@ -135,7 +123,7 @@ class FastCommands:
             await self._app(scope, receive, send)
             return
         for plan in plans:
-            match = plan.path.match(scope["path"])
+            match = plan.route.path_regex.match(scope["path"])
             if match is not None:
                 break
         else:
@@ -146,15 +134,15 @@ class FastCommands:
         if b"x-tuneton-user" in headers or authorization[:7].lower() != b"bearer ":
             await self._app(scope, receive, send)
             return
-        if plan.body_model is not None and headers.get(b"content-type") != _JSON:
+        if plan.body is not None and headers.get(b"content-type") != _JSON:
             await self._app(scope, receive, send)
             return
         body = _Body(receive)
         try:
-            raw = await body.read() if plan.body_model is not None else b""
+            raw = await body.read() if plan.body is not None else b""
             request = Request(scope, body.replay)
-            arguments = self._arguments(plan, request, match, headers, raw)
-        except (_Fallthrough, HTTPException):  # HTTPException: BodyLimit's 413, raised again by FastAPI
+            arguments = await self._arguments(plan, request, match, headers, raw)
+        except (_Fallthrough, AuthError, HTTPException):  # HTTPException: also BodyLimit's 413, raised again
             await self._app(scope, body.replay, send)
             return
         scope["route"] = plan.route  # the latency metric's label, as FastAPI's router sets it
@@ -162,35 +150,34 @@ class FastCommands:
         self.served += 1
         await response(scope, body.replay, send)
 
-    def _arguments(
+    async def _arguments(
         self, plan: _Plan, request: Request, match: re.Match[str], headers: dict[bytes, bytes], raw: bytes
     ) -> dict[str, Any]:
-        """The endpoint's arguments, or ``_Fallthrough`` for anything FastAPI should answer."""
+        """The endpoint's arguments; ``_Fallthrough``, ``AuthError`` or ``HTTPException`` (a bad
+        Idempotency-Key) for anything FastAPI should answer."""
         if b"\x00" in raw or b"u0000" in raw.lower():  # refuse_nul's 422 comes from FastAPI
             raise _Fallthrough
         arguments: dict[str, Any] = {}
         convertors = plan.route.param_convertors
         path_params = {name: convertors[name].convert(text) for name, text in match.groupdict().items()}
-        for name, validate in plan.path_params:
-            value, errors = validate(path_params[name])
+        for field in plan.path_params:
+            value, errors = field.validate(path_params[field.name], {}, loc=("path", field.alias))
             if errors:
                 raise _Fallthrough
-            arguments[name] = value
+            arguments[field.name] = value
         request.scope["path_params"] = path_params  # as Starlette's router sets them for a match
-        if plan.body_model is not None:
+        if plan.body is not None:
+            name, model = plan.body
             try:
-                arguments[plan.body_name or ""] = plan.body_model.model_validate_json(raw)
+                arguments[name] = model.model_validate_json(raw)
             except ValidationError:
                 raise _Fallthrough from None
-        try:
-            user = identify(request, headers[b"authorization"].decode("latin-1"), None)
-            if user is None:
-                raise _Fallthrough
-            key = headers.get(b"idempotency-key")
-            command_id = choose_command_id(request, user, key.decode("latin-1") if key is not None else None)
-        except (AuthError, HTTPException):
-            raise _Fallthrough from None
-        arguments[plan.call_name] = Call(bus=request.app.state.command_bus, user=user, command_id=command_id)
+        key = headers.get(b"idempotency-key")
+        arguments[plan.call_name] = await command_call(
+            request,
+            authorization=headers[b"authorization"].decode("latin-1"),
+            idempotency_key=key.decode("latin-1") if key is not None else None,
+        )
         if plan.request_name is not None:
             arguments[plan.request_name] = request
         return arguments
