@@ -31,7 +31,7 @@ def playlist_record(items: int) -> AggregateRecord:
     state = Playlist(owner_id="u1", name="bench", description="", visibility=Visibility.PRIVATE, items=rows)
     record = AggregateRecord(version=items + 1, state=state)
     for n in range(snapshots.RECENT_COMMANDS):
-        record.remember(uuid.uuid4().hex, RememberedOutcome(status="accepted", aggregate_version=n, event_count=1))
+        record.remember(uuid.uuid4().hex, RememberedOutcome(status="ACCEPTED", aggregate_version=n, event_count=1))
     return record
 
 

@@ -7,6 +7,7 @@ decides no events: it is accepted and the stream version stays put.
 from __future__ import annotations
 
 import bisect
+import operator
 from dataclasses import dataclass, replace
 
 from tuneton.domain.context import CommandContext
@@ -28,6 +29,7 @@ MAX_ITEMS = 10_000
 MAX_NAME = 200
 MAX_DESCRIPTION = 2_000
 MAX_ID = 128
+_ITEM_ID = operator.attrgetter("item_id")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,7 +138,7 @@ def _owned(state: Playlist | None, playlist_id: str, ctx: CommandContext) -> Pla
 def _add(playlist: Playlist, command: c.AddTrack) -> e.PlaylistEvent:
     if len(playlist.items) >= MAX_ITEMS:
         raise PlaylistFull(f"a playlist holds at most {MAX_ITEMS} items", max_items=MAX_ITEMS)
-    if any(i.item_id == command.item_id for i in playlist.items):
+    if command.item_id in map(_ITEM_ID, playlist.items):  # C-level scan: a playlist holds up to 10,000
         raise DuplicateItem("item id already used in this playlist", item_id=command.item_id)
     clean_text(command.track_id, field="track_id", max_length=MAX_ID)
     if command.after_item_id is None:
