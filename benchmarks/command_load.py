@@ -45,15 +45,21 @@ SERVING = ("serve", "api")  # the benchmark's label of the ``tuneton serve`` pro
 # processors/faust_app.py) with the aiokafka client's own tasks and consumer thread, which the Kafka
 # runtime's processes spend a third of their samples in and which no product frame calls directly.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("append (edge → log)", ("EmbeddedEventLog.append", "_GroupAppender", "KafkaEventLog.append", "CommandBus.submit")),
+    (
+        "append or hand-off (edge → log)",
+        (
+            "EmbeddedEventLog.append", "KafkaEventLog.append", "CommandBus.submit", "EmbeddedWorker.hand_off",
+            "HandedCommands.", "use_hand_off.<locals>.flush",
+        ),
+    ),
     ("decider: commit (events, outcome, snapshot, offsets)", ("EmbeddedEventLog.transact",)),
     ("decider: snapshot", ("dump (",)),
     ("decider: decode", ("DeciderStep.decode",)),
+    ("outcome listener, or outcomes over the worker's link", ("CommandBus._listen", "CommandBus.resolve", "_send_outcomes")),
     ("decider: decide, encode events and outcome", ("DeciderRunner", "_decider_agent.<locals>.decide")),
     ("decider: awaiting the changelog, events and outcome sends", ("OrderedPipeline.",)),
     ("projection", ("ProjectorRunner", "_projector_agent.<locals>.project")),
     ("search index", ("SearchRunner", "_search_agent.<locals>.index")),
-    ("outcome listener", ("CommandBus._listen",)),
     ("edge: sign-in check", ("Authenticator.identify",)),
     ("edge: track visibility lookup", ("visible_track",)),
     ("edge: FastAPI dependencies", ("solve_dependencies",)),

@@ -4,12 +4,16 @@ The HTTP edge is not the writer: the decider is. This bus only appends the comma
 id, so the aggregate's partition orders it) and resolves a future when the outcome with the same
 correlation id comes back.
 
-In the embedded runtime the decider runs in this process, and three shortcuts apply (each keeps the
-log the only path between edge and decider): commands submitted in the same event-loop turn are
-appended in one call (one SQLite transaction: a group commit), the envelopes are left in a
+In the embedded runtime, shortcuts apply, and each keeps the log the path every command takes to the
+decider. Commands submitted in the same event-loop turn are appended in one call (one SQLite
+transaction: a group commit). With the decider in this process, the envelopes are left in a
 :class:`DecodedCommands` cache so the decider need not decode what this process just encoded, and the
 decider hands its outcomes straight to :meth:`CommandBus.resolve` instead of this bus polling and
-decoding the outcomes topic (the listener stays, for outcomes decided elsewhere).
+decoding the outcomes topic (the listener stays, for outcomes decided elsewhere). With the decider in
+the embedded worker process, the bus *hands* a turn's envelopes to the worker (:meth:`use_hand_off`),
+which appends them to the log itself, in one transaction, and sends the outcomes back the same way:
+the serving process then neither encodes, nor writes, nor reads back a command (it was a quarter of
+its CPU per command). A command the worker cannot take (not running, restarting) is appended here.
 
 One deadline covers the whole command, the append included: with the broker away an append can
 wait for metadata and retries far longer than a client should (issue 8 measured 16 s for a 201 and
@@ -24,17 +28,21 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from tuneton.domain.errors import TuneTonError
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.events.decoded import DecodedCommands
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome
+from tuneton.grouped import Grouped
 from tuneton.observability import metrics
-from tuneton.ports import Appended, EventLog, OutgoingRecord, Subscription
+from tuneton.ports import EventLog, OutgoingRecord, Subscription
 
 log = logging.getLogger(__name__)
+
+# Hands envelopes to the embedded worker's decider; returns how many of them, from the first, it took.
+HandOff = Callable[[list[CommandEnvelope]], Awaitable[int]]
 
 
 class OutcomeTimeout(TimeoutError):
@@ -71,8 +79,10 @@ class CommandBus:
         self._waiting: dict[str, asyncio.Future[CommandOutcome]] = {}
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
-        self._appender = _GroupAppender(event_log) if group_appends else None
+        self._appender = Grouped(event_log.append, name="command-group-append") if group_appends else None
         self._decoded = decoded
+        self._hand_off: Grouped[CommandEnvelope, bool] | None = None
+        self._handed: dict[str, str] = {}  # correlation id → command id, of commands handed to the worker
 
     async def start(self) -> None:
         """Start listening for outcomes (from the end of the topic)."""
@@ -97,16 +107,11 @@ class CommandBus:
         future: asyncio.Future[CommandOutcome] = asyncio.get_running_loop().create_future()
         self._waiting[envelope.correlation_id] = future
         started = time.perf_counter()
-        record = OutgoingRecord(
-            topic=topics.COMMANDS,
-            key=envelope.aggregate_id.encode(),
-            value=self._codec.encode_command(envelope),
-            headers=(("command_type", type(envelope.command).__name__.encode()),),
-        )
-        appended = False
+        appended = False  # or handed to the worker, which appends it: either way it may be decided
         try:
             async with asyncio.timeout(self._timeout_s):
-                await self._append(envelope, record)
+                if not await self._handed_over(envelope):
+                    await self._append(envelope, self._codec.command_record(envelope))
                 appended = True
                 outcome = await future
         except TimeoutError:
@@ -115,6 +120,7 @@ class CommandBus:
             raise OutcomeTimeout(envelope.command_id) from None
         finally:
             self._waiting.pop(envelope.correlation_id, None)
+            self._handed.pop(envelope.correlation_id, None)
         metrics.COMMAND_LATENCY.labels(type(envelope.command).__name__, outcome.status.value).observe(
             time.perf_counter() - started
         )
@@ -127,10 +133,40 @@ class CommandBus:
             if future is not None and not future.done():
                 future.set_result(outcome)
 
+    def use_hand_off(self, hand_off: HandOff | None) -> None:
+        """Hand envelopes to the embedded worker through ``hand_off`` (``None``: append them here)."""
+
+        async def flush(envelopes: list[CommandEnvelope]) -> list[bool]:
+            taken = await hand_off(envelopes) if hand_off is not None else 0
+            return [n < taken for n in range(len(envelopes))]
+
+        self._hand_off = None if hand_off is None else Grouped(flush, name="command-hand-off")
+
+    def abandon_handed(self) -> None:
+        """The worker that was handed commands is gone: their callers learn it now, not at the deadline.
+
+        Each may have been appended, even decided, before the worker died, so each caller gets
+        :class:`OutcomeTimeout` (retry with the same key: a decided command answers with its outcome).
+        """
+        for correlation_id, command_id in list(self._handed.items()):
+            future = self._waiting.get(correlation_id)
+            if future is not None and not future.done():
+                future.set_exception(OutcomeTimeout(command_id))
+        self._handed.clear()
+
+    async def _handed_over(self, envelope: CommandEnvelope) -> bool:
+        if self._hand_off is None:
+            return False
+        self._handed[envelope.correlation_id] = envelope.command_id  # before: the outcome may come at once
+        if await self._hand_off.add(envelope):
+            return True
+        del self._handed[envelope.correlation_id]
+        return False
+
     async def _append(self, envelope: CommandEnvelope, record: OutgoingRecord) -> None:
         try:
             if self._appender is not None:
-                where = await self._appender.append(record)
+                where = await self._appender.add(record)
             else:
                 where = (await self._log.append([record]))[0]
         except TuneTonError as error:  # the adapter's own errors: the cluster misbehaved
@@ -157,42 +193,3 @@ class CommandBus:
                     future.set_result(await self._codec.decode_outcome(record.value))
                 except Exception as error:  # noqa: BLE001 - a bad outcome fails its one caller only
                     future.set_exception(error)
-
-
-class _GroupAppender:
-    """Appends asked for in the same event-loop turn go to the log as one ``append`` (a group commit).
-
-    The first caller schedules the flush; callers that arrive before it runs ride along. All land or
-    none do (the log's append is atomic), and each caller learns where its own record landed.
-    """
-
-    def __init__(self, event_log: EventLog) -> None:
-        self._log = event_log
-        self._pending: list[tuple[OutgoingRecord, asyncio.Future[Appended]]] = []
-        self._flushes: set[asyncio.Task[None]] = set()
-
-    async def append(self, record: OutgoingRecord) -> Appended:
-        future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
-        self._pending.append((record, future))
-        if len(self._pending) == 1:
-            flush = asyncio.create_task(self._flush(), name="command-group-append")
-            self._flushes.add(flush)  # a reference, so the task is not collected mid-flight
-            flush.add_done_callback(self._flushes.discard)
-        return await future
-
-    async def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        try:
-            landed = await self._log.append([record for record, _ in batch])
-        except asyncio.CancelledError:
-            for _, future in batch:
-                future.cancel()
-            raise
-        except Exception as error:  # noqa: BLE001 - every waiter learns the batch's fate
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            return
-        for (_, future), where in zip(batch, landed, strict=True):
-            if not future.done():
-                future.set_result(where)

@@ -11,6 +11,14 @@ One worker per data directory: it holds an exclusive lock on ``<data_dir>/proces
 runs, so a worker left over from a killed server (it stops when its link closes) is gone before a new
 one decides anything. The worker stops when the serving process does (its end of the link closes),
 when told to (SIGTERM), or fails; the serving process starts it again after a pause.
+
+Commands travel over the link too (``TUNETON_EMBEDDED_HAND_OFF``, on by default): the serving process
+hands each event-loop turn's command envelopes to the worker (:meth:`EmbeddedWorker.hand_off`), which
+appends them to the log itself, one transaction per turn (:class:`HandedCommands`), decides them from
+the log as any other command without decoding them again, and sends the outcomes back. The log stays
+the path every command takes to the decider; the serving process only stops writing it. A command
+handed to a worker that then dies may or may not have been appended: its caller gets a retryable 503
+at once (``CommandBus.abandon_handed``), and a retry with the same key gets the outcome if it was.
 """
 
 from __future__ import annotations
@@ -18,19 +26,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import pickle
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Self
 
 from processors.host import EmbeddedProcessors
 from tuneton.bootstrap import Runtime, build_runtime, link_embedded
-from tuneton.peer_link import READY, PeerLink
+from tuneton.events.decoded import DecodedCommands
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome
+from tuneton.grouped import Grouped
+from tuneton.peer_link import COMMANDS, OUTCOMES, READY, PeerLink, packed, unpacked
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,8 +70,16 @@ def restart_pause(previous_s: float | None, ran_s: float) -> float:
 class EmbeddedWorker:
     """The serving process's side: start the worker, restart it if it dies, stop it on exit."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        on_outcomes: Callable[[Sequence[CommandOutcome]], None] | None = None,
+        on_gone: Callable[[], None] | None = None,
+    ) -> None:
         self._rt = rt
+        self._on_outcomes = on_outcomes  # the worker's verdicts, sent back over the link
+        self._on_gone = on_gone  # the worker died: what was handed to it may be lost
         self._process: asyncio.subprocess.Process | None = None
         self._link: PeerLink | None = None
         self._ready: asyncio.Event = asyncio.Event()
@@ -88,11 +108,30 @@ class EmbeddedWorker:
         """Whether the worker runs and has said its processors are up (``/readyz``)."""
         return self._process is not None and self._process.returncode is None and self._ready.is_set()
 
+    async def hand_off(self, envelopes: list[CommandEnvelope]) -> int:
+        """Hand ``envelopes`` to the worker's decider; how many of them, from the first, it was sent.
+
+        Zero while the worker is not up; fewer than all when the link closed midway or an envelope is
+        too big for a message. The caller appends the rest to the log itself.
+        """
+        link = self._link
+        if link is None or not self.alive():
+            return 0
+        taken = 0
+        for count, body in packed(envelopes):
+            if not await link.deliver(COMMANDS, body):
+                break
+            taken += count
+        return taken
+
     async def _start(self) -> None:
         link, theirs = PeerLink.pair()
         self._ready = asyncio.Event()
         ready = self._ready
         link.on(READY, lambda _: ready.set())
+        on_outcomes = self._on_outcomes
+        if on_outcomes is not None:
+            link.on(OUTCOMES, lambda body: on_outcomes(unpacked(body)))
         link_embedded(self._rt, link)
         link.start()
         self._link = link
@@ -135,6 +174,8 @@ class EmbeddedWorker:
             code = await self._process.wait()
             if self._stopping:
                 return
+            if self._on_gone is not None:
+                self._on_gone()
             pause = restart_pause(pause, time.monotonic() - started)
             log.error("embedded worker exited (code %s); starting it again in %.0f s", code, pause)
             if self._link is not None:
@@ -159,6 +200,41 @@ class EmbeddedWorker:
                 await process.wait()
         if link is not None:
             link.close()
+
+
+class HandedCommands:
+    """The worker's side of the hand-off: append the commands the edge handed over, one transaction per
+    event-loop turn, and leave their envelopes where the decider looks before decoding a record."""
+
+    def __init__(self, rt: Runtime, decoded: DecodedCommands) -> None:
+        self._rt = rt
+        self._decoded = decoded
+        self._appends: Grouped[list[CommandEnvelope], None] = Grouped(self._append, name="handed-commands-append")
+        self._arrivals: set[asyncio.Future[None]] = set()
+
+    def arrived(self, body: bytes) -> None:
+        """A link message of envelopes (its handler: appends it in the background)."""
+        arrival = asyncio.ensure_future(self._appends.add(unpacked(body)))
+        self._arrivals.add(arrival)  # a reference, so the task is not collected mid-flight
+        arrival.add_done_callback(self._landed)
+
+    def _landed(self, arrival: asyncio.Future[None]) -> None:
+        self._arrivals.discard(arrival)
+        if not arrival.cancelled() and arrival.exception() is not None:  # their callers get a 503 at the deadline
+            log.error("handed commands not appended", exc_info=arrival.exception())
+
+    async def _append(self, messages: list[list[CommandEnvelope]]) -> list[None]:
+        envelopes = [envelope for message in messages for envelope in message]
+        records = [self._rt.codec.command_record(envelope) for envelope in envelopes]
+        for where, envelope in zip(await self._rt.event_log.append(records), envelopes, strict=True):
+            self._decoded.put(where, envelope)
+        return [None] * len(messages)
+
+
+def _send_outcomes(link: PeerLink, outcomes: Sequence[CommandOutcome]) -> None:
+    """A batch's verdicts to the serving process; one that cannot go now is found in the log instead."""
+    for _, body in packed(list(outcomes)):
+        link.send_whole(OUTCOMES, body)
 
 
 class ProcessorsBusy(RuntimeError):
@@ -217,7 +293,10 @@ async def run(settings: Settings, link_fd: int) -> None:
         rt = build_runtime(settings)
         async with rt:
             link_embedded(rt, link)
-            async with EmbeddedProcessors(rt) as processors:
+            decoded = DecodedCommands()
+            link.on(COMMANDS, HandedCommands(rt, decoded).arrived)
+            outcomes = functools.partial(_send_outcomes, link)
+            async with EmbeddedProcessors(rt, decoded=decoded, on_outcomes=outcomes) as processors:
                 link.send(READY)
                 gone = asyncio.ensure_future(link.closed())
                 stopped = asyncio.ensure_future(stop.wait())

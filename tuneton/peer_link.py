@@ -17,14 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import pickle
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 LOG_APPENDED = b"L"  # + topic names, one per line: the event log grew
 APPLIED = b"A"  # + a read-model notification payload (``tuneton.adapters.sql.applied.notify_payload``)
 READY = b"R"  # the worker's processors are running
+COMMANDS = b"C"  # + pickled command envelopes the edge hands to the worker's decider (``packed``)
+OUTCOMES = b"O"  # + pickled outcomes of the worker's decider, for the edge's waiting callers
 MAX_MESSAGE = 64 * 1024
 
 
@@ -74,6 +78,30 @@ class PeerLink:
         except OSError:  # the other process is gone
             self._closed.set()
 
+    def send_whole(self, kind: bytes, body: bytes) -> bool:
+        """Send one message whole now, or say it could not: too big, the other side's queue full, gone."""
+        if self._closed.is_set() or len(body) >= MAX_MESSAGE:
+            return False
+        try:
+            self._sock.send(kind + body)
+        except BlockingIOError:
+            return False
+        except OSError:
+            self._closed.set()
+            return False
+        return True
+
+    async def deliver(self, kind: bytes, body: bytes) -> bool:
+        """Send one message whole, waiting while the other side's queue is full; ``False`` if it cannot."""
+        if self._closed.is_set() or len(body) >= MAX_MESSAGE:
+            return False
+        try:
+            await asyncio.get_running_loop().sock_sendall(self._sock, kind + body)
+        except OSError:
+            self._closed.set()
+            return False
+        return True
+
     def topics_appended(self, topics: Iterable[str]) -> None:
         """The log grew in these topics."""
         self.send(LOG_APPENDED, "\n".join(sorted(topics)).encode())
@@ -107,3 +135,32 @@ class PeerLink:
                     handler(message[1:])
                 except Exception:  # a bad signal must not stop the link
                     log.exception("peer signal %r failed", message[:1])
+
+
+def packed(items: Sequence[object]) -> Iterator[tuple[int, bytes]]:
+    """``items`` pickled in as few messages as fit, in order: (how many items, the message body).
+
+    An item too big for a message on its own ends the messages there (the caller deals with it and
+    everything after it another way). Pickle, because both ends are this program: the serving
+    process and the worker it started, on a socket pair nobody else holds.
+    """
+    start = 0
+    while start < len(items):
+        count = len(items) - start
+        while True:
+            body = pickle.dumps(list(items[start : start + count]), protocol=pickle.HIGHEST_PROTOCOL)
+            if len(body) < MAX_MESSAGE:
+                break
+            if count == 1:
+                return
+            count //= 2
+        yield count, body
+        start += count
+
+
+def unpacked(body: bytes) -> list[Any]:
+    """The items of one ``packed`` message."""
+    items = pickle.loads(body)  # noqa: S301 - our own other process wrote it
+    if not isinstance(items, list):
+        raise TypeError("expected a pickled list")
+    return items

@@ -50,8 +50,8 @@ async def running(
     """Start ``runtime`` (default: the one ``settings`` choose), its command bus and its processors.
 
     ``worker``: on the embedded runtime, the processors run in a worker process beside this one
-    (``tuneton serve`` with ``embedded_processors = "worker"``); the in-process shortcuts between the
-    bus and the decider then give way to the log, as on Kafka.
+    (``tuneton serve`` with ``embedded_processors = "worker"``); the bus then hands it the commands and
+    gets the verdicts back over the worker's link (``embedded_hand_off``).
     """
     rt = runtime or build_runtime(settings)
     async with contextlib.AsyncExitStack() as stack:
@@ -68,5 +68,8 @@ async def running(
                 EmbeddedProcessors(rt, decoded=decoded, on_outcomes=bus.resolve)
             )
         elif rt.embedded:
-            processors = await stack.enter_async_context(EmbeddedWorker(rt))
+            worker_process = EmbeddedWorker(rt, on_outcomes=bus.resolve, on_gone=bus.abandon_handed)
+            processors = await stack.enter_async_context(worker_process)
+            if settings.embedded_hand_off:
+                bus.use_hand_off(worker_process.hand_off)
         yield Running(runtime=rt, bus=bus, processors=processors)

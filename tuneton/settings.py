@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         default="worker",
         description="embedded runtime: processors as tasks of `tuneton serve`, or in a worker process beside it",
     )
+    embedded_hand_off: bool = Field(
+        default=True,
+        description="embedded worker: hand commands to it over its link (it appends them) instead of appending here",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     gc_young_threshold: int = Field(

@@ -35,7 +35,16 @@ SAMPLES = {
         "Kafka client: other requests (offset commits, heartbeats, metadata)"
     ),
     "run_asgi (httptools_impl.py:1);add_track (playlists.py:2);dispatch (dispatch.py:3);CommandBus.submit (bus.py:4)": (
-        "append (edge → log)"
+        "append or hand-off (edge → log)"
+    ),
+    "Grouped._flush (grouped.py:1);CommandBus.use_hand_off.<locals>.flush (bus.py:2);packed (peer_link.py:3)": (
+        "append or hand-off (edge → log)"
+    ),
+    "PeerLink._readable (peer_link.py:1);HandedCommands._append (embedded_worker.py:2)": (
+        "append or hand-off (edge → log)"
+    ),
+    "DeciderRunner.process (embedded.py:1);_send_outcomes (embedded_worker.py:2)": (
+        "outcome listener, or outcomes over the worker's link"
     ),
     "run_asgi (httptools_impl.py:1);add_track (playlists.py:2);visible_track (track_access.py:3)": (
         "edge: track visibility lookup"

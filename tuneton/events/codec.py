@@ -28,7 +28,7 @@ from tuneton.events import topics
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, DeadLetter, EventEnvelope, OutcomeStatus
 from tuneton.events.errors import UndecodableRecord, UnknownTopic
 from tuneton.events.mapping import from_avro, to_avro
-from tuneton.ports import SchemaRegistry
+from tuneton.ports import OutgoingRecord, SchemaRegistry
 
 log = logging.getLogger(__name__)
 _MAGIC = 0
@@ -142,6 +142,15 @@ class AvroCodec:
         record["command_type"] = type(envelope.command).__name__
         record["payload"] = to_avro(envelope.command, f"{aggregate.namespace}.commands")
         return self.encode(topics.COMMANDS, record)
+
+    def command_record(self, envelope: CommandEnvelope) -> OutgoingRecord:
+        """The ``tuneton.commands`` record of a command: keyed by aggregate id (its partition orders it)."""
+        return OutgoingRecord(
+            topic=topics.COMMANDS,
+            key=envelope.aggregate_id.encode(),
+            value=self.encode_command(envelope),
+            headers=(("command_type", type(envelope.command).__name__.encode()),),
+        )
 
     async def decode_command(self, data: bytes | None) -> CommandEnvelope:
         """A command envelope from ``tuneton.commands`` bytes."""
