@@ -13,9 +13,10 @@ one decides anything. The worker stops when the serving process does (its end of
 when told to (SIGTERM), or fails; the serving process starts it again after a pause.
 
 Commands travel over the link too (``TUNETON_EMBEDDED_HAND_OFF``, on by default): the serving process
-hands each event-loop turn's command envelopes to the worker (:meth:`EmbeddedWorker.hand_off`), which
-appends them to the log itself, one transaction per turn (:class:`HandedCommands`), decides them from
-the log as any other command without decoding them again, and sends the outcomes back. The log stays
+hands each event-loop turn's command envelopes, with their encoded records, to the worker
+(:meth:`EmbeddedWorker.hand_off`), which appends them to the log itself, one transaction per turn
+(:class:`HandedCommands`), decides them from the log as any other command without decoding them
+again, and sends the outcomes back. The log stays
 the path every command takes to the decider; the serving process only stops writing it. A command
 handed to a worker that then dies may or may not have been appended: its caller gets a retryable 503
 at once (``CommandBus.abandon_handed``), and a retry with the same key gets the outcome if it was.
@@ -108,8 +109,9 @@ class EmbeddedWorker:
         """Whether the worker runs and has said its processors are up (``/readyz``)."""
         return self._process is not None and self._process.returncode is None and self._ready.is_set()
 
-    async def hand_off(self, envelopes: list[CommandEnvelope]) -> int:
-        """Hand ``envelopes`` to the worker's decider; how many of them, from the first, it was sent.
+    async def hand_off(self, envelopes: list[tuple[CommandEnvelope, bytes]]) -> int:
+        """Hand ``envelopes`` (each with its record's encoded value) to the worker's decider; how many
+        of them, from the first, it was sent.
 
         Zero while the worker is not up; fewer than all when the link closed midway or an envelope is
         too big for a message. The caller appends the rest to the log itself.
@@ -209,7 +211,9 @@ class HandedCommands:
     def __init__(self, rt: Runtime, decoded: DecodedCommands) -> None:
         self._rt = rt
         self._decoded = decoded
-        self._appends: Grouped[list[CommandEnvelope], None] = Grouped(self._append, name="handed-commands-append")
+        self._appends: Grouped[list[tuple[CommandEnvelope, bytes]], None] = Grouped(
+            self._append, name="handed-commands-append"
+        )
         self._arrivals: set[asyncio.Future[None]] = set()
 
     def arrived(self, body: bytes) -> None:
@@ -223,10 +227,10 @@ class HandedCommands:
         if not arrival.cancelled() and arrival.exception() is not None:  # their callers get a 503 at the deadline
             log.error("handed commands not appended", exc_info=arrival.exception())
 
-    async def _append(self, messages: list[list[CommandEnvelope]]) -> list[None]:
-        envelopes = [envelope for message in messages for envelope in message]
-        records = [self._rt.codec.command_record(envelope) for envelope in envelopes]
-        for where, envelope in zip(await self._rt.event_log.append(records), envelopes, strict=True):
+    async def _append(self, messages: list[list[tuple[CommandEnvelope, bytes]]]) -> list[None]:
+        handed = [each for message in messages for each in message]
+        records = [self._rt.codec.command_record(envelope, value) for envelope, value in handed]
+        for where, (envelope, _) in zip(await self._rt.event_log.append(records), handed, strict=True):
             self._decoded.put(where, envelope)
         return [None] * len(messages)
 

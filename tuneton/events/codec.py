@@ -143,12 +143,13 @@ class AvroCodec:
         record["payload"] = to_avro(envelope.command, f"{aggregate.namespace}.commands")
         return self.encode(topics.COMMANDS, record)
 
-    def command_record(self, envelope: CommandEnvelope) -> OutgoingRecord:
-        """The ``tuneton.commands`` record of a command: keyed by aggregate id (its partition orders it)."""
+    def command_record(self, envelope: CommandEnvelope, value: bytes | None = None) -> OutgoingRecord:
+        """The ``tuneton.commands`` record of a command: keyed by aggregate id (its partition orders it).
+        ``value``: the envelope's ``encode_command`` bytes, when the caller has them already."""
         return OutgoingRecord(
             topic=topics.COMMANDS,
             key=envelope.aggregate_id.encode(),
-            value=self.encode_command(envelope),
+            value=self.encode_command(envelope) if value is None else value,
             headers=(("command_type", type(envelope.command).__name__.encode()),),
         )
 
