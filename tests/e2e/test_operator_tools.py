@@ -12,7 +12,7 @@ import httpx
 
 from tests.e2e.callers import client, uploaded_track
 from tests.e2e.conftest import Product
-from tests.e2e.servers import ROOT, run_cli, wait_ready
+from tests.e2e.servers import ROOT, run_cli, wait_processing, wait_ready
 
 
 def _cli(product: Product, *args: str) -> str:
@@ -40,6 +40,9 @@ def test_rebuild_replays_the_read_model_to_the_same_state(product: Product, tmp_
     product.processing.start()
     if product.processing is product.server:
         wait_ready(product.base, product.server)
+    # The restarted Faust worker joins its groups slowly: the tests after this one share the product
+    # and must find its processors answering (a command 30 s later still timed out on a slow VM).
+    wait_processing(product.base, product.auth(f"probe-{user}"))
 
     assert report["projection"] == "playlists"
     assert report["records"] >= 4
