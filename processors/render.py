@@ -225,13 +225,7 @@ class RenderStep:
             correlation_id=command_id,
             command=command,
         )
-        record = OutgoingRecord(
-            topic=topics.COMMANDS,
-            key=job.asset_key.encode(),
-            value=self._codec.encode_command(envelope),
-            headers=(("command_type", type(command).__name__.encode()),),
-        )
-        await self._submit([record])
+        await self._submit([self._codec.command_record(envelope)])
 
 
 class SegmentPublisher:

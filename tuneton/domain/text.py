@@ -12,8 +12,8 @@ def clean_text(value: str, *, field: str, max_length: int, allow_empty: bool = F
 
     Control characters are refused rather than silently dropped so a client bug shows up as a 422.
     """
-    # Printable ASCII (ids, most names) is NFC already and holds no control character: the scan of
-    # each character's category was a twentieth of deciding an add-track command.
+    # Printable ASCII (ids, most names) is NFC already and holds no control character: normalising
+    # and scanning each character's category was about 7 % of deciding an add-track command (cProfile).
     plain = value.isascii() and value.isprintable()
     text = (value if plain else unicodedata.normalize("NFC", value)).strip()
     if not text and not allow_empty:
