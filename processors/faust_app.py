@@ -44,7 +44,7 @@ from processors.render_scheduler import RenderScheduler
 from processors.search import SearchStep
 from processors.sinks import ProjectorSink, SearchSink, store_each
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
-from tuneton.bootstrap import Runtime, build_runtime, kafka_replication_factor
+from tuneton.bootstrap import Runtime, TopicSettings, build_runtime, kafka_topic_settings
 from tuneton.events import topics
 from tuneton.observability import metrics, repeats
 from tuneton.ports import LogRecord, OutgoingRecord
@@ -60,6 +60,8 @@ def create_app(settings: Settings) -> faust.App:
     app_id = roles.group_of(role)
     (settings.data_dir / "faust" / role).mkdir(parents=True, exist_ok=True)
     faust_transport.register()
+    specs = kafka_topic_settings(settings)
+    changelogs = {name: specs[changelog_topic(name)] for name in topics.AGGREGATES}
     app = faust.App(
         app_id,
         broker=f"{faust_transport.SCHEME}://{settings.kafka_bootstrap}",  # aiokafka's, our fetch wait
@@ -71,7 +73,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=10,  # a SIGKILLed worker's partitions move on within ~10 s, not 60
         broker_heartbeat_interval=2,
         topic_partitions=topics.KEYED_PARTITIONS,
-        topic_replication_factor=kafka_replication_factor(settings),  # changelogs: as topics.yaml says
+        topic_replication_factor=changelogs[topics.USER.name].replication_factor,  # changelogs: as topics.yaml says
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         web_host="127.0.0.1",
@@ -97,7 +99,7 @@ def create_app(settings: Settings) -> faust.App:
 
     window_s = settings.worker_batch_window_ms / 1000  # one batch per window: BENCHMARKS, thirteenth session
     if roles.runs(role, "decider"):
-        _decider_agent(app, ready, issue, settings.decider_batches_in_flight, window_s=window_s)
+        _decider_agent(app, ready, issue, settings.decider_batches_in_flight, window_s=window_s, changelogs=changelogs)
     for projection in PROJECTIONS.values():
         if roles.runs(role, projection.name):
             _projector_agent(app, projection, ready, send, window_s=window_s)
@@ -114,7 +116,24 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int, *, window_s: float) -> None:
+def changelog_topic(aggregate: str) -> str:
+    """The changelog topic of ``aggregate``'s snapshot table, as Faust names it (``<app id>-<table>-changelog``).
+
+    Listed in ``infra/kafka/topics.yaml`` under this name, so ``tuneton kafka init`` creates it and keeps
+    its compaction settings on a cluster where Faust created it first.
+    """
+    return f"{roles.APP_ID}-{STATE_STORE}-{aggregate}-changelog"
+
+
+def _decider_agent(
+    app: faust.App,
+    ready: _Readiness,
+    issue: Any,
+    in_flight: int,
+    *,
+    window_s: float,
+    changelogs: dict[str, TopicSettings],
+) -> None:
     # One table per aggregate type, keyed by aggregate id and placed by the producer's partitioner:
     # the same murmur2 choice that put the command on its partition, so state is co-partitioned with
     # its commands by construction (and batches need no per-event partition context).
@@ -128,6 +147,7 @@ def _decider_agent(app: faust.App, ready: _Readiness, issue: Any, in_flight: int
             key_type=bytes,
             value_type=bytes,
             use_partitioner=True,
+            extra_topic_configs=changelogs[name].config,  # compaction that bounds a restart's recovery
         )
         for name in topics.AGGREGATES
     }

@@ -82,18 +82,29 @@ class Runtime:
         await self.event_log.close()
 
 
-def kafka_replication_factor(settings: Settings) -> int:
-    """Replicas for topics a Kafka client creates itself (Faust's changelogs), by cluster size.
+@dataclass(frozen=True, kw_only=True)
+class TopicSettings:
+    """A topic as ``tuneton kafka init`` creates it on this cluster: its replicas and its config."""
 
-    The same ``replication:`` entry of ``infra/kafka/topics.yaml`` that ``tuneton kafka init`` applies,
-    so a worker's state survives a broker loss on the 3-broker cluster as the product topics do.
+    replication_factor: int  # at least 1: the file's "broker default" is 1 on the dev node
+    config: dict[str, str]
+
+
+def kafka_topic_settings(settings: Settings) -> dict[str, TopicSettings]:
+    """``infra/kafka/topics.yaml`` as ``tuneton kafka init`` applies it to this cluster, by topic name.
+
+    For the topics a Kafka client creates itself (Faust's changelogs): the same replication entry and
+    per-topic config, so a worker's state survives a broker loss on the 3-broker cluster as the
+    product topics do, and a changelog the worker creates is compacted as the file says.
     """
     from tuneton.adapters.kafka.admin import kafka_broker_count
-    from tuneton.adapters.kafka.topicspec import load_replication
+    from tuneton.adapters.kafka.topicspec import load_spec
 
     brokers = kafka_broker_count(settings.kafka_bootstrap)
-    factor = load_replication(TOPICS_SPEC, brokers=brokers).replication_factor
-    return factor if factor > 0 else 1
+    return {
+        spec.name: TopicSettings(replication_factor=max(spec.replication_factor, 1), config=dict(spec.config))
+        for spec in load_spec(TOPICS_SPEC, brokers=brokers)
+    }
 
 
 def build_runtime(settings: Settings) -> Runtime:
