@@ -56,7 +56,8 @@ echo "== tests"
 # The fault suites (marker `fault`: tests/fault, tests/faults, tests/e2e/test_broker_loss.py) stop and
 # kill servers of their own private stacks, so they share nothing with the rest but PostgreSQL (each
 # its own database) and the registry; the long tests marked `isolated` (the browser test, fuzzing
-# through the gateway) run on an embedded product or a private broker. They spend most of their
+# through the gateway, the fresh-machine starts, the embedded runs of the long kill, rebuild and
+# fuzzing tests: tests/e2e/conftest.py EMBEDDED_BESIDE) run on an embedded product or servers of their own. They spend most of their
 # minutes waiting (outages, a browser, nginx), so they run beside the rest, in a second pytest process
 # with its own temporary directory; the run fails if either fails. TUNETON_FAULTS_INLINE=1 runs them
 # in the one process instead.

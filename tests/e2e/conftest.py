@@ -183,6 +183,13 @@ def start_distributed(
     return Product("kafka", base, server, processing, env)
 
 
+# ``@pytest.mark.parametrize("product", EMBEDDED_BESIDE, indirect=True)``: a long test whose embedded run
+# goes beside the rest (marker ``isolated``: ``make test`` runs those in its second pytest process, on an
+# embedded product of that process's own) while its Kafka run stays here, on this session's one Kafka
+# product (two workers on one broker would split the consumer groups). Balances the two processes.
+EMBEDDED_BESIDE = [pytest.param("embedded", marks=pytest.mark.isolated), pytest.param("kafka", marks=pytest.mark.kafka)]
+
+
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])
 def product(request: pytest.FixtureRequest) -> Product:
     """Each end-to-end test runs on both runtimes."""

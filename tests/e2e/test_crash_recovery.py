@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.callers import client, uploaded_track
-from tests.e2e.conftest import Product
+from tests.e2e.conftest import EMBEDDED_BESIDE, Product
 from tests.e2e.playlist_log import fold, lost_report, one_per_version, playlist_events, settled_playlist
 from tests.e2e.servers import auth_env, embedded_workers, product_env, serve, wait_processing, wait_ready
 
@@ -85,10 +86,12 @@ def _kill_the_embedded_worker(product: Product, progress: _Progress) -> None:
     assert again != worker
 
 
+@pytest.mark.parametrize("product", EMBEDDED_BESIDE, indirect=True)
 def test_killing_the_processor_mid_stream_loses_nothing(product: Product, tmp_path: Path) -> None:
     _crash_mid_stream(product, tmp_path, _crash_and_restart)
 
 
+@pytest.mark.isolated  # an embedded product of its own: runs beside the rest
 def test_killing_the_embedded_worker_mid_stream_loses_nothing(tmp_path: Path) -> None:
     """``embedded_processors = "worker"``: the processors die alone, the serving process lives on."""
     worker_mode = {"TUNETON_EMBEDDED_PROCESSORS": "worker"}

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import pytest
 
 from tests.e2e.callers import caller_headers
-from tests.e2e.conftest import Product
+from tests.e2e.conftest import EMBEDDED_BESIDE, Product
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 5  # per operation and phase: the whole run stays around a minute or two on an idle machine
@@ -77,5 +77,6 @@ def assert_fuzzing_finds_nothing(target: FuzzTarget, workdir: Path) -> None:
 
 
 @pytest.mark.timeout(1800)
+@pytest.mark.parametrize("product", EMBEDDED_BESIDE, indirect=True)
 def test_fuzzing_finds_no_5xx_and_no_undocumented_answer(fuzz_target: FuzzTarget, tmp_path: Path) -> None:
     assert_fuzzing_finds_nothing(fuzz_target, tmp_path)

@@ -9,9 +9,10 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.callers import client, uploaded_track
-from tests.e2e.conftest import Product
+from tests.e2e.conftest import EMBEDDED_BESIDE, Product
 from tests.e2e.servers import ROOT, run_cli, wait_processing, wait_ready
 
 
@@ -25,6 +26,7 @@ def _playlist(product: Product, user: str, playlist_id: str) -> dict[str, object
     return dict(response.json())
 
 
+@pytest.mark.parametrize("product", EMBEDDED_BESIDE, indirect=True)
 def test_rebuild_replays_the_read_model_to_the_same_state(product: Product, tmp_path: Path) -> None:
     user = f"b-{uuid.uuid4().hex[:8]}"
     with client(product, user) as api:

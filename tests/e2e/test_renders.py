@@ -18,7 +18,7 @@ import pytest
 
 from tests.audio_signals import groove, partial_cents
 from tests.e2e.callers import upload_and_read
-from tests.e2e.conftest import Product
+from tests.e2e.conftest import EMBEDDED_BESIDE, Product
 from tests.e2e.servers import wait_processing, wait_ready
 from tests.media_files import encode_pcm, ffmpeg, synth
 from tuneton.bootstrap import Runtime, build_runtime
@@ -203,6 +203,7 @@ def test_unknown_or_invisible_tracks_are_not_found(product: Product, api: httpx.
     assert request(api, private, semitones=1).status_code == 202
 
 
+@pytest.mark.parametrize("product", EMBEDDED_BESIDE, indirect=True)
 def test_killing_the_render_processor_mid_render_completes_the_asset_exactly_once(
     product: Product, api: httpx.Client, tmp_path: Path
 ) -> None:

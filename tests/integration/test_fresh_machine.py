@@ -20,7 +20,10 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the mode-700 home problem exists only for root")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="the mode-700 home problem exists only for root"),
+    pytest.mark.isolated,  # servers of its own: runs beside the rest
+]
 
 
 @pytest.fixture
