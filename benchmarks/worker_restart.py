@@ -108,9 +108,9 @@ def recovery_volume(bootstrap: str, keys: int, snapshots: int, size_kb: int, set
     }
 
 
-def restarts(count: int, work: Path) -> dict[str, Any]:
+def restarts(count: int, work: Path, extra: dict[str, str]) -> dict[str, Any]:
     """Start a product, then stop/kill and start its worker ``count`` times each; seconds to answer."""
-    env = benchmark_env("kafka", work)
+    env = benchmark_env("kafka", work, **extra)
     for _line in create_topics_from_spec(env.get("TUNETON_KAFKA_BOOTSTRAP", "127.0.0.1:9092"), TOPICS_SPEC):
         pass
     processing = worker({**env, "TUNETON_WORKER_METRICS_PORT": str(free_port())}, work / "worker.log")
@@ -148,14 +148,19 @@ def main() -> None:
     parser.add_argument("--snapshot-kb", type=int, default=8)
     parser.add_argument("--settle-s", type=float, default=90.0, help="time the log cleaner gets before the reads")
     parser.add_argument("--restarts", type=int, default=2, help="stop/start and kill/start cycles (0: skip)")
+    parser.add_argument(
+        "--setting", action="append", default=[], metavar="NAME=VALUE", help="a product setting, e.g. worker_instance_id=w1"
+    )
     args = parser.parse_args()
+    extra = {f"TUNETON_{name.upper()}": value for name, _, value in (s.partition("=") for s in args.setting)}
     figures: dict[str, Any] = {"loadavg_at_start": os.getloadavg()[0]}
     if args.snapshots:
         figures["recovery_read"] = recovery_volume(
             args.kafka_bootstrap, args.keys, args.snapshots, args.snapshot_kb, args.settle_s
         )
     if args.restarts:
-        figures["worker_restart"] = restarts(args.restarts, Path(tempfile.mkdtemp(prefix="tuneton-bench-")))
+        figures["settings"] = args.setting
+        figures["worker_restart"] = restarts(args.restarts, Path(tempfile.mkdtemp(prefix="tuneton-bench-")), extra)
     print(json.dumps(figures, indent=2))
 
 

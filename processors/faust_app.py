@@ -72,6 +72,9 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=settings.faust_commit_interval_s,
         broker_session_timeout=10,  # a SIGKILLed worker's partitions move on within ~10 s, not 60
         broker_heartbeat_interval=2,
+        # Static membership: a worker started again under its id takes its partitions back at once, where
+        # a new member would wait until the killed one's session expires (docs/kafka.md).
+        consumer_group_instance_id=settings.worker_instance_id or None,
         topic_partitions=topics.KEYED_PARTITIONS,
         topic_replication_factor=changelogs[topics.USER.name].replication_factor,  # changelogs: as topics.yaml says
         consumer_auto_offset_reset="earliest",

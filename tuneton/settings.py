@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         default="all",
         description="agents of this Faust worker: all, decider, render, search or a projection (own consumer group)",
     )
+    worker_instance_id: str = Field(
+        default="",
+        description="Faust worker: its static consumer-group membership id (Kafka group.instance.id), unique per "
+        "worker of a role; empty: dynamic membership",
+    )
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = Field(default=9464, ge=1, le=65535, description="Faust worker /metrics port")
     command_timeout_s: float = Field(default=10.0, gt=0)

@@ -128,7 +128,9 @@ def kafka_product(
     paid once instead of once per module. Tests that kill or stop a process start it again.
     """
     logs: Path = tmp_path_factory.mktemp("kafka")
-    env = distributed_servers(logs)
+    # Static group membership, so the kill and restart tests below take the worker's partitions back at
+    # once; the fault suites' products keep dynamic membership, so both paths stay under test.
+    env = {**distributed_servers(logs), "TUNETON_WORKER_INSTANCE_ID": f"e2e-{uuid.uuid4().hex[:8]}"}
     product = start_distributed(env, logs)
     yield product
     product.server.stop()
