@@ -54,11 +54,6 @@ def load_spec(path: Path, *, brokers: int | None = None) -> list[TopicSpec]:
     return parse_spec(yaml.safe_load(path.read_text(encoding="utf-8")), brokers=brokers)
 
 
-def load_replication(path: Path, *, brokers: int) -> Replication:
-    """The replication entry of the YAML file at ``path`` for a cluster of ``brokers``."""
-    return replication_for(yaml.safe_load(path.read_text(encoding="utf-8")), brokers)
-
-
 def replication_for(data: Any, brokers: int) -> Replication:
     """The ``replication:`` entry with the most brokers not above ``brokers`` (none: broker defaults)."""
     entries = data.get("replication") if isinstance(data, Mapping) else None
