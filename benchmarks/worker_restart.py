@@ -21,9 +21,11 @@ Needs ``infra/stack up`` (Kafka, registry, PostgreSQL), Elasticsearch and the S3
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -33,11 +35,11 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from benchmarks.product_env import auth_headers, benchmark_env
+from benchmarks.product_env import benchmark_env
 from processors.faust_app import changelog_topic
-from tests.e2e.servers import Process, free_port, serve, wait_processing, worker
-from tuneton.adapters.kafka.admin import create_topics_from_spec
-from tuneton.bootstrap import TOPICS_SPEC, kafka_topic_settings
+from tests.e2e.conftest import distributed
+from tests.e2e.servers import free_port, wait_processing
+from tuneton.bootstrap import kafka_topic_settings
 from tuneton.events import topics
 from tuneton.settings import Settings
 
@@ -110,29 +112,19 @@ def recovery_volume(bootstrap: str, keys: int, snapshots: int, size_kb: int, set
 
 def restarts(count: int, work: Path, extra: dict[str, str]) -> dict[str, Any]:
     """Start a product, then stop/kill and start its worker ``count`` times each; seconds to answer."""
-    env = benchmark_env("kafka", work, **extra)
-    for _line in create_topics_from_spec(env.get("TUNETON_KAFKA_BOOTSTRAP", "127.0.0.1:9092"), TOPICS_SPEC):
-        pass
-    processing = worker({**env, "TUNETON_WORKER_METRICS_PORT": str(free_port())}, work / "worker.log")
-    server: Process | None = None
+    env = benchmark_env("kafka", work, TUNETON_WORKER_METRICS_PORT=str(free_port()), **extra)
     times: dict[str, list[float]] = {"first start": [], "after SIGTERM": [], "after SIGKILL": []}
-    try:
-        started = time.monotonic()
-        server, base = serve(env, work / "serve.log")
-        auth = auth_headers(env, "restart-probe")
-        wait_processing(base, auth)
+    started = time.monotonic()
+    with contextlib.redirect_stdout(sys.stderr), distributed(env, work) as product:  # stdout: the JSON only
         times["first start"].append(time.monotonic() - started)
+        auth = product.auth("restart-probe")
         for _ in range(count):
-            for how, halt in (("after SIGTERM", processing.stop), ("after SIGKILL", processing.kill)):
+            for how, halt in (("after SIGTERM", product.processing.stop), ("after SIGKILL", product.processing.kill)):
                 halt()
                 started = time.monotonic()
-                processing.start()
-                wait_processing(base, auth)
+                product.processing.start()
+                wait_processing(product.base, auth)
                 times[how].append(time.monotonic() - started)
-    finally:
-        processing.stop()
-        if server is not None:
-            server.stop()
     return {
         how: {"runs": [round(t, 1) for t in values], "median_s": round(statistics.median(values), 1)}
         for how, values in times.items()
@@ -160,6 +152,7 @@ def main() -> None:
         )
     if args.restarts:
         figures["settings"] = args.setting
+        extra["TUNETON_KAFKA_BOOTSTRAP"] = args.kafka_bootstrap
         figures["worker_restart"] = restarts(args.restarts, Path(tempfile.mkdtemp(prefix="tuneton-bench-")), extra)
     print(json.dumps(figures, indent=2))
 
