@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from processors import gaps, snapshots
 from processors.decider import GROUP as DECIDER_GROUP
 from processors.decider import STATE_STORE, DeciderStep, decide_each, state_key
+from processors.handed import HandedCommands
 from processors.projector import Entry, ProjectorStep
 from processors.render import GROUP as RENDER_GROUP
 from processors.render import RenderStep
@@ -32,8 +34,10 @@ from tuneton.observability import metrics
 from tuneton.ports import (
     Checkpoint,
     EventLog,
+    LocalEventLog,
     LogRecord,
     OutgoingRecord,
+    PositionTaken,
     ReadStore,
     SearchIndex,
     StateStore,
@@ -42,6 +46,7 @@ from tuneton.ports import (
 )
 
 log = logging.getLogger(__name__)
+_COMMANDS = frozenset({topics.COMMANDS})
 
 
 def _last_positions(records: Sequence[LogRecord]) -> list[tuple[str, int, int]]:
@@ -64,11 +69,14 @@ async def polled(
 class DeciderRunner:
     """Consumes ``tuneton.commands``; each batch commits events, outcomes, snapshots and offsets at once.
 
-    When it runs in the serving process (``embedded_processors = "in-process"``, the CLI) two
-    shortcuts skip work the log round trip would repeat: a command this process appended is taken
-    from ``decoded`` rather than decoded again, and ``on_outcomes`` hands
-    each batch's verdicts to the waiting callers once the batch is committed (the outcome records are
-    in the log all the same).
+    Shortcuts skip work the log round trip would repeat. In the serving process
+    (``embedded_processors = "in-process"``, the CLI) a command this process appended is taken from
+    ``decoded`` rather than decoded again. In the embedded worker, commands the serving process
+    handed over (``handed``) are decided from memory once the log holds nothing older for the
+    decider, and appended in the batch's own transaction at the positions they were decided at (one
+    commit per batch, not one to append and one to decide; :mod:`processors.handed`). Either way
+    ``on_outcomes`` hands each batch's verdicts to the waiting callers once the batch is committed
+    (the outcome records are in the log all the same).
     """
 
     def __init__(
@@ -80,9 +88,16 @@ class DeciderRunner:
         batch: int = 200,
         cache_size: int = 10_000,
         decoded: DecodedCommands | None = None,
+        handed: HandedCommands | None = None,
         on_outcomes: Callable[[Sequence[CommandOutcome]], None] | None = None,
     ) -> None:
         self._log = log_
+        self._local: LocalEventLog | None = None
+        if handed is not None:
+            if not isinstance(log_, LocalEventLog):
+                raise TypeError("handed commands are decided on a local event log only")
+            self._local = log_
+        self._handed = handed
         self._state = state
         self._step = DeciderStep(codec)
         self._batch = batch
@@ -97,14 +112,76 @@ class DeciderRunner:
         subscription = await self._log.subscribe([topics.COMMANDS], group=DECIDER_GROUP)
         try:
             while not stop.is_set():
-                records = await subscription.poll(max_records=self._batch, wait_s=0.2)
-                if records:
+                if self._local is None:
+                    records = await subscription.poll(max_records=self._batch, wait_s=0.2)
+                    if records:
+                        await self.process(records)
+                    continue
+                records = await subscription.poll(max_records=self._batch, wait_s=0)
+                if records:  # the log's older commands first: a handed one may follow them
                     await self.process(records)
+                elif self._handed:
+                    await self._decide_handed(self._local, subscription)
+                else:  # the handed commands' arrival wakes this too
+                    await self._local.wait_for_append(self._local.poll_interval_s, _COMMANDS)
         finally:
             await subscription.close()
 
-    async def process(self, records: Sequence[LogRecord]) -> None:
-        """Decide a batch; snapshots written earlier in the batch are seen by later commands."""
+    async def _decide_handed(self, local: LocalEventLog, subscription: Subscription) -> None:
+        """Decide a batch of handed commands as the records they become at the ends of their partitions.
+
+        The subscription has just found nothing left to read, so its positions are the ends the
+        decider knows. If another process appended a command meanwhile, the transaction finds the
+        position taken and writes nothing: the batch is then appended on its own and decided from the
+        log after that command, in order, like any other.
+        """
+        assert self._handed is not None
+        handed = self._handed.take(self._batch)
+        ends = await subscription.positions()
+        now_ms = int(time.time() * 1000)
+        records: list[LogRecord] = []
+        envelopes: dict[tuple[int, int], CommandEnvelope] = {}
+        for envelope, value in handed:
+            outgoing = self._step.codec.command_record(envelope, value)
+            partition = local.partition_of(outgoing)
+            offset = ends[(topics.COMMANDS, partition)]
+            ends[(topics.COMMANDS, partition)] = offset + 1
+            records.append(
+                LogRecord(
+                    topic=outgoing.topic,
+                    partition=partition,
+                    offset=offset,
+                    key=outgoing.key,
+                    value=outgoing.value,
+                    timestamp_ms=now_ms,
+                    headers=outgoing.headers,
+                )
+            )
+            envelopes[(partition, offset)] = envelope
+        try:
+            await self.process(records, decoded=lambda r: envelopes.get((r.partition, r.offset)), consumed=True)
+        except PositionTaken:
+            log.info("a command was appended beside the %d handed ones; deciding them from the log", len(handed))
+            outgoing_records = [self._step.codec.command_record(envelope, value) for envelope, value in handed]
+            for where, (envelope, _) in zip(await self._log.append(outgoing_records), handed, strict=True):
+                if self._decoded is not None:
+                    self._decoded.put(where, envelope)
+            return
+        for topic, partition, offset in _last_positions(records):
+            await subscription.seek(topic, partition, offset)
+
+    async def process(
+        self,
+        records: Sequence[LogRecord],
+        *,
+        decoded: Callable[[LogRecord], CommandEnvelope | None] | None = None,
+        consumed: bool = False,
+    ) -> None:
+        """Decide a batch; snapshots written earlier in the batch are seen by later commands.
+
+        ``decoded`` overrides where envelopes already decoded are found; with ``consumed`` the
+        records are not in the log yet and are appended with what they caused (``_decide_handed``).
+        """
         outputs: list[OutgoingRecord] = []
         outcomes: list[CommandOutcome] = []
         changed: set[str] = set()
@@ -114,7 +191,7 @@ class DeciderRunner:
             key = state_key(command.aggregate_type, command.aggregate_id)
             return decided.get(key) or self._cache.get(key) or await self._state.get_state(STATE_STORE, key)
 
-        take = self._decoded.take if self._decoded is not None else None
+        take = decoded if decoded is not None else self._decoded.take if self._decoded is not None else None
         async for decision in decide_each(self._step, records, load, processor=DECIDER_GROUP, decoded=take):
             if isinstance(decision, OutgoingRecord):  # a dead letter
                 outputs.append(decision)
@@ -126,7 +203,14 @@ class DeciderRunner:
             if result.changed:
                 changed.add(result.key)
         writes = [StateWrite(store=STATE_STORE, key=k, value=snapshots.dump(decided[k])) for k in changed]
-        await self._log.transact(outputs, group=DECIDER_GROUP, positions=_last_positions(records), state=writes)
+        positions = _last_positions(records)
+        if consumed:
+            assert self._local is not None
+            await self._local.transact(
+                outputs, group=DECIDER_GROUP, positions=positions, state=writes, consumed=records
+            )
+        else:
+            await self._log.transact(outputs, group=DECIDER_GROUP, positions=positions, state=writes)
         self._remember(decided)
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(records))
         if self._on_outcomes is not None:

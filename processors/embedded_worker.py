@@ -14,12 +14,12 @@ when told to (SIGTERM), or fails; the serving process starts it again after a pa
 
 Commands travel over the link too (``TUNETON_EMBEDDED_HAND_OFF``, on by default): the serving process
 hands each event-loop turn's command envelopes, with their encoded records, to the worker
-(:meth:`EmbeddedWorker.hand_off`), which appends them to the log itself, one transaction per turn
-(:class:`HandedCommands`), decides them from the log as any other command without decoding them
-again, and sends the outcomes back. The log stays
-the path every command takes to the decider; the serving process only stops writing it. A command
-handed to a worker that then dies may or may not have been appended: its caller gets a retryable 503
-at once (``CommandBus.abandon_handed``), and a retry with the same key gets the outcome if it was.
+(:meth:`EmbeddedWorker.hand_off`), whose decider decides them without decoding them again and appends
+them in the same transaction as their events and outcomes (:mod:`processors.handed`), then sends the
+outcomes back. Every command still lands on ``tuneton.commands`` before what it caused; the serving
+process only stops writing it. A command handed to a worker that then dies may or may not have been
+appended: its caller gets a retryable 503 at once (``CommandBus.abandon_handed``), and a retry with
+the same key gets the outcome if it was.
 """
 
 from __future__ import annotations
@@ -38,12 +38,14 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Self
 
+from processors.handed import HandedCommands
 from processors.host import EmbeddedProcessors
 from tuneton.bootstrap import Runtime, build_runtime, link_embedded
+from tuneton.events import topics
 from tuneton.events.decoded import DecodedCommands
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome
-from tuneton.grouped import Grouped
 from tuneton.peer_link import COMMANDS, OUTCOMES, READY, PeerLink, packed, unpacked
+from tuneton.ports import LocalEventLog
 from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -204,37 +206,6 @@ class EmbeddedWorker:
             link.close()
 
 
-class HandedCommands:
-    """The worker's side of the hand-off: append the commands the edge handed over, one transaction per
-    event-loop turn, and leave their envelopes where the decider looks before decoding a record."""
-
-    def __init__(self, rt: Runtime, decoded: DecodedCommands) -> None:
-        self._rt = rt
-        self._decoded = decoded
-        self._appends: Grouped[list[tuple[CommandEnvelope, bytes]], None] = Grouped(
-            self._append, name="handed-commands-append"
-        )
-        self._arrivals: set[asyncio.Future[None]] = set()
-
-    def arrived(self, body: bytes) -> None:
-        """A link message of envelopes (its handler: appends it in the background)."""
-        arrival = asyncio.ensure_future(self._appends.add(unpacked(body)))
-        self._arrivals.add(arrival)  # a reference, so the task is not collected mid-flight
-        arrival.add_done_callback(self._landed)
-
-    def _landed(self, arrival: asyncio.Future[None]) -> None:
-        self._arrivals.discard(arrival)
-        if not arrival.cancelled() and arrival.exception() is not None:  # their callers get a 503 at the deadline
-            log.error("handed commands not appended", exc_info=arrival.exception())
-
-    async def _append(self, messages: list[list[tuple[CommandEnvelope, bytes]]]) -> list[None]:
-        handed = [each for message in messages for each in message]
-        records = [self._rt.codec.command_record(envelope, value) for envelope, value in handed]
-        for where, (envelope, _) in zip(await self._rt.event_log.append(records), handed, strict=True):
-            self._decoded.put(where, envelope)
-        return [None] * len(messages)
-
-
 def _send_outcomes(link: PeerLink, outcomes: Sequence[CommandOutcome]) -> None:
     """A batch's verdicts to the serving process; one that cannot go now is found in the log instead."""
     for _, body in packed(list(outcomes)):
@@ -297,10 +268,14 @@ async def run(settings: Settings, link_fd: int) -> None:
         rt = build_runtime(settings)
         async with rt:
             link_embedded(rt, link)
-            decoded = DecodedCommands()
-            link.on(COMMANDS, HandedCommands(rt, decoded).arrived)
+            decoded = DecodedCommands()  # for handed commands that had to be appended first after all
+            local = rt.event_log
+            if not isinstance(local, LocalEventLog):
+                raise TypeError("the embedded worker runs on the embedded event log")
+            handed = HandedCommands(functools.partial(local.wake, frozenset({topics.COMMANDS})))
+            link.on(COMMANDS, handed.arrived)
             outcomes = functools.partial(_send_outcomes, link)
-            async with EmbeddedProcessors(rt, decoded=decoded, on_outcomes=outcomes) as processors:
+            async with EmbeddedProcessors(rt, decoded=decoded, handed=handed, on_outcomes=outcomes) as processors:
                 link.send(READY)
                 gone = asyncio.ensure_future(link.closed())
                 stopped = asyncio.ensure_future(stop.wait())

@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, Self
 
 from processors.embedded import DeciderRunner, ProjectorRunner, RenderRunner, SearchRunner
+from processors.handed import HandedCommands
 from processors.projector import ProjectorStep
 from processors.render import RenderStep, Submit, start_render_pool
 from processors.search import SearchStep
@@ -68,8 +69,9 @@ def search_runner(rt: Runtime) -> SearchRunner:
 class EmbeddedProcessors:
     """Every processor of the embedded runtime as a supervised task of this process.
 
-    ``decoded`` and ``on_outcomes`` are the in-process shortcuts between the command bus and the
-    decider (:class:`tuneton.events.decoded.DecodedCommands`, the bus's ``resolve``).
+    ``decoded``, ``handed`` and ``on_outcomes`` are the shortcuts between the command bus and the
+    decider (:class:`tuneton.events.decoded.DecodedCommands`, :class:`processors.handed.HandedCommands`,
+    the bus's ``resolve``).
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class EmbeddedProcessors:
         rt: Runtime,
         *,
         decoded: DecodedCommands | None = None,
+        handed: HandedCommands | None = None,
         on_outcomes: Callable[[Sequence[CommandOutcome]], None] | None = None,
     ) -> None:
         if not rt.embedded or rt.state is None:
@@ -84,6 +87,7 @@ class EmbeddedProcessors:
         self._rt = rt
         self._state = rt.state
         self._decoded = decoded
+        self._handed = handed
         self._on_outcomes = on_outcomes
         self._renders = RenderPool(rt)
         self._stop = asyncio.Event()
@@ -92,7 +96,14 @@ class EmbeddedProcessors:
     async def __aenter__(self) -> Self:
         rt = self._rt
         runners: list[_Runner] = [
-            DeciderRunner(rt.event_log, self._state, rt.codec, decoded=self._decoded, on_outcomes=self._on_outcomes),
+            DeciderRunner(
+                rt.event_log,
+                self._state,
+                rt.codec,
+                decoded=self._decoded,
+                handed=self._handed,
+                on_outcomes=self._on_outcomes,
+            ),
             *projector_runners(rt),
             search_runner(rt),
             RenderRunner(

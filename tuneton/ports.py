@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tuneton.domain.readmodel import Delete, RowOp, Update, Upsert
 
@@ -118,6 +118,42 @@ class StateWrite:
     store: str
     key: str
     value: bytes | None
+
+
+class PositionTaken(RuntimeError):
+    """A record consumed from memory could not land where its consumer read it: something else was
+    appended to its partition first (``LocalEventLog.transact``'s ``consumed``). Nothing was written."""
+
+
+@runtime_checkable
+class LocalEventLog(Protocol):
+    """An event log in a file of this machine (the embedded one): what a processor handed its input
+    records in memory needs besides :class:`EventLog`."""
+
+    @property
+    def poll_interval_s(self) -> float:
+        """How often a waiting consumer looks for another process's appends."""
+
+    def partition_of(self, record: OutgoingRecord) -> int:
+        """The partition ``record`` would be appended to."""
+
+    async def wait_for_append(self, timeout_s: float, topics: frozenset[str] | None = None) -> None:
+        """Sleep until something is appended to ``topics`` (or ``wake`` names them), at most ``timeout_s``."""
+
+    def wake(self, grown: frozenset[str]) -> None:
+        """Wake the waiters of ``grown`` now."""
+
+    async def transact(
+        self,
+        records: Sequence[OutgoingRecord],
+        *,
+        group: str,
+        positions: Sequence[tuple[str, int, int]],
+        state: Sequence[StateWrite] = (),
+        consumed: Sequence[LogRecord] = (),
+    ) -> list[Appended]:
+        """:meth:`EventLog.transact`, appending ``consumed`` first at their own positions (else
+        :class:`PositionTaken`, nothing written)."""
 
 
 class StateStore(abc.ABC):

@@ -11,7 +11,7 @@ import pytest
 
 from tests.contract.event_log_contract import EventLogContract, FailingRecord, new_topic, read, read_quiet, record
 from tuneton.adapters.embedded.log import EmbeddedEventLog, UnknownTopicError
-from tuneton.ports import EventLog, OutgoingRecord, StateWrite
+from tuneton.ports import EventLog, LogRecord, OutgoingRecord, PositionTaken, StateWrite
 
 
 class TestEmbeddedEventLog(EventLogContract):
@@ -55,11 +55,68 @@ class TestEmbeddedEventLog(EventLogContract):
         assert [r.value for r in await read(subscription, 1)] == [b"kept"]
 
 
+def consumed_at(topic: str, partition: int, offset: int, value: bytes) -> LogRecord:
+    """A record as a consumer held it in memory before it was in the log."""
+    return LogRecord(topic=topic, partition=partition, offset=offset, key=b"k", value=value, timestamp_ms=1234)
+
+
+async def test_consumed_records_land_first_at_their_own_positions(tmp_path: Path) -> None:
+    event_log = EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01)
+    await event_log.start()
+    try:
+        source, sink = await new_topic(event_log), await new_topic(event_log)
+        inputs = [consumed_at(source, 0, n, f"in{n}".encode()) for n in range(2)]
+        produced = await event_log.transact(
+            [record(sink, b"k", b"out")], group="g", positions=[(source, 0, 2)], consumed=inputs
+        )
+        assert [(a.topic, a.offset) for a in produced] == [(sink, 0)]
+        assert event_log.read(source, 0, 0, 10) == inputs  # the same records, timestamps included
+        assert await event_log.committed("g", source) == {0: 2}
+        subscription = await event_log.subscribe([source], group=None)
+        assert [r.value for r in await read(subscription, 2)] == [b"in0", b"in1"]
+    finally:
+        await event_log.close()
+
+
+async def test_a_consumed_record_whose_position_another_process_took_writes_nothing(tmp_path: Path) -> None:
+    """The consumer read its inputs from memory at what it believed the end; another connection
+    appended there first: the whole transaction is refused, outputs, offsets and state included."""
+    here, there = (
+        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
+        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
+    )
+    await here.start()
+    await there.start()
+    try:
+        source, sink = await new_topic(here), await new_topic(here)
+        await here.append([record(source, b"k", b"first")])  # ``here`` knows the end: 1
+        await there.ensure_topics({source: 1, sink: 1})
+        await there.append([record(source, b"k", b"theirs")])  # takes offset 1
+        with pytest.raises(PositionTaken):
+            await here.transact(
+                [record(sink, b"k", b"out")],
+                group="g",
+                positions=[(source, 0, 2)],
+                state=[StateWrite(store="s", key="a", value=b"1")],
+                consumed=[consumed_at(source, 0, 1, b"mine")],
+            )
+        assert [r.value for r in here.read(source, 0, 0, 10)] == [b"first", b"theirs"]
+        assert here.read(sink, 0, 0, 10) == []
+        assert await here.committed("g", source) == {}
+        assert await here.get_state("s", "a") is None
+        with pytest.raises(PositionTaken):  # nor past the end: positions stay dense
+            await here.transact([], group="g", positions=[(source, 0, 4)], consumed=[consumed_at(source, 0, 3, b"x")])
+    finally:
+        await here.close()
+        await there.close()
+
+
 async def test_two_connections_on_one_file_see_each_others_appends(tmp_path: Path) -> None:
     """Another process's commit (here: another connection) makes every known end stale: offsets stay
     dense and unique, and a consumer skipping partitions it believes read to the end misses nothing."""
-    here, there = EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01), EmbeddedEventLog(
-        tmp_path / "events.db", poll_interval_s=0.01
+    here, there = (
+        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
+        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
     )
     await here.start()
     await there.start()

@@ -10,17 +10,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from commands.bus import CommandBus
 from commands.dispatch import envelope_for
+from processors.decider import GROUP as DECIDER_GROUP
+from processors.handed import HandedCommands
 from processors.host import EmbeddedProcessors
+from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.domain.playlist.commands import CreatePlaylist, RenamePlaylist
 from tuneton.events import topics
 from tuneton.events.decoded import DecodedCommands
-from tuneton.events.envelope import CommandOutcome, OutcomeStatus
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
+from tuneton.peer_link import packed
 from tuneton.ports import Appended, OutgoingRecord
 from tuneton.process import command_bus
 from tuneton.settings import Settings
@@ -117,3 +122,112 @@ async def test_a_failed_group_append_fails_every_command_in_it(
     results = await asyncio.gather(*(bus.submit(create(n)) for n in range(3)), return_exceptions=True)  # type: ignore[arg-type]
     assert [type(r).__name__ for r in results] == ["CommandNotSubmitted"] * 3
     assert len(decoded) == 0  # nothing cached for commands that never landed
+
+
+# The embedded worker's path: commands handed over the link are decided from memory and appended in
+# the decider's own transaction (processors/handed.py).
+
+
+def handed_queue(runtime: Runtime) -> HandedCommands:
+    log = runtime.event_log
+    assert isinstance(log, EmbeddedEventLog)
+    return HandedCommands(lambda: log.wake(frozenset({topics.COMMANDS})))
+
+
+def hand(handed: HandedCommands, runtime: Runtime, envelopes: Sequence[CommandEnvelope]) -> None:
+    for _, body in packed([(e, runtime.codec.encode_command(e)) for e in envelopes]):
+        handed.arrived(body)
+
+
+class Verdicts:
+    """The outcomes the decider hands back, as the worker's link would carry them."""
+
+    def __init__(self) -> None:
+        self.seen: list[CommandOutcome] = []
+        self._grew = asyncio.Event()
+
+    def __call__(self, outcomes: Sequence[CommandOutcome]) -> None:
+        self.seen.extend(outcomes)
+        self._grew.set()
+
+    async def until(self, count: int) -> list[CommandOutcome]:
+        async with asyncio.timeout(10):
+            while len(self.seen) < count:
+                self._grew.clear()
+                await self._grew.wait()
+        return self.seen
+
+
+async def test_handed_commands_are_appended_with_their_verdicts_in_one_transaction(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = runtime.event_log
+    assert isinstance(log, EmbeddedEventLog)
+    appends: list[int] = []
+    transactions: list[int] = []
+    real_append, real_transact = log.append, log.transact
+
+    async def counting_append(records: Sequence[OutgoingRecord]) -> list[Appended]:
+        appends.append(len(records))
+        return await real_append(records)
+
+    async def counting_transact(*args: Any, **kwargs: Any) -> list[Appended]:
+        transactions.append(len(kwargs.get("consumed", ())))
+        return await real_transact(*args, **kwargs)
+
+    monkeypatch.setattr(log, "append", counting_append)
+    monkeypatch.setattr(log, "transact", counting_transact)
+    handed, verdicts = handed_queue(runtime), Verdicts()
+    async with EmbeddedProcessors(runtime, decoded=DecodedCommands(), handed=handed, on_outcomes=verdicts):
+        hand(handed, runtime, [create(n) for n in range(20)])  # type: ignore[misc]
+        outcomes = await verdicts.until(20)
+    assert {o.status for o in outcomes} == {OutcomeStatus.ACCEPTED}
+    assert appends == []  # no command appended on its own
+    assert sum(transactions) == 20
+    commands = [await runtime.codec.decode_command(v) for v in await records_of(runtime, topics.COMMANDS)]
+    assert sorted(c.command_id for c in commands) == sorted(f"c-{n}" for n in range(20))
+    ends = await log.end_offsets(topics.COMMANDS)
+    assert await log.committed(DECIDER_GROUP, topics.COMMANDS) == {p: e for p, e in ends.items() if e}
+    assert len(await records_of(runtime, topics.OUTCOMES)) == 20
+
+
+async def test_a_command_appended_elsewhere_meanwhile_is_decided_before_the_handed_ones(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (the serving process itself, when the hand-off failed) appends a command to the
+    partition between the decider's look at the log and its transaction: the handed batch is refused
+    as a whole, appended after that command, and both are decided once each, in log order."""
+    log = runtime.event_log
+    assert isinstance(log, EmbeddedEventLog)
+    other = EmbeddedEventLog(runtime.settings.data_dir / "events.db")  # a second process's connection
+    await other.start()
+    handed, verdicts = handed_queue(runtime), Verdicts()
+    real_transact = log.transact
+    injected: list[bool] = []
+
+    async def racing_transact(*args: Any, **kwargs: Any) -> list[Appended]:
+        if kwargs.get("consumed") and not injected:
+            injected.append(True)
+            await other.append([runtime.codec.command_record(rename("c-theirs", "theirs"))])
+        return await real_transact(*args, **kwargs)
+
+    try:
+        async with EmbeddedProcessors(runtime, decoded=DecodedCommands(), handed=handed, on_outcomes=verdicts):
+            hand(handed, runtime, [create(1)])  # type: ignore[list-item]
+            await verdicts.until(1)
+            monkeypatch.setattr(log, "transact", racing_transact)
+            hand(handed, runtime, [rename("c-mine", "mine")])
+            outcomes = await verdicts.until(3)
+    finally:
+        await other.close()
+    by_id = {o.command_id: o for o in outcomes}
+    assert len(outcomes) == 3  # each decided once
+    assert (by_id["c-theirs"].aggregate_version, by_id["c-mine"].aggregate_version) == (2, 3)
+    commands = [await runtime.codec.decode_command(v) for v in await records_of(runtime, topics.COMMANDS)]
+    assert [c.command_id for c in commands] == ["c-1", "c-theirs", "c-mine"]  # one key: one partition
+
+
+def rename(command_id: str, name: str) -> CommandEnvelope:
+    return envelope_for(
+        RenamePlaylist(playlist_id="p-1", name=name), aggregate_id="p-1", actor_id="ada", command_id=command_id
+    )

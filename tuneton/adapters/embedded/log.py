@@ -24,6 +24,7 @@ from tuneton.ports import (
     Headers,
     LogRecord,
     OutgoingRecord,
+    PositionTaken,
     StateStore,
     StateWrite,
     Subscription,
@@ -110,9 +111,18 @@ class EmbeddedEventLog(EventLog, StateStore):
         group: str,
         positions: Sequence[tuple[str, int, int]],
         state: Sequence[StateWrite] = (),
+        consumed: Sequence[LogRecord] = (),
     ) -> list[Appended]:
-        """Append, commit offsets and write state in one SQLite transaction."""
+        """Append, commit offsets and write state in one SQLite transaction.
+
+        ``consumed`` are input records the processor took from memory rather than from the log (the
+        embedded worker's decider, handed its commands by the serving process): they are appended
+        first, each exactly at the position it was consumed at, in the same transaction as what they
+        produced. If one of those positions is taken (another process appended to the partition in
+        between), nothing is written and :class:`PositionTaken` is raised.
+        """
         with _transaction(self.conn):
+            landed = self._insert_consumed(consumed)
             appended = self._insert(records)
             self.commit_group(group, positions)
             for write in state:
@@ -122,7 +132,7 @@ class EmbeddedEventLog(EventLog, StateStore):
                     self.conn.execute(
                         "INSERT OR REPLACE INTO state VALUES (?, ?, ?)", (write.store, write.key, write.value)
                     )
-        self._landed(appended)
+        self._landed([*landed, *appended])
         return appended
 
     async def get_state(self, store: str, key: str) -> bytes | None:
@@ -206,6 +216,11 @@ class EmbeddedEventLog(EventLog, StateStore):
         """Partition count of ``topic``."""
         return self._require(topic)
 
+    def partition_of(self, record: OutgoingRecord) -> int:
+        """The partition ``record`` goes to (Kafka's default partitioner for a key, else round robin)."""
+        count = self._require(record.topic)
+        return partition_for(record.key, count) if record.key is not None else next(self._round_robin) % count
+
     def _insert(self, records: Sequence[OutgoingRecord]) -> list[Appended]:
         """Insert under the write lock; offsets come from the known ends while no other connection has
         committed since they were learnt, else from the file, so other processes may append too."""
@@ -214,13 +229,10 @@ class EmbeddedEventLog(EventLog, StateStore):
         known = self.known_ends()
         ends: dict[tuple[str, int], int] = {}
         for record in records:
-            count = self._require(record.topic)
-            partition = partition_for(record.key, count) if record.key is not None else next(self._round_robin) % count
+            partition = self.partition_of(record)
             offset = ends.get((record.topic, partition))
             if offset is None:
-                offset = known.get((record.topic, partition))
-            if offset is None:
-                offset = self._max_offset(record.topic, partition) + 1
+                offset = self._next_offset(known, record.topic, partition)
             self.conn.execute(
                 "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (record.topic, partition, offset, record.key, record.value, _encode_headers(record.headers), now),
@@ -228,6 +240,38 @@ class EmbeddedEventLog(EventLog, StateStore):
             ends[(record.topic, partition)] = offset + 1
             appended.append(Appended(topic=record.topic, partition=partition, offset=offset))
         return appended
+
+    def _insert_consumed(self, records: Sequence[LogRecord]) -> list[Appended]:
+        """Insert records at the positions they carry, each the next of its partition, or raise."""
+        if not records:
+            return []
+        known = self.known_ends()
+        ends: dict[tuple[str, int], int] = {}
+        for record in records:
+            where = (record.topic, record.partition)
+            end = ends.get(where)
+            if end is None:
+                end = self._next_offset(known, record.topic, record.partition)
+            if record.offset != end:
+                raise PositionTaken(f"{record.topic}/{record.partition}: offset {record.offset} wanted, {end} next")
+            self.conn.execute(
+                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.key,
+                    record.value,
+                    _encode_headers(record.headers),
+                    record.timestamp_ms,
+                ),
+            )
+            ends[where] = end + 1
+        return [Appended(topic=r.topic, partition=r.partition, offset=r.offset) for r in records]
+
+    def _next_offset(self, known: dict[tuple[str, int], int], topic: str, partition: int) -> int:
+        end = known.get((topic, partition))
+        return end if end is not None else self._max_offset(topic, partition) + 1
 
     def commit_group(self, group: str, positions: Sequence[tuple[str, int, int]]) -> None:
         self.conn.executemany(
