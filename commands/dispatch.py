@@ -45,6 +45,13 @@ REJECTION_RESPONSES[503] = {
 }
 
 
+def now_ms() -> datetime:
+    """Now, to the millisecond the wire format keeps (``timestamp-millis``): an envelope handed over in
+    memory then equals its decoded record, and so do the events it causes (``DecodedEvents``)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def envelope_for(command: Any, *, aggregate_id: str, actor_id: str, command_id: str) -> CommandEnvelope:
     """The envelope that carries ``command`` to the decider, issued now, with a fresh correlation id."""
     return CommandEnvelope(
@@ -52,7 +59,7 @@ def envelope_for(command: Any, *, aggregate_id: str, actor_id: str, command_id: 
         aggregate_type=aggregate_of_command(command).name,
         aggregate_id=aggregate_id,
         actor_id=actor_id,
-        issued_at=datetime.now(UTC),
+        issued_at=now_ms(),
         correlation_id=str(uuid.uuid4()),
         command=command,
     )

@@ -37,7 +37,9 @@ class DeciderResult:
     ``record`` is the aggregate after the command; when ``changed``, the host stores its snapshot
     (:func:`processors.snapshots.dump`) — once per aggregate per batch, not once per command: a
     snapshot carries the whole aggregate, so dumping it per command made a batch quadratic.
-    ``outcome`` is the verdict ``outputs`` carries, for hosts that hand it to a waiting caller in-process.
+    ``outcome`` is the verdict ``outputs`` carries, for hosts that hand it to a waiting caller in-process;
+    ``events`` the envelopes of the first ``len(events)`` outputs, for hosts whose projectors share the
+    process (:class:`tuneton.events.decoded.DecodedEvents`).
     """
 
     key: str
@@ -45,6 +47,7 @@ class DeciderResult:
     changed: bool
     record: AggregateRecord
     outcome: CommandOutcome
+    events: tuple[EventEnvelope, ...] = ()
 
 
 Load = Callable[[CommandEnvelope], Awaitable[bytes | AggregateRecord | None]]
@@ -124,32 +127,22 @@ class DeciderStep:
             remembered = _rejected(record, rejection)
             record.remember(command.command_id, remembered)
             return self._result(key, command, record, remembered, changed=True)
-        outputs = []
+        envelopes = []
         for index, event in enumerate(events):
             record.state = aggregate.evolve(record.state, event)
             record.version += 1
-            outputs.append(self._event_record(command, event, record.version, index))
+            envelopes.append(_event_envelope(command, event, record.version, index))
+
         remembered = RememberedOutcome(
             status=OutcomeStatus.ACCEPTED.value, aggregate_version=record.version, event_count=len(events)
         )
         record.remember(command.command_id, remembered)
-        return self._result(key, command, record, remembered, changed=True, events=outputs)
+        return self._result(key, command, record, remembered, changed=True, events=envelopes)
 
-    def _event_record(self, command: CommandEnvelope, event: object, version: int, index: int) -> OutgoingRecord:
-        envelope = EventEnvelope(
-            event_id=derived_id(command.command_id, f"event/{index}"),
-            aggregate_type=command.aggregate_type,
-            aggregate_id=command.aggregate_id,
-            aggregate_version=version,
-            occurred_at=command.issued_at,
-            actor_id=command.actor_id,
-            correlation_id=command.correlation_id,
-            causation_id=command.command_id,
-            event=event,
-        )
+    def _event_record(self, envelope: EventEnvelope) -> OutgoingRecord:
         return OutgoingRecord(
-            topic=topics.AGGREGATES[command.aggregate_type].events_topic,
-            key=command.aggregate_id.encode(),
+            topic=topics.AGGREGATES[envelope.aggregate_type].events_topic,
+            key=envelope.aggregate_id.encode(),
             value=self._codec.encode_event(envelope),
             headers=(("event_type", envelope.event_type.encode()),),
         )
@@ -162,14 +155,31 @@ class DeciderStep:
         remembered: RememberedOutcome,
         *,
         changed: bool,
-        events: Sequence[OutgoingRecord] = (),
+        events: Sequence[EventEnvelope] = (),
     ) -> DeciderResult:
-        """The result: ``events``, then the outcome record carrying ``remembered`` for this command."""
+        """The result: ``events``' records, then the outcome record carrying ``remembered`` for this command."""
         outcome = _outcome(command, remembered)
         answer = OutgoingRecord(
             topic=topics.OUTCOMES, key=command.correlation_id.encode(), value=self._codec.encode_outcome(outcome)
         )
-        return DeciderResult(key=key, outputs=[*events, answer], changed=changed, record=record, outcome=outcome)
+        outputs = [*(self._event_record(envelope) for envelope in events), answer]
+        return DeciderResult(
+            key=key, outputs=outputs, changed=changed, record=record, outcome=outcome, events=tuple(events)
+        )
+
+
+def _event_envelope(command: CommandEnvelope, event: object, version: int, index: int) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=derived_id(command.command_id, f"event/{index}"),
+        aggregate_type=command.aggregate_type,
+        aggregate_id=command.aggregate_id,
+        aggregate_version=version,
+        occurred_at=command.issued_at,
+        actor_id=command.actor_id,
+        correlation_id=command.correlation_id,
+        causation_id=command.command_id,
+        event=event,
+    )
 
 
 def _outcome(command: CommandEnvelope, remembered: RememberedOutcome) -> CommandOutcome:

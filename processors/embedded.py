@@ -28,8 +28,8 @@ from processors.sinks import Acknowledge, ProjectorSink, SearchSink, store_each
 from processors.snapshots import AggregateRecord
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
-from tuneton.events.decoded import DecodedCommands
-from tuneton.events.envelope import CommandEnvelope, CommandOutcome
+from tuneton.events.decoded import DecodedCommands, DecodedEvents
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome, EventEnvelope
 from tuneton.observability import metrics
 from tuneton.ports import (
     Checkpoint,
@@ -76,7 +76,8 @@ class DeciderRunner:
     decider, and appended in the batch's own transaction at the positions they were decided at (one
     commit per batch, not one to append and one to decide; :mod:`processors.handed`). Either way
     ``on_outcomes`` hands each batch's verdicts to the waiting callers once the batch is committed
-    (the outcome records are in the log all the same).
+    (the outcome records are in the log all the same), and ``events`` keeps the batch's event
+    envelopes for the projectors of this process.
     """
 
     def __init__(
@@ -89,9 +90,11 @@ class DeciderRunner:
         cache_size: int = 10_000,
         decoded: DecodedCommands | None = None,
         handed: HandedCommands | None = None,
+        events: DecodedEvents | None = None,
         on_outcomes: Callable[[Sequence[CommandOutcome]], None] | None = None,
     ) -> None:
         self._log = log_
+        self._events = events
         self._local: LocalEventLog | None = None
         if handed is not None:
             if not isinstance(log_, LocalEventLog):
@@ -186,6 +189,7 @@ class DeciderRunner:
         outcomes: list[CommandOutcome] = []
         changed: set[str] = set()
         decided: dict[str, AggregateRecord] = {}
+        envelopes: list[tuple[int, EventEnvelope]] = []  # (index in outputs, the event's envelope)
 
         async def load(command: CommandEnvelope) -> bytes | AggregateRecord | None:
             key = state_key(command.aggregate_type, command.aggregate_id)
@@ -197,6 +201,8 @@ class DeciderRunner:
                 outputs.append(decision)
                 continue
             result = decision.result
+            if self._events is not None:
+                envelopes.extend((len(outputs) + n, envelope) for n, envelope in enumerate(result.events))
             outputs.extend(result.outputs)
             outcomes.append(result.outcome)
             decided[result.key] = result.record
@@ -206,11 +212,14 @@ class DeciderRunner:
         positions = _last_positions(records)
         if consumed:
             assert self._local is not None
-            await self._local.transact(
+            appended = await self._local.transact(
                 outputs, group=DECIDER_GROUP, positions=positions, state=writes, consumed=records
             )
         else:
-            await self._log.transact(outputs, group=DECIDER_GROUP, positions=positions, state=writes)
+            appended = await self._log.transact(outputs, group=DECIDER_GROUP, positions=positions, state=writes)
+        if self._events is not None:
+            for index, envelope in envelopes:
+                self._events.put(appended[index], envelope)
         self._remember(decided)
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(records))
         if self._on_outcomes is not None:

@@ -24,7 +24,7 @@ from processors.render import RenderStep, Submit, start_render_pool
 from processors.search import SearchStep
 from projections.registry import PROJECTIONS, SEARCH
 from tuneton.bootstrap import Runtime
-from tuneton.events.decoded import DecodedCommands
+from tuneton.events.decoded import DecodedCommands, DecodedEvents
 from tuneton.events.envelope import CommandOutcome
 from tuneton.ports import OutgoingRecord
 
@@ -56,9 +56,13 @@ class RenderPool:
             self._pool = None
 
 
-def projector_runners(rt: Runtime) -> list[ProjectorRunner]:
-    """One projector per registered projection, on ``rt``'s log and read store."""
-    return [ProjectorRunner(rt.event_log, rt.read_store, ProjectorStep(rt.codec, p)) for p in PROJECTIONS.values()]
+def projector_runners(rt: Runtime, decoded: DecodedEvents | None = None) -> list[ProjectorRunner]:
+    """One projector per registered projection, on ``rt``'s log and read store (taking the envelopes of
+    events this process's decider appended from ``decoded``)."""
+    return [
+        ProjectorRunner(rt.event_log, rt.read_store, ProjectorStep(rt.codec, p, decoded=decoded))
+        for p in PROJECTIONS.values()
+    ]
 
 
 def search_runner(rt: Runtime) -> SearchRunner:
@@ -95,6 +99,7 @@ class EmbeddedProcessors:
 
     async def __aenter__(self) -> Self:
         rt = self._rt
+        events = DecodedEvents()  # the decider's event envelopes, for the projectors beside it
         runners: list[_Runner] = [
             DeciderRunner(
                 rt.event_log,
@@ -102,9 +107,10 @@ class EmbeddedProcessors:
                 rt.codec,
                 decoded=self._decoded,
                 handed=self._handed,
+                events=events,
                 on_outcomes=self._on_outcomes,
             ),
-            *projector_runners(rt),
+            *projector_runners(rt, events),
             search_runner(rt),
             RenderRunner(
                 rt.event_log, self._renders.step(self._append), rt.codec, concurrency=rt.settings.render_concurrency

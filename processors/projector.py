@@ -10,6 +10,7 @@ from processors.dlq import dead_letter
 from projections.registry import Projection
 from tuneton.domain.readmodel import EventMeta
 from tuneton.events.codec import AvroCodec
+from tuneton.events.decoded import DecodedEvents
 from tuneton.ports import Checkpoint, LogRecord, OutgoingRecord, RowOp
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,10 @@ class Prepared:
 class ProjectorStep:
     """Decodes events and asks the pure projection for their rows; owns no I/O."""
 
-    def __init__(self, codec: AvroCodec, projection: Projection) -> None:
+    def __init__(self, codec: AvroCodec, projection: Projection, *, decoded: DecodedEvents | None = None) -> None:
         self._codec = codec
         self.projection = projection
+        self._decoded = decoded  # envelopes this process's decider appended (the embedded worker)
 
     async def prepare(self, records: Sequence[LogRecord]) -> Prepared:
         """Entries for a batch; a record that fails to decode or project becomes a dead letter."""
@@ -47,7 +49,9 @@ class ProjectorStep:
 
     async def entry(self, record: LogRecord) -> Entry:
         """Rows and checkpoint for one record (raises for poison)."""
-        envelope = await self._codec.decode_event(record.topic, record.value)
+        envelope = self._decoded.get(record) if self._decoded is not None else None
+        if envelope is None:
+            envelope = await self._codec.decode_event(record.topic, record.value)
         meta = EventMeta(
             aggregate_id=envelope.aggregate_id,
             aggregate_version=envelope.aggregate_version,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -55,6 +56,20 @@ class TestEmbeddedEventLog(EventLogContract):
         assert [r.value for r in await read(subscription, 1)] == [b"kept"]
 
 
+@contextlib.asynccontextmanager
+async def two_connections(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedEventLog, EmbeddedEventLog]]:
+    """Two logs on one file, as two processes would open it."""
+    here = EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01)
+    there = EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01)
+    await here.start()
+    await there.start()
+    try:
+        yield here, there
+    finally:
+        await here.close()
+        await there.close()
+
+
 def consumed_at(topic: str, partition: int, offset: int, value: bytes) -> LogRecord:
     """A record as a consumer held it in memory before it was in the log."""
     return LogRecord(topic=topic, partition=partition, offset=offset, key=b"k", value=value, timestamp_ms=1234)
@@ -81,13 +96,7 @@ async def test_consumed_records_land_first_at_their_own_positions(tmp_path: Path
 async def test_a_consumed_record_whose_position_another_process_took_writes_nothing(tmp_path: Path) -> None:
     """The consumer read its inputs from memory at what it believed the end; another connection
     appended there first: the whole transaction is refused, outputs, offsets and state included."""
-    here, there = (
-        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
-        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
-    )
-    await here.start()
-    await there.start()
-    try:
+    async with two_connections(tmp_path) as (here, there):
         source, sink = await new_topic(here), await new_topic(here)
         await here.append([record(source, b"k", b"first")])  # ``here`` knows the end: 1
         await there.ensure_topics({source: 1, sink: 1})
@@ -106,21 +115,12 @@ async def test_a_consumed_record_whose_position_another_process_took_writes_noth
         assert await here.get_state("s", "a") is None
         with pytest.raises(PositionTaken):  # nor past the end: positions stay dense
             await here.transact([], group="g", positions=[(source, 0, 4)], consumed=[consumed_at(source, 0, 3, b"x")])
-    finally:
-        await here.close()
-        await there.close()
 
 
 async def test_two_connections_on_one_file_see_each_others_appends(tmp_path: Path) -> None:
     """Another process's commit (here: another connection) makes every known end stale: offsets stay
     dense and unique, and a consumer skipping partitions it believes read to the end misses nothing."""
-    here, there = (
-        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
-        EmbeddedEventLog(tmp_path / "events.db", poll_interval_s=0.01),
-    )
-    await here.start()
-    await there.start()
-    try:
+    async with two_connections(tmp_path) as (here, there):
         topic = await new_topic(here, partitions=3)
         await there.ensure_topics({topic: 3})
         subscription = await here.subscribe([topic], group=None)
@@ -136,9 +136,6 @@ async def test_two_connections_on_one_file_see_each_others_appends(tmp_path: Pat
             per_partition.setdefault(r.partition, []).append(r.offset)
         assert sum(map(len, per_partition.values())) == 3 * len(keys)
         assert all(offsets == list(range(len(offsets))) for offsets in per_partition.values())
-    finally:
-        await here.close()
-        await there.close()
 
 
 async def test_a_waiter_for_some_topics_sleeps_through_appends_to_others(tmp_path: Path) -> None:

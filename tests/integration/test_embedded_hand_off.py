@@ -23,7 +23,7 @@ from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.domain.playlist.commands import CreatePlaylist, RenamePlaylist
 from tuneton.events import topics
-from tuneton.events.decoded import DecodedCommands
+from tuneton.events.decoded import DecodedCommands, DecodedEvents
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
 from tuneton.peer_link import packed
 from tuneton.ports import Appended, OutgoingRecord
@@ -231,3 +231,41 @@ def rename(command_id: str, name: str) -> CommandEnvelope:
     return envelope_for(
         RenamePlaylist(playlist_id="p-1", name=name), aggregate_id="p-1", actor_id="ada", command_id=command_id
     )
+
+
+async def test_the_deciders_event_envelopes_equal_their_records_decoded(runtime: Runtime) -> None:
+    """What the projectors beside the decider take instead of decoding (``DecodedEvents``) is exactly
+    what decoding the appended record gives: every playlist event type, stamped by ``envelope_for``."""
+    from processors.embedded import DeciderRunner
+    from tests.unit.test_codec import assert_same
+    from tuneton.domain.playlist import commands as pc
+
+    def command(n: int, body: object) -> CommandEnvelope:
+        return envelope_for(body, aggregate_id="p-1", actor_id="ada", command_id=f"c-{n}")
+
+    envelopes = [
+        command(0, pc.CreatePlaylist(playlist_id="p-1", name="list")),
+        command(1, pc.AddTrack(playlist_id="p-1", item_id="i-1", track_id="t-1")),
+        command(2, pc.AddTrack(playlist_id="p-1", item_id="i-2", track_id="t-2")),
+        command(3, pc.MoveItem(playlist_id="p-1", item_id="i-2")),
+        command(4, pc.RemoveItem(playlist_id="p-1", item_id="i-1")),
+        command(5, pc.RenamePlaylist(playlist_id="p-1", name="renamed")),
+        command(6, pc.DescribePlaylist(playlist_id="p-1", description="about")),
+        command(7, pc.SetVisibility(playlist_id="p-1", visibility=pc.Visibility.PUBLIC)),
+        command(8, pc.DeletePlaylist(playlist_id="p-1")),
+    ]
+    log = runtime.event_log
+    assert isinstance(log, EmbeddedEventLog)
+    assert runtime.state is not None
+    landed = await log.append([runtime.codec.command_record(e) for e in envelopes])
+    by_offset = {where.offset: envelope for where, envelope in zip(landed, envelopes, strict=True)}
+    events = DecodedEvents()
+    decider = DeciderRunner(log, runtime.state, runtime.codec, events=events)
+    await decider.process(log.read(topics.COMMANDS, landed[0].partition, 0, 100), decoded=lambda r: by_offset[r.offset])
+    ((partition, end),) = ((p, e) for p, e in (await log.end_offsets(topics.PLAYLIST_EVENTS)).items() if e)
+    records = log.read(topics.PLAYLIST_EVENTS, partition, 0, end)
+    assert len(records) == len(envelopes) == len(events)
+    for record in records:
+        kept = events.get(record)
+        assert kept is not None
+        assert_same(kept, await runtime.codec.decode_event(record.topic, record.value))
