@@ -142,10 +142,10 @@ class DeciderRunner:
         handed = self._handed.take(self._batch)
         ends = await subscription.positions()
         now_ms = int(time.time() * 1000)
+        outgoing_records = [self._step.codec.command_record(envelope, value) for envelope, value in handed]
         records: list[LogRecord] = []
         envelopes: dict[tuple[int, int], CommandEnvelope] = {}
-        for envelope, value in handed:
-            outgoing = self._step.codec.command_record(envelope, value)
+        for (envelope, _), outgoing in zip(handed, outgoing_records, strict=True):
             partition = local.partition_of(outgoing)
             offset = ends[(topics.COMMANDS, partition)]
             ends[(topics.COMMANDS, partition)] = offset + 1
@@ -165,7 +165,6 @@ class DeciderRunner:
             await self.process(records, decoded=lambda r: envelopes.get((r.partition, r.offset)), consumed=True)
         except PositionTaken:
             log.info("a command was appended beside the %d handed ones; deciding them from the log", len(handed))
-            outgoing_records = [self._step.codec.command_record(envelope, value) for envelope, value in handed]
             for where, (envelope, _) in zip(await self._log.append(outgoing_records), handed, strict=True):
                 if self._decoded is not None:
                     self._decoded.put(where, envelope)
