@@ -5,10 +5,15 @@ the schema registry and the load generator share this machine's cores. When ever
 rate a machine can carry is its cores divided by the CPU one command costs *everywhere*, so that figure
 (``ceiling_per_s``) says how far an aim is from reach at today's cost, whatever the noise of one run.
 
-Read from ``/proc``: the machine's busy time from ``/proc/stat`` (everything but idle and I/O wait,
-across all cores) and each process's user + system time from ``/proc/<pid>/stat``. A process is
+Read from ``/proc``: the machine's busy time from ``/proc/stat`` (everything but idle, I/O wait and
+steal, across all cores) and each process's user + system time from ``/proc/<pid>/stat``. A process is
 counted only if it lived through the whole phase (servers and their connections do; a helper that
 came and went lands in ``other``, with the machine's background).
+
+Steal is the time the hypervisor gave this VM's cores to another guest: no process here ran then, so
+it is no part of what a command costs, and it is reported apart (``steal_share``: the stolen part of
+the phase's core-seconds). This VM's quick and slow hours differ by it (vmstat showed 12-24 % steal
+while the test suite ran on 27 Nov 2026), so a figure from a slow hour can be told by it.
 """
 
 from __future__ import annotations
@@ -39,13 +44,30 @@ class CpuSnapshot:
 
     busy_s: float
     processes: dict[int, tuple[str, float]]
+    steal_s: float = 0.0
+    total_s: float = 0.0  # every core's time, idle and stolen included
+
+
+@dataclass(frozen=True)
+class MachineTimes:
+    """All cores' seconds from ``/proc/stat``: busy (user, nice, system, irq, softirq), stolen, in all."""
+
+    busy_s: float
+    steal_s: float
+    total_s: float
+
+
+def machine_times(proc_stat: str) -> MachineTimes:
+    """The machine's busy, stolen and total core-seconds from the text of ``/proc/stat``."""
+    fields = [int(v) for v in proc_stat.splitlines()[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    busy = user + nice + system + irq + softirq
+    return MachineTimes(busy * TICK_S, steal * TICK_S, (busy + idle + iowait + steal) * TICK_S)
 
 
 def machine_busy_s(proc_stat: str) -> float:
-    """Busy seconds of all cores from the text of ``/proc/stat``: user, nice, system, irq, softirq, steal."""
-    fields = [int(v) for v in proc_stat.splitlines()[0].split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) * TICK_S
+    """Busy seconds of all cores from the text of ``/proc/stat`` (steal, idle and I/O wait left out)."""
+    return machine_times(proc_stat).busy_s
 
 
 def program_of(cmdline: str) -> str | None:
@@ -73,11 +95,13 @@ def snapshot(product_pids: Iterable[int]) -> CpuSnapshot:
             continue
         pid = int(entry.name)
         processes[pid] = ("tuneton (product)" if pid in product else program_of(cmdline) or "other", cpu)
-    return CpuSnapshot(machine_busy_s((PROC / "stat").read_text()), processes)
+    times = machine_times((PROC / "stat").read_text())
+    return CpuSnapshot(times.busy_s, processes, steal_s=times.steal_s, total_s=times.total_s)
 
 
 def per_request(before: CpuSnapshot, after: CpuSnapshot, requests: int) -> dict[str, object]:
-    """CPU ms per request over the phase: the machine's, by program, and the rate its cores could carry."""
+    """CPU ms per request over the phase: the machine's, by program, the rate its cores could carry if
+    they were all ours, and the share of the phase the hypervisor stole from them."""
     requests = max(1, requests)
     machine_ms = (after.busy_s - before.busy_s) * 1000 / requests
     by_program: dict[str, float] = {}
@@ -87,7 +111,9 @@ def per_request(before: CpuSnapshot, after: CpuSnapshot, requests: int) -> dict[
     named = {name: seconds * 1000 / requests for name, seconds in by_program.items() if name != "other"}
     named["other (background, short-lived processes)"] = machine_ms - sum(named.values())
     cores = os.cpu_count() or 1
+    elapsed_s = after.total_s - before.total_s
     return {
+        "steal_share": round((after.steal_s - before.steal_s) / elapsed_s, 3) if elapsed_s > 0 else None,
         "machine_cpu_ms_per_request": round(machine_ms, 3),
         "machine_cpu_ms_per_request_by_program": {
             name: round(ms, 3) for name, ms in sorted(named.items(), key=lambda item: -item[1])

@@ -84,6 +84,7 @@ def create_app(settings: Settings) -> faust.App:
         datadir=str(settings.data_dir / "faust" / role),
     )
     setattr(app, faust_transport.FETCH_WAIT_ATTRIBUTE, settings.worker_fetch_max_wait_ms)
+    setattr(app, faust_transport.IDLE_FETCH_WAIT_ATTRIBUTE, settings.worker_idle_fetch_max_wait_ms)
     runtime = build_runtime(settings.model_copy(update={"runtime": "distributed"}))
     ready = _Readiness(runtime)
     outputs = {name: _raw_topic(app, name) for name in topics.ALL_TOPICS}

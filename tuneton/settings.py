@@ -78,7 +78,15 @@ class Settings(BaseSettings):
         default=20,
         ge=1,
         le=60_000,
-        description="longest the broker holds the Faust worker's fetches (processors/faust_transport.py)",
+        description="longest the broker holds a fetch of the Faust worker's that leaves a partition out "
+        "(processors/faust_transport.py)",
+    )
+    worker_idle_fetch_max_wait_ms: int = Field(
+        default=500,
+        ge=1,
+        le=60_000,
+        description="longest the broker holds a fetch of the Faust worker's that names every partition it "
+        "leads for the worker (any record ends it at once; processors/faust_transport.py)",
     )
     worker_batch_window_ms: int = Field(
         default=10,

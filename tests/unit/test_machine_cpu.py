@@ -7,13 +7,28 @@ import os
 
 import pytest
 
-from benchmarks.machine_cpu import TICK_S, CpuSnapshot, machine_busy_s, per_request, process_cpu_s, program_of, snapshot
+from benchmarks.machine_cpu import (
+    TICK_S,
+    CpuSnapshot,
+    machine_busy_s,
+    machine_times,
+    per_request,
+    process_cpu_s,
+    program_of,
+    snapshot,
+)
 
 PROC_STAT = "cpu  100 5 40 900 30 2 3 1 0 0\ncpu0 50 2 20 450 15 1 1 0 0 0\n"
 
 
-def test_busy_time_leaves_out_idle_and_io_wait() -> None:
-    assert machine_busy_s(PROC_STAT) == pytest.approx((100 + 5 + 40 + 2 + 3 + 1) * TICK_S)
+def test_busy_time_leaves_out_idle_io_wait_and_steal() -> None:
+    assert machine_busy_s(PROC_STAT) == pytest.approx((100 + 5 + 40 + 2 + 3) * TICK_S)
+
+
+def test_steal_and_the_whole_are_read_beside_the_busy_time() -> None:
+    times = machine_times(PROC_STAT)
+    assert times.steal_s == pytest.approx(1 * TICK_S)
+    assert times.total_s == pytest.approx((100 + 5 + 40 + 900 + 30 + 2 + 3 + 1) * TICK_S)
 
 
 def test_a_process_s_cpu_survives_a_name_with_spaces_and_parens() -> None:
@@ -37,12 +52,20 @@ def test_programs_are_told_apart_by_their_command_lines(cmdline: str, program: s
 
 
 def test_per_request_counts_only_processes_alive_across_the_phase() -> None:
-    before = CpuSnapshot(10.0, {1: ("kafka broker", 5.0), 2: ("tuneton (product)", 1.0), 3: ("postgresql", 0.5)})
+    before = CpuSnapshot(
+        10.0,
+        {1: ("kafka broker", 5.0), 2: ("tuneton (product)", 1.0), 3: ("postgresql", 0.5)},
+        steal_s=1.0,
+        total_s=100.0,
+    )
     after = CpuSnapshot(
         12.0,
         {1: ("kafka broker", 5.4), 2: ("tuneton (product)", 2.0), 4: ("postgresql", 0.3)},  # 3 went, 4 came
+        steal_s=1.5,
+        total_s=104.0,
     )
     figures = per_request(before, after, requests=1000)
+    assert figures["steal_share"] == 0.125  # 0.5 of 4 core-seconds: no part of the cost per request
     assert figures["machine_cpu_ms_per_request"] == 2.0
     assert figures["machine_cpu_ms_per_request_by_program"] == {
         "tuneton (product)": 1.0,
