@@ -37,6 +37,7 @@ from processors.acknowledged_table import AcknowledgedTable
 from processors.decider import STATE_STORE, DeciderStep
 from processors.decider_batch import DecidedBatch, DecodedSnapshots, Slot, decide_batch
 from processors.decider_pipeline import OrderedPipeline
+from processors.faust_batches import batches
 from processors.host import RenderPool
 from processors.projector import ProjectorStep
 from processors.render import RenderStep
@@ -171,7 +172,7 @@ def _decider_agent(
             return snapshots[slot[0]].get(slot[1])
 
         try:
-            async for events in stream.noack_take(200, within=window_s):  # type: ignore[attr-defined]
+            async for events in batches(stream, 200, window_s=window_s):
                 records = [_log_record(e) for e in events]
                 batch = await decide_batch(
                     step, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled, decoded=decoded
@@ -253,15 +254,15 @@ def _search_agent(app: faust.App, projection: IndexProjection, ready: _Readiness
 async def _taken(
     stream: faust.StreamT[bytes], max_records: int, *, within: float
 ) -> AsyncIterator[tuple[list[LogRecord], Any]]:
-    """A stream's batches, each acknowledged by acking its events (never before: ``noack_take``)."""
-    async for events in stream.noack_take(max_records, within=within):  # type: ignore[attr-defined]
+    """A stream's batches, each acknowledged by acking its events (never before: :func:`batches`)."""
+    async for events in batches(stream, max_records, window_s=within):
         yield [_log_record(e) for e in events], functools.partial(_ack, stream, events)
 
 
 async def _ack(stream: faust.StreamT[bytes], events: Any) -> None:
     """Acknowledge a persisted batch. ``take_events`` would ack in a ``finally``, so a batch whose
     store write failed (or a worker stopped mid-retry) got its offsets committed anyway: the lost
-    batch of issue 8. With ``noack_take`` an unpersisted batch stays unacknowledged and is redelivered."""
+    batch of issue 8. With :func:`batches` an unpersisted batch stays unacknowledged and is redelivered."""
     for event in events:
         await stream.ack(event)
 
