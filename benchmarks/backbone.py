@@ -28,7 +28,7 @@ import httpx
 
 from benchmarks import command_load, kafka_hops
 from benchmarks.lean_http import LeanClient
-from benchmarks.product_env import auth_headers, benchmark_env
+from benchmarks.product_env import auth_headers, benchmark_env, setting_env
 from tests.e2e.servers import ROOT, Process, embedded_workers, free_port, serve, wait_processing, worker
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.bootstrap import TOPICS_SPEC, build_runtime
@@ -326,9 +326,7 @@ def main() -> None:
     extra = {"TUNETON_KAFKA_BOOTSTRAP": args.kafka_bootstrap} if args.kafka_bootstrap else {}
     if args.gc_young_threshold is not None:
         extra["TUNETON_GC_YOUNG_THRESHOLD"] = str(args.gc_young_threshold)
-    for assignment in args.setting:
-        name, _, value = assignment.partition("=")
-        extra[f"TUNETON_{name.upper()}"] = value
+    extra |= setting_env(args.setting)
     if args.embedded_processors is not None:
         extra["TUNETON_EMBEDDED_PROCESSORS"] = args.embedded_processors
     if args.decider_batches_in_flight is not None:

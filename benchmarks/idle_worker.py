@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from benchmarks import machine_cpu
-from benchmarks.product_env import auth_headers, benchmark_env
+from benchmarks.product_env import auth_headers, benchmark_env, setting_env
 from tests.e2e.servers import free_port, serve, wait_processing, worker
 
 
@@ -38,11 +38,7 @@ def main() -> None:
     parser.add_argument("--setting", action="append", default=[], help="NAME=VALUE for TUNETON_NAME")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tuneton-idle-"))
-    extra = {}
-    for assignment in args.setting:
-        name, _, value = assignment.partition("=")
-        extra[f"TUNETON_{name.upper()}"] = value
-    env = benchmark_env("kafka", work, **extra)
+    env = benchmark_env("kafka", work, **setting_env(args.setting))
     faust = worker({**env, "TUNETON_WORKER_METRICS_PORT": str(free_port())}, work / "worker.log")
     api, base = None, ""
     try:

@@ -12,8 +12,9 @@ came and went lands in ``other``, with the machine's background).
 
 Steal is the time the hypervisor gave this VM's cores to another guest: no process here ran then, so
 it is no part of what a command costs, and it is reported apart (``steal_share``: the stolen part of
-the phase's core-seconds). This VM's quick and slow hours differ by it (vmstat showed 12-24 % steal
-while the test suite ran on 27 Nov 2026), so a figure from a slow hour can be told by it.
+the phase's core-seconds). This VM's quick and slow hours differ by it (one run of the test suite on
+27 Nov 2026: vmstat's 10-s samples had a median of 6 % steal, a quarter of them 23 % or more), so a
+figure from a slow hour can be told by it.
 """
 
 from __future__ import annotations
@@ -39,22 +40,20 @@ PROGRAMS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 @dataclass(frozen=True)
-class CpuSnapshot:
-    """The machine's busy seconds, and each live process's (program, CPU seconds), at one instant."""
-
-    busy_s: float
-    processes: dict[int, tuple[str, float]]
-    steal_s: float = 0.0
-    total_s: float = 0.0  # every core's time, idle and stolen included
-
-
-@dataclass(frozen=True)
 class MachineTimes:
     """All cores' seconds from ``/proc/stat``: busy (user, nice, system, irq, softirq), stolen, in all."""
 
     busy_s: float
-    steal_s: float
-    total_s: float
+    steal_s: float = 0.0
+    total_s: float = 0.0  # idle and stolen included
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """The machine's core-seconds, and each live process's (program, CPU seconds), at one instant."""
+
+    machine: MachineTimes
+    processes: dict[int, tuple[str, float]]
 
 
 def machine_times(proc_stat: str) -> MachineTimes:
@@ -63,11 +62,6 @@ def machine_times(proc_stat: str) -> MachineTimes:
     user, nice, system, idle, iowait, irq, softirq, steal = fields
     busy = user + nice + system + irq + softirq
     return MachineTimes(busy * TICK_S, steal * TICK_S, (busy + idle + iowait + steal) * TICK_S)
-
-
-def machine_busy_s(proc_stat: str) -> float:
-    """Busy seconds of all cores from the text of ``/proc/stat`` (steal, idle and I/O wait left out)."""
-    return machine_times(proc_stat).busy_s
 
 
 def program_of(cmdline: str) -> str | None:
@@ -95,15 +89,14 @@ def snapshot(product_pids: Iterable[int]) -> CpuSnapshot:
             continue
         pid = int(entry.name)
         processes[pid] = ("tuneton (product)" if pid in product else program_of(cmdline) or "other", cpu)
-    times = machine_times((PROC / "stat").read_text())
-    return CpuSnapshot(times.busy_s, processes, steal_s=times.steal_s, total_s=times.total_s)
+    return CpuSnapshot(machine_times((PROC / "stat").read_text()), processes)
 
 
 def per_request(before: CpuSnapshot, after: CpuSnapshot, requests: int) -> dict[str, object]:
     """CPU ms per request over the phase: the machine's, by program, the rate its cores could carry if
     they were all ours, and the share of the phase the hypervisor stole from them."""
     requests = max(1, requests)
-    machine_ms = (after.busy_s - before.busy_s) * 1000 / requests
+    machine_ms = (after.machine.busy_s - before.machine.busy_s) * 1000 / requests
     by_program: dict[str, float] = {}
     for pid, (program, cpu) in after.processes.items():
         if pid in before.processes and before.processes[pid][0] == program:
@@ -111,9 +104,10 @@ def per_request(before: CpuSnapshot, after: CpuSnapshot, requests: int) -> dict[
     named = {name: seconds * 1000 / requests for name, seconds in by_program.items() if name != "other"}
     named["other (background, short-lived processes)"] = machine_ms - sum(named.values())
     cores = os.cpu_count() or 1
-    elapsed_s = after.total_s - before.total_s
+    elapsed_s = after.machine.total_s - before.machine.total_s
+    stolen_s = after.machine.steal_s - before.machine.steal_s
     return {
-        "steal_share": round((after.steal_s - before.steal_s) / elapsed_s, 3) if elapsed_s > 0 else None,
+        "steal_share": round(stolen_s / elapsed_s, 3) if elapsed_s > 0 else None,
         "machine_cpu_ms_per_request": round(machine_ms, 3),
         "machine_cpu_ms_per_request_by_program": {
             name: round(ms, 3) for name, ms in sorted(named.items(), key=lambda item: -item[1])

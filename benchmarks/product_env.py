@@ -15,6 +15,11 @@ __all__ = ["auth_headers", "benchmark_env"]
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:55432/tuneton"
 
 
+def setting_env(assignments: list[str]) -> dict[str, str]:
+    """``--setting NAME=VALUE`` arguments as the ``TUNETON_NAME`` variables they stand for."""
+    return {f"TUNETON_{name.upper()}": value for name, _, value in (a.partition("=") for a in assignments)}
+
+
 def benchmark_env(runtime: str, work: Path, *, database_prefix: str = "tuneton_bench", **extra: str) -> dict[str, str]:
     """Settings for ``tuneton serve`` (and the worker): embedded in ``work``, or distributed on the
     ``infra/`` servers with a database of its own (so earlier runs' read models cannot interfere)."""

@@ -56,12 +56,10 @@ async def batches(stream: Any, max_records: int, *, window_s: float) -> AsyncIte
             if feeding.done() and not buffered:
                 feeding.result()  # the stream's failure, if it failed
                 return
-            batch = buffered[:max_records]
-            del buffered[: len(batch)]
-            if len(buffered) < max_records:
-                full.clear()
-            if not buffered:
-                arrived.clear()
+            batch = buffered[:]  # never more than max_records: the feed waits for room at that many
+            buffered.clear()
+            full.clear()
+            arrived.clear()
             room.set()
             yield batch
             handed_at = loop.time()

@@ -13,8 +13,9 @@ of 1.7 s (≈ the 1.5-s wait). With a 20-ms wait: 379 to 436 commands/s, p99 416
 The short wait is needed only while the fetch leaves a partition out. A fetch that names every
 partition its broker leads for the worker may wait long: the broker answers it as soon as any of them
 has a record, so waiting costs no latency, only idle polls saved. With the short wait for every
-fetch, an idle worker sent a fetch every 20 ms: 15.8 % of a core in the worker and 19.1 % in the
-broker with nothing to do (benchmarks/idle_worker.py). So the fetcher (``_WorkerFetcher``) gives a
+fetch, an idle worker sent a fetch every 20 ms: 14.5-16.1 % of a core in the worker and 6.6-7.8 % in
+the broker with nothing to do, against 8.3-8.6 % and 1.6-2.0 % with this fetcher
+(benchmarks/idle_worker.py; BENCHMARKS.md, eighteenth session). So the fetcher (``_WorkerFetcher``) gives a
 fetch that holds nothing back ``worker_idle_fetch_max_wait_ms`` (500 ms, Kafka's own default) and
 keeps the short wait for one that leaves a partition out (records not yet consumed, a paused
 partition, a position being reset).

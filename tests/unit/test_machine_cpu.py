@@ -10,7 +10,7 @@ import pytest
 from benchmarks.machine_cpu import (
     TICK_S,
     CpuSnapshot,
-    machine_busy_s,
+    MachineTimes,
     machine_times,
     per_request,
     process_cpu_s,
@@ -22,7 +22,7 @@ PROC_STAT = "cpu  100 5 40 900 30 2 3 1 0 0\ncpu0 50 2 20 450 15 1 1 0 0 0\n"
 
 
 def test_busy_time_leaves_out_idle_io_wait_and_steal() -> None:
-    assert machine_busy_s(PROC_STAT) == pytest.approx((100 + 5 + 40 + 2 + 3) * TICK_S)
+    assert machine_times(PROC_STAT).busy_s == pytest.approx((100 + 5 + 40 + 2 + 3) * TICK_S)
 
 
 def test_steal_and_the_whole_are_read_beside_the_busy_time() -> None:
@@ -53,16 +53,12 @@ def test_programs_are_told_apart_by_their_command_lines(cmdline: str, program: s
 
 def test_per_request_counts_only_processes_alive_across_the_phase() -> None:
     before = CpuSnapshot(
-        10.0,
+        MachineTimes(10.0, steal_s=1.0, total_s=100.0),
         {1: ("kafka broker", 5.0), 2: ("tuneton (product)", 1.0), 3: ("postgresql", 0.5)},
-        steal_s=1.0,
-        total_s=100.0,
     )
     after = CpuSnapshot(
-        12.0,
+        MachineTimes(12.0, steal_s=1.5, total_s=104.0),
         {1: ("kafka broker", 5.4), 2: ("tuneton (product)", 2.0), 4: ("postgresql", 0.3)},  # 3 went, 4 came
-        steal_s=1.5,
-        total_s=104.0,
     )
     figures = per_request(before, after, requests=1000)
     assert figures["steal_share"] == 0.125  # 0.5 of 4 core-seconds: no part of the cost per request
@@ -77,5 +73,5 @@ def test_per_request_counts_only_processes_alive_across_the_phase() -> None:
 
 def test_a_reading_of_this_machine_sees_this_process_as_the_product() -> None:
     now = snapshot([os.getpid()])
-    assert now.busy_s > 0
+    assert now.machine.busy_s > 0
     assert now.processes[os.getpid()][0] == "tuneton (product)"
