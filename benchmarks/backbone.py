@@ -29,6 +29,7 @@ import httpx
 from benchmarks import command_load, kafka_hops
 from benchmarks.lean_http import LeanClient
 from benchmarks.product_env import auth_headers, benchmark_env, setting_env
+from processors import roles
 from tests.e2e.servers import ROOT, Process, embedded_workers, free_port, serve, wait_processing, worker
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.bootstrap import TOPICS_SPEC, build_runtime
@@ -62,8 +63,8 @@ async def bench_track(api: httpx.AsyncClient, env: dict[str, str], user: str) ->
     import numpy as np
     import soundfile as sf
 
-    # A frequency of its own (to 1/1000 Hz): two users uploading the same bytes would share one track,
-    # private to the first, and the second's playlist could not take it (a 404 that stopped a run).
+    # A frequency of its own (to 1/1000 Hz): the bytes of one user's tracks differ (one upload each per
+    # run; a user's repeated bytes would be a duplicate with no new event to wait for).
     frequency = 200 + (uuid.uuid4().int % 800_000) / 1000
     tone = 0.2 * np.sin(2 * np.pi * frequency * np.arange(44100) / 44100)
     wav = io.BytesIO()
@@ -228,8 +229,11 @@ def settings_from(env: dict[str, str]) -> Settings:
     return Settings(**values)
 
 
-def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, processes: list[Process]) -> dict[str, Any]:
-    """Serve; measure a no-op GET, commands and command→visible latency; memory. Appends what it starts."""
+def http_phases(
+    args: argparse.Namespace, env: dict[str, str], work: Path, processes: list[Process], decider_metrics: str | None
+) -> dict[str, Any]:
+    """Serve; measure a no-op GET, commands and command→visible latency; memory. Appends what it starts.
+    ``decider_metrics``: the Kafka decider's ``/metrics`` URL (its stages in the latency phase)."""
     server, base = serve(env, work / "serve.log")
     processes.append(server)
     if args.runtime == "kafka":  # Faust joins its consumer groups slowly: the first commands would 503
@@ -266,10 +270,14 @@ def http_phases(args: argparse.Namespace, env: dict[str, str], work: Path, proce
         )
     if args.runtime == "kafka":  # and the same samples hop by hop, from the records' timestamps
         settings = settings_from(env)
+        ages_before = kafka_hops.settled(decider_metrics) if decider_metrics else ""
         since_ms = int(time.time() * 1000)
         with kafka_hops.CommitListener(settings.postgres_dsn, "playlists") as commits:
             figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, args.latency_clients, generator=args.latency_generator))
         figures["command_to_visible"]["hops"] = kafka_hops.hops(settings.kafka_bootstrap, since_ms, commits)
+        if decider_metrics:  # inside the first hop: the decider's stages
+            ages = kafka_hops.decider_stages(ages_before, kafka_hops.scrape(decider_metrics))
+            figures["command_to_visible"]["hops"]["decider_command_age"] = ages
     else:
         figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, args.latency_clients, generator=args.latency_generator))
     figures["serve_peak_rss_mb"] = round(rss_mb(server.popen.pid, "VmHWM"), 1)
@@ -336,12 +344,16 @@ def main() -> None:
         print(json.dumps(rebuild_only(env, args.runtime, args.rebuild_events), indent=2))
         return
     processes: list[Process] = []
+    decider_metrics = None
     try:
         if args.runtime == "kafka":
             for role in args.worker_roles:
-                own = {"TUNETON_WORKER_ROLE": role, "TUNETON_WORKER_METRICS_PORT": str(free_port())}
+                port = free_port()
+                own = {"TUNETON_WORKER_ROLE": role, "TUNETON_WORKER_METRICS_PORT": str(port)}
                 processes.append(worker({**env, **own}, work / f"worker-{role}.log"))
-        figures = http_phases(args, env, work, processes)
+                if roles.runs(role, "decider"):
+                    decider_metrics = f"http://127.0.0.1:{port}/metrics"
+        figures = http_phases(args, env, work, processes, decider_metrics)
     finally:
         for process in processes:  # also when a phase failed: no server or worker left behind
             process.stop()

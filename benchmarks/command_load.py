@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,13 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
 async def prepare_targets(base: str, env: dict[str, str], clients: int, make_track: Any) -> str:
     """One playlist and one visible track per client; the Lua script's ``BENCH_TARGETS`` value."""
     entries = []
+    # Users of this run only: a track's id is its bytes' and its uploader's, and on Kafka the decider's
+    # state outlives the run's read-model database. A user of an earlier run uploading the same tone again
+    # got a duplicate with nothing new to wait for, and its track was missing from this run's database.
+    run = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(base_url=base, timeout=60) as api:
         for n in range(clients):
-            user = f"wrk{n}"
+            user = f"wrk{n}-{run}"
             headers = auth_headers(env, user)
             created = await api.post("/v1/playlists", json={"name": f"wrk {n}"}, headers=headers)
             created.raise_for_status()

@@ -6,6 +6,10 @@ snapshot acknowledged, events and outcome produced); *event → visible* is the 
 event to the projector's first commit naming its aggregate after that, heard as the commit's NOTIFY (``tuneton_applied``, see
 ``tuneton/adapters/sql/applied.py``) by a listener this module holds during the window. Both clocks
 are this machine's, so the differences need no synchronisation.
+
+Inside the first hop, the worker's ``tuneton_decider_command_age_seconds`` histogram says how old each
+command was when its batch was handed to the decider, when its snapshots were acknowledged and when its
+events and outcome were: :func:`decider_stages` reads it from two scrapes of the worker's ``/metrics``.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import psycopg
 from confluent_kafka import Consumer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 from tuneton.adapters.sql.applied import NOTIFY_CHANNEL, parse_payload
 from tuneton.events import topics
@@ -112,3 +118,83 @@ def hops(bootstrap: str, since_ms: int, listener: CommitListener) -> dict[str, A
         if later:
             visible.append(min(later) - produced)
     return {"command_to_outcome_produced": _spread(decided), "event_produced_to_row_committed": _spread(visible)}
+
+
+DECIDER_AGE = "tuneton_decider_command_age_seconds"
+
+
+def scrape(metrics_url: str) -> str:
+    """The worker's ``/metrics`` text."""
+    return httpx.get(metrics_url, timeout=10).text
+
+
+def settled(metrics_url: str, *, quiet_s: float = 0.5, timeout_s: float = 30.0) -> str:
+    """A scrape taken once the decider has sent nothing new for ``quiet_s`` (a load phase's backlog
+    drained), so that the next phase's stages hold that phase's commands only."""
+    deadline = time.monotonic() + timeout_s
+    text = scrape(metrics_url)
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        later = scrape(metrics_url)
+        if _histograms(later).get("sent", ({}, 0.0, 0.0))[2] == _histograms(text).get("sent", ({}, 0.0, 0.0))[2]:
+            return later
+        text = later
+    return text
+
+
+def decider_stages(before: str, after: str) -> dict[str, Any]:
+    """Per stage of the decider's command-age histogram, between two scrapes: count, mean, p50 and p99.
+
+    The percentiles are interpolated inside the histogram's buckets (as Prometheus' ``histogram_quantile``
+    does), so they are as coarse as the buckets around them; the mean is exact.
+    """
+    start, end = _histograms(before), _histograms(after)
+    stages: dict[str, Any] = {}
+    for stage, (buckets, total, count) in end.items():
+        was_buckets, was_total, was_count = start.get(stage, ({}, 0.0, 0.0))
+        n = count - was_count
+        if n <= 0:
+            continue
+        cumulative = sorted((bound, buckets[bound] - was_buckets.get(bound, 0.0)) for bound in buckets)
+        stages[stage] = {
+            "commands": int(n),
+            "mean_ms": round((total - was_total) / n * 1000, 1),
+            "p50_ms": round(bucket_quantile(0.5, cumulative) * 1000, 1),
+            "p99_ms": round(bucket_quantile(0.99, cumulative) * 1000, 1),
+        }
+    return stages
+
+
+def bucket_quantile(q: float, cumulative: list[tuple[float, float]]) -> float:
+    """The ``q`` quantile of a histogram given as (upper bound, cumulative count) pairs, ascending, the
+    last bound ``inf``: linear inside the bucket it falls in; the highest finite bound if it falls in
+    the last one (Prometheus' rule)."""
+    total = cumulative[-1][1]
+    rank = q * total
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, count in cumulative:
+        if count >= rank:
+            if bound == float("inf"):
+                return lower_bound
+            inside = count - lower_count
+            return lower_bound + (bound - lower_bound) * ((rank - lower_count) / inside if inside else 1.0)
+        lower_bound, lower_count = bound, count
+    return lower_bound
+
+
+def _histograms(text: str) -> dict[str, tuple[dict[float, float], float, float]]:
+    """``stage`` -> (cumulative count per upper bound, sum, count) of the decider's age histogram."""
+    found: dict[str, tuple[dict[float, float], float, float]] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != DECIDER_AGE:
+            continue
+        for sample in family.samples:
+            buckets, total, count = found.get(sample.labels["stage"], ({}, 0.0, 0.0))
+            if sample.name.endswith("_bucket"):
+                buckets[float(sample.labels["le"])] = sample.value
+            elif sample.name.endswith("_sum"):
+                total = sample.value
+            elif sample.name.endswith("_count"):
+                count = sample.value
+            found[sample.labels["stage"]] = (buckets, total, count)
+    return found

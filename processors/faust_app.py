@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -173,6 +174,8 @@ def _decider_agent(
 
         try:
             async for events in batches(stream, 200, window_s=window_s):
+                created = [e.message.timestamp for e in events]  # the records' timestamps, in seconds
+                _aged("handed", created)
                 records = [_log_record(e) for e in events]
                 batch = await decide_batch(
                     step, records, stored, delivered, processor=DECIDER_GROUP, scheduled=scheduled, decoded=decoded
@@ -182,9 +185,9 @@ def _decider_agent(
                 written = {name: table.take_sent() for name, table in snapshots.items()}
                 scheduled.update(batch.delivered)
                 await pipeline.submit(
-                    _durable(snapshots, written),  # ... acknowledged before anything of the batch leaves ...
+                    _durable(snapshots, written, created),  # ... acknowledged before anything of the batch leaves ...
                     functools.partial(issue, batch.outgoing),  # 2. ... then its events and outcomes ...
-                    _completion(stream, events, batch, delivered),  # 3. ... acknowledged: offsets may commit
+                    _completion(stream, events, batch, delivered, created),  # 3. ... acknowledged: offsets may commit
                 )
             await pipeline.drain()
         except BaseException:
@@ -192,21 +195,33 @@ def _decider_agent(
             raise
 
 
-def _durable(snapshots: dict[str, AcknowledgedTable], written: dict[str, list[Any]]) -> Any:
+def _durable(snapshots: dict[str, AcknowledgedTable], written: dict[str, list[Any]], created: list[float]) -> Any:
     async def durable() -> None:
         for name, sent in written.items():
             await snapshots[name].acknowledged(sent)
+        _aged("durable", created)
 
     return durable
 
 
-def _completion(stream: faust.StreamT[bytes], events: Any, batch: DecidedBatch, delivered: dict[Slot, int]) -> Any:
+def _completion(
+    stream: faust.StreamT[bytes], events: Any, batch: DecidedBatch, delivered: dict[Slot, int], created: list[float]
+) -> Any:
     async def complete() -> None:
+        _aged("sent", created)
         delivered.update(batch.delivered)
         await _ack(stream, events)
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
 
     return complete
+
+
+def _aged(stage: str, created: list[float]) -> None:
+    """Each command's age at ``stage`` of its batch: where the decider's hop goes (docs/runbook.md)."""
+    now = time.time()
+    ages = metrics.DECIDER_COMMAND_AGE.labels(stage)
+    for at in created:
+        ages.observe(max(0.0, now - at))  # the API host's clock may run ahead of this one
 
 
 def _render_agent(app: faust.App, ready: _Readiness, send: Any, concurrency: int) -> None:
