@@ -136,10 +136,15 @@ def settled(metrics_url: str, *, quiet_s: float = 0.5, timeout_s: float = 30.0) 
     while time.monotonic() < deadline:
         time.sleep(quiet_s)
         later = scrape(metrics_url)
-        if _histograms(later).get("sent", ({}, 0.0, 0.0))[2] == _histograms(text).get("sent", ({}, 0.0, 0.0))[2]:
+        if _sent(later) == _sent(text):
             return later
         text = later
     return text
+
+
+def _sent(text: str) -> float:
+    """How many commands the decider had sent the events and outcome of, by one scrape."""
+    return _histograms(text).get("sent", ({}, 0.0, 0.0))[2]
 
 
 def decider_stages(before: str, after: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ import tuneton.observability.metrics  # noqa: F401 - registers the metrics
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "infra" / "prometheus" / "alerts.yml"
 RUNBOOK = ROOT / "docs" / "runbook.md"
-PROMQL_WORDS = {"sum", "by", "and", "on", "delta", "deriv", "increase", "absent", "group"}
+PROMQL_WORDS = {"sum", "by", "and", "on", "delta", "deriv", "increase", "absent", "group", "rate", "histogram_quantile"}
+PROMQL_WORDS |= {"le"}  # a histogram bucket's label, kept by ``sum by (le)`` for ``histogram_quantile``
 
 
 def _rules() -> list[dict[str, Any]]:
@@ -38,6 +39,8 @@ def _exported() -> set[str]:
     for family in REGISTRY.collect():  # a labelled metric has no samples until a label set is used
         names.update(sample.name for sample in family.samples)
         names.add(family.name + ("_total" if family.type == "counter" else ""))
+        if family.type == "histogram":
+            names.update(family.name + suffix for suffix in ("_bucket", "_sum", "_count"))
     return names
 
 

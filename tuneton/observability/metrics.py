@@ -20,7 +20,7 @@ DECIDER_COMMAND_AGE = Histogram(
     "tuneton_decider_command_age_seconds",
     "Kafka decider: a command's age (now minus its record's timestamp) when its batch reaches a stage: "
     "handed (taken from the stream), durable (its snapshots acknowledged), sent (its events and outcome "
-    "acknowledged). Where the command's hop goes; the timestamp is the API host's clock.",
+    "acknowledged, and every earlier batch's). Where the command's hop goes; the timestamp is the API host's clock.",
     ["stage"],
     buckets=(0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 10),
 )
