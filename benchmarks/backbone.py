@@ -25,11 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from confluent_kafka import Consumer as ConfluentConsumer
+from confluent_kafka import TopicPartition as ConfluentPartition
 
 from benchmarks import command_load, kafka_hops
 from benchmarks.lean_http import LeanClient
 from benchmarks.product_env import auth_headers, benchmark_env, setting_env
 from processors import roles
+from projections.registry import PROJECTIONS, SEARCH
 from tests.e2e.servers import ROOT, Process, embedded_workers, free_port, serve, wait_processing, worker
 from tuneton.adapters.kafka.admin import create_topics_from_spec
 from tuneton.bootstrap import TOPICS_SPEC, build_runtime
@@ -220,6 +223,32 @@ def rebuild_only(env: dict[str, str], runtime: str, events: int) -> dict[str, ob
     return figures
 
 
+def start_at_log_end(bootstrap: str, worker_roles: list[str]) -> None:
+    """Commit each projecting role's consumer group at the end of the topics it reads, before it starts.
+
+    A run's read models start empty (a database of its own), and a projector whose group has no
+    committed offset starts at the log's beginning: on a dev stack that has served many runs and tests,
+    the playlists projector of a ``--worker-roles`` run replayed 40,000 older events (dead-lettering the
+    tests' poison records) before this run's first, and the latency phase stopped at a 503. The decider's
+    group is left alone: it is the ``all`` worker's too, and its snapshots are the decider's state.
+    """
+    sources = {name: projection.topics for name, projection in PROJECTIONS.items()}
+    sources |= {SEARCH.name: SEARCH.topics, "render": (topics.RENDER_EVENTS,)}
+    for role in worker_roles:
+        if role not in sources:
+            continue
+        consumer = ConfluentConsumer({"bootstrap.servers": bootstrap, "group.id": roles.group_of(role)})
+        try:
+            ends = []
+            for topic in sources[role]:
+                for partition in consumer.list_topics(topic, timeout=10).topics[topic].partitions:
+                    _, high = consumer.get_watermark_offsets(ConfluentPartition(topic, partition), timeout=10)
+                    ends.append(ConfluentPartition(topic, partition, high))
+            consumer.commit(offsets=ends, asynchronous=False)
+        finally:
+            consumer.close()
+
+
 def settings_from(env: dict[str, str]) -> Settings:
     values = {
         k.removeprefix("TUNETON_").lower(): v
@@ -347,6 +376,7 @@ def main() -> None:
     decider_metrics = None
     try:
         if args.runtime == "kafka":
+            start_at_log_end(settings_from(env).kafka_bootstrap, args.worker_roles)
             for role in args.worker_roles:
                 port = free_port()
                 own = {"TUNETON_WORKER_ROLE": role, "TUNETON_WORKER_METRICS_PORT": str(port)}
