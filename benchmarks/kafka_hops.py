@@ -95,15 +95,16 @@ def _records(bootstrap: str, topic: str, since_ms: int) -> list[tuple[bytes, byt
         consumer.close()
 
 
-def _spread(samples: list[float]) -> dict[str, Any]:
+def spread(samples: list[float], *, digits: int = 1) -> dict[str, Any]:
+    """Count, p50, p90 and p99 of ``samples`` (milliseconds), rounded to ``digits``."""
     if not samples:
         return {"samples": 0}
     ordered = sorted(samples)
     return {
         "samples": len(ordered),
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p90_ms": round(ordered[int(len(ordered) * 0.9)], 1),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
+        "p50_ms": round(statistics.median(ordered), digits),
+        "p90_ms": round(ordered[int(len(ordered) * 0.9)], digits),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], digits),
     }
 
 
@@ -117,7 +118,7 @@ def hops(bootstrap: str, since_ms: int, listener: CommitListener) -> dict[str, A
         later = [heard for heard in listener.commits.get(key.decode(), []) if heard >= produced]
         if later:
             visible.append(min(later) - produced)
-    return {"command_to_outcome_produced": _spread(decided), "event_produced_to_row_committed": _spread(visible)}
+    return {"command_to_outcome_produced": spread(decided), "event_produced_to_row_committed": spread(visible)}
 
 
 DECIDER_AGE = "tuneton_decider_command_age_seconds"

@@ -28,6 +28,7 @@ from typing import Any
 import aiokafka
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from benchmarks.kafka_hops import spread
 from tuneton.settings import Settings
 
 TOPIC = "tuneton-bench-round-trip"
@@ -51,16 +52,6 @@ async def round_trips(bootstrap: str, records: int, pause_s: float) -> list[floa
         await producer.stop()
 
 
-def spread(samples: list[float]) -> dict[str, Any]:
-    """p50, p90 and p99 of ``samples`` (milliseconds)."""
-    ordered = sorted(samples)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 2)
-
-    return {"records": len(ordered), "p50_ms": at(0.5), "p90_ms": at(0.9), "p99_ms": at(0.99)}
-
-
 async def measure(bootstrap: str, records: int, pauses_ms: list[float]) -> dict[str, Any]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -68,7 +59,7 @@ async def measure(bootstrap: str, records: int, pauses_ms: list[float]) -> dict[
         await admin.create_topics([NewTopic(TOPIC, 1, 1)])
         figures: dict[str, Any] = {"loadavg_at_start": os.getloadavg()[0]}
         for pause_ms in pauses_ms:
-            figures[f"pause_{pause_ms:g}_ms"] = spread(await round_trips(bootstrap, records, pause_ms / 1000))
+            figures[f"pause_{pause_ms:g}_ms"] = spread(await round_trips(bootstrap, records, pause_ms / 1000), digits=2)
         return figures
     finally:
         await admin.delete_topics([TOPIC])
