@@ -34,7 +34,7 @@ from typing import Any
 import faust
 
 from processors import faust_transport, gaps, roles
-from processors.acknowledged_table import AcknowledgedTable
+from processors.acknowledged_table import AcknowledgedTable, hand_over
 from processors.decider import STATE_STORE, DeciderStep
 from processors.decider_batch import DecidedBatch, DecodedSnapshots, Slot, decide_batch
 from processors.decider_pipeline import OrderedPipeline
@@ -190,6 +190,7 @@ def _decider_agent(
                 )
                 for (aggregate_type, key), snapshot in batch.snapshots.items():
                     await snapshots[aggregate_type].put(key, snapshot)  # 1. state + outbox ...
+                await hand_over(app, snapshots.values())  # ... in one produce request ...
                 written = {name: table.take_sent() for name, table in snapshots.items()}
                 scheduled.update(batch.delivered)
                 await pipeline.submit(
