@@ -119,12 +119,9 @@ def create_app(settings: Settings) -> faust.App:
 async def issue_records(app: faust.App, records: list[OutgoingRecord]) -> list[Any]:
     """Hand ``records`` to the producer now (not attached to the offset commit), in order; their deliveries.
 
-    Straight to the producer, not through ``Topic.send``: that awaits ``app.maybe_start_producer``, a
-    mode ``stampede`` that yields to the event loop up to three times per record, and aiokafka's sender,
-    woken by the first record, sent it alone and the next only after the broker's answer (a batch's
-    events and its outcome went in two produce requests, one round trip after the other). Without a
-    yield between them every record of the call goes into the same request (BENCHMARKS.md, twentieth
-    session).
+    Straight to the producer, without yielding between records, so they leave in one produce request:
+    through ``Topic.send`` a batch's events went alone and its outcomes one round trip later, for the
+    reason the snapshots' changelog records did (``processors/acknowledged_table.py``, module doc).
     """
     producer = await app.maybe_start_producer()  # yields here, before any record is handed over
     return [await producer.send(out.topic, out.key, out.value, None, None, list(out.headers)) for out in records]
