@@ -174,7 +174,8 @@ def decider_stages(before: str, after: str) -> dict[str, Any]:
 def bucket_quantile(q: float, cumulative: list[tuple[float, float]]) -> float:
     """The ``q`` quantile of a histogram given as (upper bound, cumulative count) pairs, ascending, the
     last bound ``inf``: linear inside the bucket it falls in; the highest finite bound if it falls in
-    the last one (Prometheus' rule)."""
+    the last one (Prometheus' rule). Written by hand: prometheus_client parses and exposes histograms but
+    has no quantile function, and Prometheus' ``histogram_quantile`` runs only in its server."""
     total = cumulative[-1][1]
     rank = q * total
     lower_bound, lower_count = 0.0, 0.0
