@@ -350,6 +350,15 @@ class InOrderRelease(Generic[T]):
     Renders finish out of order, but an offset commit (or a Faust ack, whose commit logic assumes acks
     without gaps at the head) must never pass a request whose render is still running: a crash would
     then lose it. Each host acks/commits only what this releases.
+
+    The same offset may arrive twice: a consumer that seeks back to its committed offset delivers again
+    what it had already handed over. Faust does so when its table recovery ends and whenever its flow
+    was stopped (``Consumer.perform_seek``), so a worker that starts while a render request is
+    uncommitted sees that request and the records behind it twice. Each delivery is its own entry with
+    its own token (each copy must be acked), and each ``done`` finishes the oldest unfinished copy, so
+    N deliveries take N ``done`` calls. Marking the first copy again instead left the second unfinished
+    for good: its partition never committed again, and Faust's ``wait_empty`` waited on it at every
+    later rebalance and at shutdown.
     """
 
     def __init__(self) -> None:
@@ -365,7 +374,7 @@ class InOrderRelease(Generic[T]):
         if not queue:
             return []
         for entry in queue:
-            if entry[0] == offset:
+            if entry[0] == offset and not entry[2]:
                 entry[2] = True
                 break
         released = []

@@ -15,7 +15,10 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
+from processors import roles
+from processors.render import GROUP as RENDER_GROUP
 from tests.audio_signals import groove, partial_cents
 from tests.e2e.callers import upload_and_read
 from tests.e2e.conftest import EMBEDDED_BESIDE, Product
@@ -25,6 +28,7 @@ from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.domain.render import events as re
 from tuneton.events import topics
 from tuneton.events.envelope import EventEnvelope
+from tuneton.ports import LogRecord
 
 F0 = 220.0
 SOURCE_S = 8.0
@@ -46,24 +50,63 @@ def upload_tone(api: httpx.Client, tmp_path: Path, *, seconds: float = SOURCE_S,
     return upload_and_read(api, path, visibility=visibility)
 
 
-async def events_of(product: Product, asset_key: str, *, until: type, count: int = 1, timeout_s: float = 120) -> list[
-        EventEnvelope]:  # fmt: skip
-    """The render stream of ``asset_key`` from its start until ``count`` events of type ``until``."""
+async def records_of(product: Product, asset_key: str, *, until: type, count: int = 1, timeout_s: float = 120) -> list[
+        tuple[LogRecord, EventEnvelope]]:  # fmt: skip
+    """The render stream of ``asset_key`` from its start until ``count`` events of type ``until``, with
+    where each record sits in the log."""
     runtime = build_runtime(product.settings())
     await runtime.event_log.start()
     await runtime.codec.start()
-    found: list[EventEnvelope] = []
+    found: list[tuple[LogRecord, EventEnvelope]] = []
     try:
         subscription = await runtime.event_log.subscribe([topics.RENDER_EVENTS], group=None, from_beginning=True)
-        async with asyncio.timeout(timeout_s):
-            while sum(isinstance(e.event, until) for e in found) < count:
-                for record in await subscription.poll(wait_s=0.2):
-                    if record.key == asset_key.encode():
-                        found.append(await runtime.codec.decode_event(record.topic, record.value))
+        try:
+            async with asyncio.timeout(timeout_s):
+                while sum(isinstance(e.event, until) for _, e in found) < count:
+                    for record in await subscription.poll(wait_s=0.2):
+                        if record.key == asset_key.encode():
+                            found.append((record, await runtime.codec.decode_event(record.topic, record.value)))
+        except TimeoutError:
+            seen = [type(e.event).__name__ for _, e in found]
+            pytest.fail(f"no {until.__name__} within {timeout_s} s; seen {seen}\n{product.processing.tail()}")
         await subscription.close()
     finally:
         await runtime.event_log.close()
     return found
+
+
+async def events_of(product: Product, asset_key: str, *, until: type, count: int = 1, timeout_s: float = 120) -> list[
+        EventEnvelope]:  # fmt: skip
+    """The render stream of ``asset_key`` from its start until ``count`` events of type ``until``."""
+    return [e for _, e in await records_of(product, asset_key, until=until, count=count, timeout_s=timeout_s)]
+
+
+async def committed_render_offset(product: Product, partition: int) -> int:
+    """The render processor's committed offset (the next to read) in ``partition`` of the render topic."""
+    if product.runtime == "embedded":
+        runtime = build_runtime(product.settings())
+        await runtime.event_log.start()
+        try:
+            return (await runtime.event_log.committed(RENDER_GROUP, topics.RENDER_EVENTS)).get(partition, 0)  # type: ignore[attr-defined]
+        finally:
+            await runtime.event_log.close()
+    consumer = Consumer({"bootstrap.servers": product.env["TUNETON_KAFKA_BOOTSTRAP"], "group.id": roles.APP_ID})
+    try:  # the e2e worker runs every role, in the ``all`` group
+        (position,) = consumer.committed([TopicPartition(topics.RENDER_EVENTS, partition)], timeout=10)
+        return int(position.offset)
+    finally:
+        consumer.close()
+
+
+def wait_committed_past(product: Product, record: LogRecord, timeout_s: float = 30) -> None:
+    """Wait until the render processor has committed past ``record``: a finished render must not be
+    redelivered forever, nor hold back the commits of every record behind it."""
+    deadline = time.monotonic() + timeout_s
+    while (committed := asyncio.run(committed_render_offset(product, record.partition))) <= record.offset:
+        assert time.monotonic() < deadline, (
+            f"committed {committed} in partition {record.partition}, not past {record.offset}"
+        )
+        time.sleep(0.5)
 
 
 def deduplicated(stream: list[EventEnvelope]) -> list[EventEnvelope]:
@@ -222,7 +265,9 @@ def test_killing_the_render_processor_mid_render_completes_the_asset_exactly_onc
 
     asyncio.run(events_of(product, asset_key, until=re.AssetRendered))
     time.sleep(2)  # room for a duplicate completion to show up, if the redelivery produced one
-    stream = deduplicated(asyncio.run(events_of(product, asset_key, until=re.AssetRendered)))
+    records = asyncio.run(records_of(product, asset_key, until=re.AssetRendered))
+    wait_committed_past(product, records[-1][0])  # the restarted processor, sent some records twice, let go of all
+    stream = deduplicated([envelope for _, envelope in records])
     kinds = [type(e.event) for e in stream]
     assert kinds.count(re.TransformRequested) == 1
     assert kinds.count(re.AssetRendered) == 1, kinds
