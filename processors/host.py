@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, Self
 
 from processors.embedded import DeciderRunner, ProjectorRunner, RenderRunner, SearchRunner
 from processors.handed import HandedCommands
 from processors.projector import ProjectorStep
-from processors.render import RenderStep, Submit, start_render_pool
+from processors.render import RenderProcesses, RenderStep, Submit, start_render_pool
 from processors.search import SearchStep
 from projections.registry import PROJECTIONS, SEARCH
 from tuneton.bootstrap import Runtime
@@ -40,7 +39,7 @@ class RenderPool:
 
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: RenderProcesses | None = None
 
     def step(self, submit: Submit) -> RenderStep:
         """A render step on this host's pool (started now if need be) and scratch dir."""

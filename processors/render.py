@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import json
 import logging
 import multiprocessing
@@ -28,7 +29,8 @@ import shutil
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,17 +135,17 @@ class RenderStep:
             params = _render_params(job.params)
             _check_engine(job)
         except AudioError as error:
-            await self._fail(job, FailureReason.OUT_OF_RANGE, str(error))
+            await self.fail(job, FailureReason.OUT_OF_RANGE, str(error))
             return
         work = self._work_dir / f"{job.asset_key}-{job.attempt}-{uuid.uuid4().hex[:8]}"  # never shared
         work.mkdir(parents=True)
         try:
             await self._render_in(work, job, params, prefix)
         except BlobNotFound:
-            await self._fail(job, FailureReason.UNDECODABLE_SOURCE, "the source audio is no longer stored")
+            await self.fail(job, FailureReason.UNDECODABLE_SOURCE, "the source audio is no longer stored")
         except BlobError as error:
             log.warning("render %s: blob store failed: %r", job.asset_key, error)
-            await self._fail(job, FailureReason.INTERNAL, f"storage: {error}")
+            await self.fail(job, FailureReason.INTERNAL, f"storage: {error}")
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -176,7 +178,7 @@ class RenderStep:
                 break
         outcome: JobOutcome = future.result()
         if not outcome.ok:
-            await self._fail(job, FailureReason(outcome.failure or "internal"), outcome.detail)
+            await self.fail(job, FailureReason(outcome.failure or "internal"), outcome.detail)
             return
         segments = await publisher.publish(final=True)
         asset = RenderedAsset(
@@ -208,7 +210,8 @@ class RenderStep:
             async for chunk in read.chunks():
                 handle.write(chunk)
 
-    async def _fail(self, job: RenderJob, reason: FailureReason, detail: str) -> None:
+    async def fail(self, job: RenderJob, reason: FailureReason, detail: str) -> None:
+        """Report ``job`` failed to the render decider (the scheduler's last word on an unexpected failure)."""
         metrics.RENDERS_FAILED.labels(reason.value).inc()
         log.warning("render %s attempt %s failed: %s (%s)", job.asset_key, job.attempt, reason.value, detail)
         command = rc.FailRender(asset_key=job.asset_key, attempt=job.attempt, reason=reason, detail=detail[:500])
@@ -330,18 +333,48 @@ def _check_engine(job: RenderJob) -> None:
         raise AudioError(f"engine {job.engine} {job.engine_version} requested, {installed} installed")
 
 
-def start_render_pool(workers: int, engine: str) -> ProcessPoolExecutor:
-    """The process pool renders run in, warmed up so the first request does not pay for imports.
+def start_render_pool(workers: int, engine: str) -> RenderProcesses:
+    """The process pool renders run in, warmed up so the first request does not pay for imports."""
+    return RenderProcesses(functools.partial(_warm_pool, workers, engine))
 
-    ``spawn``, not ``fork``: the parent runs an event loop, database connections and Kafka clients
-    whose forked copies would be unsafe to touch.
-    """
+
+def _warm_pool(workers: int, engine: str) -> ProcessPoolExecutor:
+    """``spawn``, not ``fork``: the parent runs an event loop, database connections and Kafka clients
+    whose forked copies would be unsafe to touch."""
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
     )
     for _ in range(workers):
         pool.submit(warm_up, engine)
     return pool
+
+
+class RenderProcesses(Executor):
+    """The render process pool, started again once one of its processes has died.
+
+    A :class:`ProcessPoolExecutor` whose process dies (the kernel's OOM killer, a crash in native DSP
+    code) is broken for good: the renders it ran fail with ``BrokenProcessPool``, and so does every
+    later ``submit``. The scheduler tries a failed render again (``RETRY_DELAYS_S``); this makes that
+    try meet working processes instead of the same broken pool.
+    """
+
+    def __init__(self, start: Callable[[], ProcessPoolExecutor]) -> None:
+        self._start = start
+        self._pool = start()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        """Submit to the pool, to a new one if this one is broken."""
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:
+            log.warning("a render process died; starting the render processes again")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._start()
+            return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the current pool's processes."""
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class InOrderRelease(Generic[T]):

@@ -5,8 +5,13 @@ as it arrives, at most ``concurrency`` render at once, and at most four times th
 the host stops taking more. A request is *released* (the embedded host commits its offset, the Faust
 host acks its event) only once its render and every earlier request of its partition have finished
 (:class:`~processors.render.InOrderRelease`), so a crash redelivers exactly the unfinished ones. An
-undecodable request is parked on the dead-letter topic and released; a render that fails unexpectedly
-is never released (redelivered after a restart).
+undecodable request is parked on the dead-letter topic and released.
+
+A render that fails unexpectedly (a bug, a render process killed, a report the log refused) is tried
+again after ``RETRY_DELAYS_S``, then reported as failed (``internal``: the listener may ask again) and
+released. Leaving it unreleased until a restart, as before, held back every later request of its
+partition, and on Kafka it hung the whole worker: Faust waits at each rebalance until every event an
+agent holds is acked. Only a failure that cannot even be reported stays unreleased.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from processors.dlq import dead_letter
 from processors.render import GROUP, InOrderRelease, RenderJob, RenderStep
+from tuneton.domain.render.values import FailureReason
 from tuneton.events.codec import AvroCodec
 from tuneton.observability import metrics
 from tuneton.ports import LogRecord, OutgoingRecord
@@ -25,6 +31,7 @@ from tuneton.ports import LogRecord, OutgoingRecord
 log = logging.getLogger(__name__)
 Token = TypeVar("Token")
 BACKLOG_PER_SLOT = 4
+RETRY_DELAYS_S = (1.0, 4.0, 16.0)  # then the render is reported failed: about 20 s of a slot at most
 
 
 class RenderScheduler(Generic[Token]):
@@ -38,6 +45,7 @@ class RenderScheduler(Generic[Token]):
         release: Callable[[Token], None],
         *,
         concurrency: int,
+        retry_delays_s: Sequence[float] = RETRY_DELAYS_S,
     ) -> None:
         self._step = step
         self._codec = codec
@@ -47,6 +55,7 @@ class RenderScheduler(Generic[Token]):
         self._backlog = concurrency * BACKLOG_PER_SLOT
         self._order: InOrderRelease[Token] = InOrderRelease()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._retry_delays_s = retry_delays_s
 
     @property
     def room(self) -> int:
@@ -88,12 +97,31 @@ class RenderScheduler(Generic[Token]):
 
     async def _render(self, job: RenderJob, record: LogRecord) -> None:
         async with self._slots:
-            try:
-                await self._step.run(job)
-            except Exception:
-                log.exception("render %s failed unexpectedly; it is redelivered after a restart", job.asset_key)
+            if not await self._run_or_report(job):
                 return  # never released: the committed offset stays before it
         self._finish(record)
+
+    async def _run_or_report(self, job: RenderJob) -> bool:
+        """Run ``job``, again after each delay while it fails unexpectedly, then report it failed.
+
+        False only when even the report failed: the request must then stay unreleased, or it would be
+        lost with its aggregate still rendering.
+        """
+        failure: Exception | None = None
+        for delay in (0.0, *self._retry_delays_s):
+            await asyncio.sleep(delay)
+            try:
+                await self._step.run(job)
+                return True
+            except Exception as error:  # noqa: BLE001 - unexpected by definition: logged, tried again
+                log.warning("render %s failed unexpectedly: %r", job.asset_key, error)
+                failure = error
+        try:
+            await self._step.fail(job, FailureReason.INTERNAL, f"unexpected: {failure!r}")
+            return True
+        except Exception:
+            log.exception("render %s: its failure could not be reported; redelivered after a restart", job.asset_key)
+            return False
 
     def _finish(self, record: LogRecord) -> None:
         for token in self._order.done(record.topic, record.partition, record.offset):
