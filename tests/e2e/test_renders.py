@@ -4,7 +4,10 @@ the asset in the blob store with the asked-for pitch and duration; cache hits, c
 from __future__ import annotations
 
 import asyncio
+import collections
+import os
 import random
+import signal
 import subprocess
 import time
 import uuid
@@ -22,7 +25,7 @@ from processors.render import GROUP as RENDER_GROUP
 from tests.audio_signals import groove, partial_cents
 from tests.e2e.callers import upload_and_read
 from tests.e2e.conftest import EMBEDDED_BESIDE, Product
-from tests.e2e.servers import wait_processing, wait_ready
+from tests.e2e.servers import Process, wait_processing, wait_ready
 from tests.media_files import encode_pcm, ffmpeg, synth
 from tuneton.bootstrap import Runtime, build_runtime
 from tuneton.domain.render import events as re
@@ -279,6 +282,58 @@ def test_killing_the_render_processor_mid_render_completes_the_asset_exactly_onc
     playlist, path = asyncio.run(fetch_asset(product, done.asset.entry_key, tmp_path / "render.mp4"))
     assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
     assert len(decoded(path)) / SR == pytest.approx(seconds / 0.9, abs=0.1)
+
+
+@pytest.mark.parametrize("product", EMBEDDED_BESIDE, indirect=True)
+def test_a_render_process_killed_mid_render_is_replaced_and_the_asset_completes_once(
+    product: Product, api: httpx.Client, tmp_path: Path
+) -> None:
+    """The OOM killer takes a render process, not the processor: the render is tried again on new processes."""
+    seconds = 30.0
+    track_id = upload_tone(api, tmp_path, seconds=seconds)
+    answer = request(api, track_id, semitones=3, tempo=1.1)
+    assert answer.status_code == 202, answer.text
+    asset_key = answer.json()["asset_key"]
+
+    asyncio.run(events_of(product, asset_key, until=re.RenderProgressed))  # the render is under way ...
+    killed = render_processes(product.processing)
+    assert killed, "no render process found under the processor"
+    for pid in killed:  # ... and its processes die (SIGKILL, as the OOM killer sends)
+        os.kill(pid, signal.SIGKILL)
+
+    stream = deduplicated(asyncio.run(events_of(product, asset_key, until=re.AssetRendered)))
+    kinds = [type(e.event) for e in stream]
+    assert re.RenderFailed not in kinds, kinds
+    assert kinds.count(re.AssetRendered) == 1, kinds
+    assert set(render_processes(product.processing)).isdisjoint(killed), "the render ran again on new processes"
+    done = stream[kinds.index(re.AssetRendered)].event
+    _, path = asyncio.run(fetch_asset(product, done.asset.entry_key, tmp_path / "render.mp4"))
+    assert len(decoded(path)) / SR == pytest.approx(seconds / 1.1, abs=0.1)
+
+
+def render_processes(processor: Process) -> list[int]:
+    """The render pool's processes under ``processor``: its descendants started by multiprocessing's
+    ``spawn`` that have no children of their own (an embedded worker process has its pool below it)."""
+    assert processor.popen is not None
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    spawned: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        children[parent].append(int(entry.name))
+        if b"spawn_main" in command:
+            spawned.add(int(entry.name))
+    below, todo = set(), [processor.popen.pid]
+    while todo:
+        for child in children[todo.pop()]:
+            below.add(child)
+            todo.append(child)
+    return sorted(pid for pid in below & spawned if not children[pid])
 
 
 def test_an_undecodable_source_fails_the_render_with_its_reason_and_marks_nothing_ready(
