@@ -10,8 +10,9 @@ undecodable request is parked on the dead-letter topic and released.
 A render that fails unexpectedly (a bug, a render process killed, a report the log refused) is tried
 again after ``RETRY_DELAYS_S``, then reported as failed (``internal``: the listener may ask again) and
 released. Leaving it unreleased until a restart, as before, held back every later request of its
-partition, and on Kafka it hung the whole worker: Faust waits at each rebalance until every event an
-agent holds is acked. Only a failure that cannot even be reported stays unreleased.
+partition, and on Kafka the worker's next rebalance waited for it for good: Faust waits at each
+rebalance until every event its agents hold is acked. Only a failure that cannot even be reported
+stays unreleased.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tuneton.ports import LogRecord, OutgoingRecord
 log = logging.getLogger(__name__)
 Token = TypeVar("Token")
 BACKLOG_PER_SLOT = 4
-RETRY_DELAYS_S = (1.0, 4.0, 16.0)  # then the render is reported failed: about 20 s of a slot at most
+RETRY_DELAYS_S = (1.0, 4.0, 16.0)  # then the render is reported failed: 21 s of waiting in its slot
 
 
 class RenderScheduler(Generic[Token]):
@@ -113,8 +114,8 @@ class RenderScheduler(Generic[Token]):
             try:
                 await self._step.run(job)
                 return True
-            except Exception as error:  # noqa: BLE001 - unexpected by definition: logged, tried again
-                log.warning("render %s failed unexpectedly: %r", job.asset_key, error)
+            except Exception as error:  # unexpected by definition: logged with its traceback, tried again
+                log.warning("render %s failed unexpectedly: %r", job.asset_key, error, exc_info=True)
                 failure = error
         try:
             await self._step.fail(job, FailureReason.INTERNAL, f"unexpected: {failure!r}")
