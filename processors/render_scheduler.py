@@ -116,6 +116,7 @@ class RenderScheduler(Generic[Token]):
                 return True
             except Exception as error:  # unexpected by definition: logged with its traceback, tried again
                 log.warning("render %s failed unexpectedly: %r", job.asset_key, error, exc_info=True)
+                metrics.RENDERS_RETRIED.inc()
                 failure = error
         try:
             await self._step.fail(job, FailureReason.INTERNAL, f"unexpected: {failure!r}")

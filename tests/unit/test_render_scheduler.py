@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from processors.render_scheduler import BACKLOG_PER_SLOT, RenderScheduler
 from tests.fakes import InMemorySchemaRegistry
@@ -97,6 +98,11 @@ async def _started(step: _Step, asset_key: str) -> asyncio.Future[None]:
     return await asyncio.wait_for(step.started[asset_key].get(), 5)
 
 
+def _retried() -> float:
+    """``tuneton_renders_retried_total`` now."""
+    return REGISTRY.get_sample_value("tuneton_renders_retried_total") or 0.0
+
+
 async def test_requests_are_released_in_offset_order_whatever_order_renders_finish(codec: AvroCodec) -> None:
     step, released, parked = _Step(), [], []
     scheduler = _scheduler(codec, step, released, parked)
@@ -118,10 +124,12 @@ async def test_a_render_that_fails_unexpectedly_is_tried_again_and_released_once
 ) -> None:
     step, released, parked = _Step(), [], []
     scheduler = _scheduler(codec, step, released, parked)
+    unexpected = _retried()
     await scheduler.add(_record(0, b"a"), 0)
     await scheduler.add(_record(1, b"other"), 1)
     await _fail_each_run(step, "a", len(RETRIES))
     last_try = await _started(step, "a")
+    assert _retried() - unexpected == len(RETRIES), "each unexpected failure is counted"
     assert released == [], "nothing behind it is released while it is tried again"
     last_try.set_result(None)
     await _settle()

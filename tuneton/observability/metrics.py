@@ -46,6 +46,9 @@ RENDERS_COALESCED = Counter(
     "tuneton_renders_coalesced_total", "Render requests that joined a render already in flight (redeliveries)"
 )
 RENDERS_FAILED = Counter("tuneton_renders_failed_total", "Renders that ended in RenderFailed", ["reason"])
+RENDERS_RETRIED = Counter(
+    "tuneton_renders_retried_total", "Unexpected render failures, each tried again or, the last, reported failed"
+)
 RENDER_FIRST_SEGMENT = Histogram(
     "tuneton_render_first_segment_seconds",
     "From job start to the first segment stored in the blob store",
