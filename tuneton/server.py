@@ -81,7 +81,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI
         description="Commands go to the event log and return the decider's verdict; queries read the read models.",
         lifespan=lifespan,
         # FastAPI's native OpenTelemetry asks OpenTelemetry's global providers on every request whether
-        # one is configured, and each ask reads os.environ: 5-12 us per request here (BENCHMARKS.md,
+        # one is configured, and each ask reads os.environ: 5-13 us per request here (BENCHMARKS.md,
         # benchmarks/native_telemetry.py). tuneTON exports Prometheus metrics and JSON logs, not OTel.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )

@@ -249,17 +249,21 @@ def test_unknown_or_invisible_tracks_are_not_found(product: Product, api: httpx.
     assert request(api, private, semitones=1).status_code == 202
 
 
+def render_under_way(product: Product, api: httpx.Client, tmp_path: Path, *, seconds: float, **params: Any) -> str:
+    """The asset key of a render of a fresh ``seconds``-long tone, once its first progress is on the log."""
+    answer = request(api, upload_tone(api, tmp_path, seconds=seconds), **params)
+    assert answer.status_code == 202, answer.text
+    asset_key: str = answer.json()["asset_key"]
+    asyncio.run(events_of(product, asset_key, until=re.RenderProgressed))
+    return asset_key
+
+
 @pytest.mark.parametrize("product", EMBEDDED_BESIDE, indirect=True)
 def test_killing_the_render_processor_mid_render_completes_the_asset_exactly_once(
     product: Product, api: httpx.Client, tmp_path: Path
 ) -> None:
     seconds = 60.0
-    track_id = upload_tone(api, tmp_path, seconds=seconds)
-    answer = request(api, track_id, semitones=-5, tempo=0.9)
-    assert answer.status_code == 202, answer.text
-    asset_key = answer.json()["asset_key"]
-
-    asyncio.run(events_of(product, asset_key, until=re.RenderProgressed))  # the render is under way ...
+    asset_key = render_under_way(product, api, tmp_path, seconds=seconds, semitones=-5, tempo=0.9)
     product.processing.kill()  # ... and its process dies (SIGKILL: no cleanup, offsets not committed)
     product.processing.start()
     if product.processing is product.server:
@@ -290,12 +294,7 @@ def test_a_render_process_killed_mid_render_is_replaced_and_the_asset_completes_
 ) -> None:
     """The OOM killer takes a render process, not the processor: the render is tried again on new processes."""
     seconds = 30.0
-    track_id = upload_tone(api, tmp_path, seconds=seconds)
-    answer = request(api, track_id, semitones=3, tempo=1.1)
-    assert answer.status_code == 202, answer.text
-    asset_key = answer.json()["asset_key"]
-
-    asyncio.run(events_of(product, asset_key, until=re.RenderProgressed))  # the render is under way ...
+    asset_key = render_under_way(product, api, tmp_path, seconds=seconds, semitones=3, tempo=1.1)
     killed = render_processes(product.processing)
     assert killed, "no render process found under the processor"
     for pid in killed:  # ... and its processes die (SIGKILL, as the OOM killer sends)

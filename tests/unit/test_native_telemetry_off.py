@@ -1,7 +1,7 @@
 """Serving a request never asks OpenTelemetry whether it is configured (tuneton/server.py).
 
 FastAPI's native telemetry, on by default, asks OpenTelemetry's three global providers on every request,
-and each ask reads os.environ: 5-12 us per request on the benchmark VM (benchmarks/native_telemetry.py).
+and each ask reads os.environ: 5-13 us per request on the benchmark VM (benchmarks/native_telemetry.py).
 """
 
 from __future__ import annotations
