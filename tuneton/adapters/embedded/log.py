@@ -8,6 +8,7 @@ processors cannot tell the difference. One process owns the file; a group has on
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import sqlite3
@@ -42,6 +43,9 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 CREATE TABLE IF NOT EXISTS state (
     store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key)) WITHOUT ROWID;
 """
+
+
+_INSERT_RECORD = "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 class UnknownTopicError(LookupError):
@@ -226,6 +230,7 @@ class EmbeddedEventLog(EventLog, StateStore):
         committed since they were learnt, else from the file, so other processes may append too."""
         now = int(time.time() * 1000)
         appended: list[Appended] = []
+        rows: list[tuple[object, ...]] = []
         known = self.known_ends()
         ends: dict[tuple[str, int], int] = {}
         for record in records:
@@ -233,12 +238,12 @@ class EmbeddedEventLog(EventLog, StateStore):
             offset = ends.get((record.topic, partition))
             if offset is None:
                 offset = self._next_offset(known, record.topic, partition)
-            self.conn.execute(
-                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (record.topic, partition, offset, record.key, record.value, _encode_headers(record.headers), now),
+            rows.append(
+                (record.topic, partition, offset, record.key, record.value, _encode_headers(record.headers), now)
             )
             ends[(record.topic, partition)] = offset + 1
             appended.append(Appended(topic=record.topic, partition=partition, offset=offset))
+        self.conn.executemany(_INSERT_RECORD, rows)
         return appended
 
     def _insert_consumed(self, records: Sequence[LogRecord]) -> list[Appended]:
@@ -254,19 +259,14 @@ class EmbeddedEventLog(EventLog, StateStore):
                 end = self._next_offset(known, record.topic, record.partition)
             if record.offset != end:
                 raise PositionTaken(f"{record.topic}/{record.partition}: offset {record.offset} wanted, {end} next")
-            self.conn.execute(
-                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    record.key,
-                    record.value,
-                    _encode_headers(record.headers),
-                    record.timestamp_ms,
-                ),
-            )
             ends[where] = end + 1
+        self.conn.executemany(
+            _INSERT_RECORD,
+            [
+                (r.topic, r.partition, r.offset, r.key, r.value, _encode_headers(r.headers), r.timestamp_ms)
+                for r in records
+            ],
+        )
         return [Appended(topic=r.topic, partition=r.partition, offset=r.offset) for r in records]
 
     def _next_offset(self, known: dict[tuple[str, int], int], topic: str, partition: int) -> int:
@@ -442,12 +442,16 @@ class _transaction:  # noqa: N801 - used as a statement-like context manager
         self._conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
 
 
+# Memoised: a record's headers are one of a few type names (``event_type``, ``command_type``), and
+# each append and read paid for JSON and base64 per record. Bounded, for headers are data.
+@functools.lru_cache(maxsize=1024)
 def _encode_headers(headers: Headers) -> str | None:
     if not headers:
         return None
     return json.dumps([[k, b64encode(v).decode()] for k, v in headers])
 
 
+@functools.lru_cache(maxsize=1024)
 def _decode_headers(text: str | None) -> Headers:
     if not text:
         return ()
