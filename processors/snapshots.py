@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from tuneton.events.envelope import OutcomeStatus
+from tuneton.events.mapping import field_names
 from tuneton.events.topics import AggregateType
 from tuneton.ports import OutgoingRecord
 
@@ -175,11 +176,6 @@ def _hints(obj: Any) -> dict[str, Any]:
     return typing.get_type_hints(obj)
 
 
-@functools.cache
-def _field_names(cls: type[Any]) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -237,10 +233,10 @@ def _plain(value: Any, rows: _Rows | None) -> Any:
         first: Any = value[0] if value else None
         if first is not None and dataclasses.is_dataclass(first):
             # Rows of a collection (playlist items) go positional: a 10,000-item snapshot stays small.
-            return _item_rows(value, _field_names(first.__class__), rows)
+            return _item_rows(value, field_names(first.__class__), rows)
         return [_plain(v, rows) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name), rows) for name in _field_names(type(value))}
+        return {name: _plain(getattr(value, name), rows) for name in field_names(type(value))}
     return value
 
 
@@ -254,7 +250,7 @@ def _typed(hint: Any, value: Any) -> Any:
     if origin is tuple:
         row_type = typing.get_args(hint)[0]
         if isinstance(row_type, type) and dataclasses.is_dataclass(row_type):
-            names, hints = _field_names(row_type), _hints(row_type)
+            names, hints = field_names(row_type), _hints(row_type)
             return tuple(row_type(**{n: _typed(hints[n], v) for n, v in zip(names, row, strict=True)}) for row in value)
         return tuple(_typed(row_type, v) for v in value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):

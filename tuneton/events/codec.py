@@ -64,7 +64,7 @@ class AvroCodec:
         self._schema_dir = schema_dir
         self._retry_max_s = retry_max_s
         self._readers: dict[str, Any] = {}  # fastavro's parsed schemas, for encoding
-        self._ids: dict[str, int] = {}
+        self._prefixes: dict[str, bytes] = {}  # per topic: the magic byte and schema id every value starts with
         self._reading: dict[str, cavro.Schema] = {}  # the same schemas, as cavro reads them
         self._decoders: dict[tuple[str, int], cavro.Schema] = {}  # per (topic, writer id): resolved once
 
@@ -74,7 +74,8 @@ class AvroCodec:
             text = load_schema_text(topic, self._schema_dir)
             parsed = fastavro.parse_schema(json.loads(text))
             schema_id = await self._registry.register(f"{topic}-value", text)
-            self._readers[topic], self._ids[topic] = parsed, schema_id
+            self._readers[topic] = parsed
+            self._prefixes[topic] = _HEADER.pack(_MAGIC, schema_id)
             self._reading[topic] = self._decoders[(topic, schema_id)] = cavro.Schema(text, options=_READING)
 
     # --- generic wire format -------------------------------------------------------------------
@@ -86,8 +87,8 @@ class AvroCodec:
         naive = [name for name, value in record.items() if isinstance(value, datetime) and value.tzinfo is None]
         if naive:  # fastavro would read a naive datetime as local time, shifting it by the host's offset
             raise ValueError(f"timestamps must be timezone-aware: {', '.join(naive)}")
-        out = io.BytesIO()
-        out.write(_HEADER.pack(_MAGIC, self._ids[topic]))
+        out = io.BytesIO(self._prefixes[topic])
+        out.seek(0, io.SEEK_END)
         fastavro.schemaless_writer(out, self._readers[topic], record)
         return out.getvalue()
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from tuneton.events.errors import UndecodableRecord
 
+_AS_THEY_ARE = frozenset({str, int, float, bool, bytes, type(None)})
+
 
 def to_avro(obj: Any, namespace: str) -> tuple[str, dict[str, Any]]:
     """Return the union branch name and the Avro dict for a domain dataclass."""
@@ -31,8 +33,14 @@ def from_avro(branch: tuple[str, dict[str, Any]], types_: tuple[type[Any], ...])
     return _build(cls, fields)
 
 
+@cache
+def field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, once per class: ``dataclasses.fields`` filters them anew on each call."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _record(obj: Any) -> dict[str, Any]:
-    return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return {name: _plain(getattr(obj, name)) for name in field_names(obj.__class__)}
 
 
 def _build(cls: type[Any], fields: dict[str, Any]) -> Any:
@@ -47,6 +55,8 @@ def _build(cls: type[Any], fields: dict[str, Any]) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_THEY_ARE:  # most fields: ids, names, numbers; no checks to run
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
