@@ -13,8 +13,9 @@ decoding the outcomes topic (the listener stays, for outcomes decided elsewhere)
 the embedded worker process, the bus *hands* a turn's envelopes to the worker (:meth:`use_hand_off`),
 which appends them to the log itself, in one transaction, and sends the outcomes back the same way:
 the serving process then neither writes nor reads back a command (with the encoding, it was a quarter
-of its CPU per command; it still encodes them, for the worker is the busier process). A command the
-worker cannot take (not running, restarting) is appended here.
+of its CPU per command; it still encodes them, for the worker is the busier process), and its
+listener passes over the outcomes of handed commands instead of decoding them a second time. A
+command the worker cannot take (not running, restarting) is appended here.
 
 One deadline covers the whole command, the append included: with the broker away an append can
 wait for metadata and retries far longer than a client should (issue 8 measured 16 s for a 201 and
@@ -189,7 +190,10 @@ class CommandBus:
                 await asyncio.sleep(0.5)
                 continue
             for record in records:
-                future = self._waiting.get(record.key.decode() if record.key else "")
+                correlation_id = record.key.decode() if record.key else ""
+                if correlation_id in self._handed:  # its verdict comes over the worker's link (or abandon_handed)
+                    continue
+                future = self._waiting.get(correlation_id)
                 if future is None or future.done():
                     continue
                 try:
