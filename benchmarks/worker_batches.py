@@ -4,10 +4,12 @@ The backbone benchmark's figures move by ±25 % from run to run on this VM (BENC
 session), which hides a change worth a few percent of the worker. This one runs the worker's
 processors exactly as ``processors/embedded_worker.py`` does (``EmbeddedProcessors`` on a fresh data
 directory, commands handed in as the link hands them), and times one thing: this process's CPU from
-handing in ``--commands`` AddTrack commands, in messages of ``--per-message``, spread over
-``--playlists`` playlists, until every verdict is out and the playlists projection has applied the
-last of them. The envelopes and their encoded values are made before the clock starts (the serving
-process makes them). Each round is one such phase; the best and the median of ``--rounds`` are printed.
+handing in ``--commands`` AddTrack commands, ``--batch`` at a time (86: a guess at the decider's
+mean batch in the backbone benchmark's 256-connection command phase; BENCHMARKS.md says how it was
+made), spread over ``--playlists`` playlists, until every verdict is out and the playlists projection
+has applied the last of them. The envelopes and their encoded values are made before the clock starts
+(the serving process makes them). Each round is one such phase; the best and the median of
+``--rounds`` are printed.
 
     .venv/bin/python -m benchmarks.worker_batches [--rounds 7] [--commands 4000] [--playlists 256] [--instructions]
 
@@ -15,7 +17,7 @@ It times one build of the code: compare two commits by running it in a worktree 
 On this VM its CPU figures still move by ±20 % between runs, so ``--instructions`` counts instead:
 it runs the benchmark twice under valgrind (``--rounds 1``, with ``--commands`` and twice as many)
 and divides the difference in instructions by the commands it adds, so the setup cancels out. The
-count repeats within about 1 % whatever else the machine does; it includes making and encoding the
+count repeated within 0.3 % here, whatever else the machine did; it includes making and encoding the
 envelopes (the serving process's work), the same for both builds of a comparison.
 """
 

@@ -18,6 +18,7 @@ from commands.bus import CommandBus
 from commands.ingest import IngestService
 from commands.staging import BlobClaims
 from tuneton.auth.http import Authorization, CurrentUser, DevUser, identify, required
+from tuneton.events.envelope import name_based_id
 from tuneton.ports import BlobStore
 
 __all__ = ["BlobsDep", "BusDep", "Call", "ClaimsDep", "CommandCall", "CommandId", "CurrentUser", "IngestDep"]
@@ -83,7 +84,7 @@ def choose_command_id(request: Request, user: str, idempotency_key: str | None) 
 
 def scoped_command_id(user: str, idempotency_key: str) -> str:
     """The command id of ``user``'s ``idempotency_key``: a name-based UUID of both."""
-    return str(uuid.uuid5(_IDEMPOTENCY, f"{user}\n{idempotency_key}"))
+    return name_based_id(_IDEMPOTENCY, f"{user}\n{idempotency_key}")
 
 
 async def get_ingest(request: Request) -> IngestService:

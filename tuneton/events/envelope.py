@@ -13,24 +13,24 @@ from typing import Any
 _DERIVED_IDS = uuid.UUID("5b0f3c43-8f7e-4a5e-9d1c-2f8f3e4d7a10")
 
 
-_DERIVED_PREFIX = _DERIVED_IDS.bytes
+def name_based_id(namespace: uuid.UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))`` (RFC 4122's name-based SHA-1 UUID), formatted from the digest.
+
+    The uuid module goes through a 128-bit integer and a ``UUID`` object on the way; the ids of every
+    event, added item and keyed command are made here, and doing without that detour saved 1.5 % of
+    the embedded worker's instructions per command (BENCHMARKS.md, ``benchmarks/worker_batches.py``).
+    A property test holds the two equal.
+    """
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode(), usedforsecurity=False).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def derived_id(command_id: str, purpose: str) -> str:
-    """A stable UUID for ``purpose`` within ``command_id`` (event ids, item ids).
-
-    Exactly ``str(uuid.uuid5(_DERIVED_IDS, f"{command_id}/{purpose}"))`` (RFC 4122's name-based
-    SHA-1 UUID; a property test holds the two equal), formatted straight from the digest: the uuid
-    module's way through a 128-bit integer and a ``UUID`` object took 4 % of the embedded worker's
-    CPU (py-spy, ``benchmarks/worker_batches.py``), for an id every event and every added item needs.
-    """
-    digest = bytearray(
-        hashlib.sha1(_DERIVED_PREFIX + f"{command_id}/{purpose}".encode(), usedforsecurity=False).digest()
-    )
-    digest[6] = digest[6] & 0x0F | 0x50  # version 5
-    digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
-    h = digest[:16].hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """A stable UUID for ``purpose`` within ``command_id`` (event ids, item ids)."""
+    return name_based_id(_DERIVED_IDS, f"{command_id}/{purpose}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""``derived_id`` formats its UUID by hand for speed; it must stay the uuid module's ``uuid5``."""
+"""``name_based_id`` formats its UUID by hand for speed; it must stay the uuid module's ``uuid5``."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tuneton.events.envelope import _DERIVED_IDS, derived_id
+from tuneton.events.envelope import derived_id, name_based_id
 
 # Lone surrogates cannot be encoded as UTF-8: neither function takes them.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
 
 
-@given(command_id=TEXT, purpose=TEXT)
-def test_a_derived_id_is_the_name_based_uuid_of_the_command_and_purpose(command_id: str, purpose: str) -> None:
-    assert derived_id(command_id, purpose) == str(uuid.uuid5(_DERIVED_IDS, f"{command_id}/{purpose}"))
+@given(namespace=st.uuids(), name=TEXT)
+def test_a_name_based_id_is_the_uuid_modules_uuid5(namespace: uuid.UUID, name: str) -> None:
+    assert name_based_id(namespace, name) == str(uuid.uuid5(namespace, name))
 
 
 def test_the_ids_logs_already_hold_are_derived_again() -> None:
