@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -21,11 +22,16 @@ def name_based_id(namespace: uuid.UUID, name: str) -> str:
     the embedded worker's instructions per command (BENCHMARKS.md, ``benchmarks/worker_batches.py``).
     A property test holds the two equal.
     """
-    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode(), usedforsecurity=False).digest()[:16])
+    digest = bytearray(hashlib.sha1(_bytes_of(namespace) + name.encode(), usedforsecurity=False).digest()[:16])
     digest[6] = digest[6] & 0x0F | 0x50  # version 5
     digest[8] = digest[8] & 0x3F | 0x80  # the RFC 4122 variant
     h = digest.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+@functools.cache
+def _bytes_of(namespace: uuid.UUID) -> bytes:
+    return namespace.bytes  # a property that converts the 128-bit integer on each call
 
 
 def derived_id(command_id: str, purpose: str) -> str:
