@@ -45,7 +45,7 @@ from tuneton.domain.playlist.commands import AddTrack, CreatePlaylist
 from tuneton.event_loop import use_event_loop
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
-from tuneton.events.envelope import CommandEnvelope, CommandOutcome
+from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
 from tuneton.observability.gc_tuning import tune_gc
 from tuneton.peer_link import packed
 from tuneton.ports import LocalEventLog, ReadStore
@@ -67,7 +67,7 @@ class _Verdicts:
 
     def __call__(self, outcomes: Sequence[CommandOutcome]) -> None:
         self.seen += len(outcomes)
-        self.rejected += sum(1 for o in outcomes if o.status.value != "ACCEPTED")
+        self.rejected += sum(1 for o in outcomes if o.status is not OutcomeStatus.ACCEPTED)
         if self.seen >= self.expected:
             self.done.set()
 

@@ -145,17 +145,18 @@ class FakeCommandBus(CommandBus):
         try:
             events = aggregate.decide(state, envelope.command, ctx)
         except DomainError as rejection:
-            return _outcome(envelope, OutcomeStatus.REJECTED, version, 0, rejection)
+            return outcome_for(envelope, OutcomeStatus.REJECTED, version, 0, rejection)
         for event in events:
             state, version = aggregate.evolve(state, event), version + 1
         self._states[(envelope.aggregate_type, envelope.aggregate_id)] = (state, version)
         self.published.extend(events)
-        return _outcome(envelope, OutcomeStatus.ACCEPTED, version, len(events), None)
+        return outcome_for(envelope, OutcomeStatus.ACCEPTED, version, len(events), None)
 
 
-def _outcome(
+def outcome_for(
     envelope: CommandEnvelope, status: OutcomeStatus, version: int, count: int, rejection: DomainError | None
 ) -> CommandOutcome:
+    """The outcome a decider sends for ``envelope``, decided now."""
     return CommandOutcome(
         command_id=envelope.command_id,
         correlation_id=envelope.correlation_id,

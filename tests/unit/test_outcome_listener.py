@@ -10,33 +10,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from commands.bus import CommandBus
 from commands.dispatch import envelope_for
-from tests.fakes import InMemorySchemaRegistry
+from tests.fakes import InMemorySchemaRegistry, outcome_for
 from tuneton.adapters.embedded.log import EmbeddedEventLog
 from tuneton.domain.playlist.commands import CreatePlaylist
 from tuneton.events import topics
 from tuneton.events.codec import AvroCodec
 from tuneton.events.envelope import CommandEnvelope, CommandOutcome, OutcomeStatus
 from tuneton.ports import OutgoingRecord
-
-
-def _outcome(envelope: CommandEnvelope) -> CommandOutcome:
-    return CommandOutcome(
-        command_id=envelope.command_id,
-        correlation_id=envelope.correlation_id,
-        aggregate_type=envelope.aggregate_type,
-        aggregate_id=envelope.aggregate_id,
-        status=OutcomeStatus.ACCEPTED,
-        aggregate_version=1,
-        event_count=1,
-        decided_at=datetime.now(UTC),
-    )
 
 
 @pytest.fixture
@@ -74,7 +60,7 @@ async def test_a_handed_commands_outcome_in_the_log_is_left_to_the_link(
     )
     submitted = asyncio.ensure_future(bus.submit(envelope))
     await taken.wait()
-    sent = _outcome(envelope)
+    sent = outcome_for(envelope, OutcomeStatus.ACCEPTED, 1, 1, None)
     await _outcome_logged(log, codec, sent)  # the worker's commit, before its link message
     await asyncio.sleep(0.2)  # the listener is woken by the append and reads the record
     assert not submitted.done(), "the listener resolved a handed command from the log"
@@ -91,7 +77,7 @@ async def test_a_command_appended_here_is_resolved_from_the_log(
     )
     submitted = asyncio.ensure_future(bus.submit(envelope))
     await asyncio.sleep(0.05)
-    sent = _outcome(envelope)
+    sent = outcome_for(envelope, OutcomeStatus.ACCEPTED, 1, 1, None)
     await _outcome_logged(log, codec, sent)
     got = await asyncio.wait_for(submitted, 5)
     assert got is not sent, "decoded from the log, not handed over"
