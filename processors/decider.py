@@ -139,7 +139,7 @@ class DeciderStep:
         record.remember(command.command_id, remembered)
         return self._result(key, command, record, remembered, changed=True, events=envelopes)
 
-    def _event_record(self, envelope: EventEnvelope) -> OutgoingRecord:
+    def event_record(self, envelope: EventEnvelope) -> OutgoingRecord:
         return OutgoingRecord(
             topic=topics.AGGREGATES[envelope.aggregate_type].events_topic,
             key=envelope.aggregate_id.encode(),
@@ -162,7 +162,7 @@ class DeciderStep:
         answer = OutgoingRecord(
             topic=topics.OUTCOMES, key=command.correlation_id.encode(), value=self._codec.encode_outcome(outcome)
         )
-        outputs = [*(self._event_record(envelope) for envelope in events), answer]
+        outputs = [*(self.event_record(envelope) for envelope in events), answer]
         return DeciderResult(
             key=key, outputs=outputs, changed=changed, record=record, outcome=outcome, events=tuple(events)
         )

@@ -45,6 +45,7 @@ from processors.render import RenderStep
 from processors.render_scheduler import RenderScheduler
 from processors.search import SearchStep
 from processors.sinks import ProjectorSink, SearchSink, store_each
+from processors.snapshots import RECORD_LIMIT
 from projections.registry import PROJECTIONS, SEARCH, IndexProjection, Projection
 from tuneton.bootstrap import Runtime, TopicSettings, build_runtime, kafka_topic_settings
 from tuneton.events import topics
@@ -54,6 +55,7 @@ from tuneton.settings import Settings
 
 log = logging.getLogger(__name__)
 DECIDER_GROUP = roles.APP_ID
+DECIDER_BATCH = 200  # commands per decider batch at most (its outbox rides in a snapshot: RECORD_LIMIT)
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -80,6 +82,7 @@ def create_app(settings: Settings) -> faust.App:
         topic_partitions=topics.KEYED_PARTITIONS,
         topic_replication_factor=changelogs[topics.USER.name].replication_factor,  # changelogs: as topics.yaml says
         consumer_auto_offset_reset="earliest",
+        producer_max_request_size=RECORD_LIMIT,  # a snapshot is one record (topics.yaml)
         web_enabled=False,
         web_host="127.0.0.1",
         autodiscover=False,
@@ -178,7 +181,7 @@ def _decider_agent(
             return snapshots[slot[0]].get(slot[1])
 
         try:
-            async for events in batches(stream, 200, window_s=window_s):
+            async for events in batches(stream, DECIDER_BATCH, window_s=window_s):
                 created = [e.message.timestamp for e in events]  # the records' timestamps, in seconds
                 _aged("handed", created)
                 records = [_log_record(e) for e in events]

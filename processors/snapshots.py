@@ -31,6 +31,9 @@ from tuneton.events.topics import AggregateType
 from tuneton.ports import OutgoingRecord
 
 RECENT_COMMANDS = 256  # command ids remembered per aggregate for idempotent retries
+# The largest snapshot record the Kafka worker may write, and its changelog topics accept (topics.yaml):
+# Kafka's default, 1 MB, was less than a long playlist's snapshot (tests/unit/test_snapshot_bound.py).
+RECORD_LIMIT = 8 * 1024 * 1024
 # The encoded item array of a record's last dump per row type, with the items it encodes (``_item_rows``).
 ItemArrays = dict[type[Any], tuple[tuple[Any, ...], bytes]]
 ACCEPTED: str = OutcomeStatus.ACCEPTED.value  # the status a remembered outcome's short row implies

@@ -6,8 +6,10 @@ import itertools
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tuneton.domain.playlist.ordering import DIGITS, FIRST_KEY, key_between
+from tuneton.domain.playlist.ordering import DIGITS, FIRST_KEY, key_between, keys_between
 
 
 def assert_strictly_ordered(keys: list[str]) -> None:
@@ -93,3 +95,42 @@ def test_invalid_keys_are_rejected(key: str) -> None:
 def test_bounds_out_of_order_are_rejected(lower: str, upper: str) -> None:
     with pytest.raises(ValueError, match="is not below"):
         key_between(lower, upper)
+
+
+def _bound_keys(draw: st.DrawFn) -> tuple[str | None, str | None]:
+    """Two bounds of a gap as the decider meets them: keys of a list grown by random inserts."""
+    keys: list[str] = []
+    for index in draw(st.lists(st.integers(0, 10_000), min_size=2, max_size=60)):
+        insert_at(keys, index % (len(keys) + 1))
+    at = draw(st.integers(0, len(keys)))
+    lower = keys[at - 1] if at > 0 else None
+    upper = keys[at] if at < len(keys) else None
+    return lower, upper
+
+
+@given(bounds=st.composite(_bound_keys)(), count=st.integers(0, 3_000))
+def test_keys_between_are_ascending_strictly_inside_their_bounds_and_short(
+    bounds: tuple[str | None, str | None], count: int
+) -> None:
+    lower, upper = bounds
+    keys = keys_between(lower, upper, count)
+    assert len(keys) == count
+    assert_strictly_ordered([k for k in (lower, *keys, upper) if k is not None])
+    longest_bound = max((len(k) for k in (lower, upper) if k is not None), default=2)
+    assert all(len(k) <= longest_bound + 3 for k in keys)  # 3,000 keys: log62 of 3,000 is under 2
+
+
+def test_ten_thousand_keys_between_neighbours_stay_at_five_characters_where_one_by_one_reach_1669() -> None:
+    keys = keys_between("a0", "a1", 10_000)
+    assert_strictly_ordered(["a0", *keys, "a1"])
+    assert max(map(len, keys)) <= 5
+    one_by_one: list[str] = ["a0", "a1"]
+    for _ in range(10_000):
+        insert_at(one_by_one, 1)  # each new key just after the first, as "add after this item" does
+    assert max(map(len, one_by_one)) == 1669
+
+
+def test_keys_towards_an_open_end_step_the_integer_part() -> None:
+    assert keys_between("a0", None, 3) == ["a1", "a2", "a3"]
+    assert keys_between(None, "a0", 3) == ["Zx", "Zy", "Zz"]
+    assert keys_between(None, None, 2) == ["a0", "a1"]

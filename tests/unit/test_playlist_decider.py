@@ -8,21 +8,25 @@ from functools import reduce
 from typing import Any
 
 import pytest
+from hypothesis import event, settings
+from hypothesis import given as for_any
+from hypothesis import strategies as st
 
 from tuneton.domain.context import CommandContext
 from tuneton.domain.errors import InvalidValue
 from tuneton.domain.playlist import commands as c
 from tuneton.domain.playlist import events as e
-from tuneton.domain.playlist.decider import MAX_ITEMS, Item, Playlist, decide, evolve
+from tuneton.domain.playlist.decider import MAX_ID, MAX_ITEMS, MAX_RANK, MAX_RESPACED, Item, Playlist, decide, evolve
 from tuneton.domain.playlist.errors import (
     DuplicateItem,
     ItemNotFound,
+    NoRoomBetweenItems,
     NotPlaylistOwner,
     PlaylistAlreadyExists,
     PlaylistFull,
     PlaylistNotFound,
 )
-from tuneton.domain.playlist.ordering import key_between
+from tuneton.domain.playlist.ordering import DIGITS, key_between, keys_between
 
 OWNER, STRANGER = "owner-1", "stranger-2"
 CREATED = e.PlaylistCreated(owner_id=OWNER, name="Mix", description="", visibility=c.Visibility.PRIVATE)
@@ -242,3 +246,90 @@ def test_delete_empties_the_playlist() -> None:
     assert state is not None
     assert state.deleted
     assert state.items == ()
+
+
+def test_an_item_id_longer_than_max_id_is_invalid() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        when(given(CREATED), c.AddTrack(playlist_id="p", item_id="i" * (MAX_ID + 1), track_id="t1"))
+    assert caught.value.details["field"] == "item_id"
+
+
+def _apply(state: Playlist | None, command: Any) -> Playlist | None:
+    return reduce(evolve, when(state, command), state)
+
+
+def test_adding_after_the_same_item_again_and_again_keeps_every_rank_short_and_the_asked_order() -> None:
+    """3,000 "add after i1": one key at a time they would reach 500 characters; re-spacing keeps them short."""
+    state = given(*THREE_ITEMS)
+    moved = 0
+    for n in range(3_000):
+        events = when(state, c.AddTrack(playlist_id="p", item_id=f"n{n}", track_id="t", after_item_id="i1"))
+        assert isinstance(events[0], e.TrackAdded)
+        assert events[0].item_id == f"n{n}"
+        assert all(isinstance(event, e.ItemMoved) for event in events[1:])
+        moved += len(events) - 1
+        state = reduce(evolve, events, state)
+    assert state is not None
+    assert [i.item_id for i in state.items] == ["i1", *(f"n{n}" for n in reversed(range(3_000))), "i2", "i3"]
+    assert max(len(i.rank) for i in state.items) <= MAX_RANK
+    assert moved < 3_000 // 10  # re-spacing is occasional: a few neighbours every ~100 adds
+
+
+_OPERATIONS = st.lists(
+    st.tuples(st.sampled_from(["add", "move", "burst"]), st.integers(0, 10**6), st.integers(0, 10**6)), max_size=60
+)
+
+
+@settings(max_examples=60, deadline=None)
+@for_any(operations=_OPERATIONS)
+def test_any_adds_and_moves_give_the_order_asked_with_ranks_at_most_max_rank(
+    operations: list[tuple[str, int, int]],
+) -> None:
+    """A plain list of ids is the model; the folded playlist must list the same order, ranks bounded.
+
+    A burst adds 100 tracks after one anchor, where keys lengthen fastest: two bursts into one gap
+    need re-spacing.
+    """
+    state = given(*THREE_ITEMS)
+    model = ["i1", "i2", "i3"]
+    respaced = 0
+
+    def add(item_id: str, after: str | None) -> None:
+        nonlocal state, respaced
+        events = when(state, c.AddTrack(playlist_id="p", item_id=item_id, track_id="t", after_item_id=after))
+        respaced += len(events) > 1
+        state = reduce(evolve, events, state)
+        model.insert(model.index(after) + 1 if after else len(model), item_id)
+
+    for n, (operation, which, anchor) in enumerate(operations):
+        after = None if anchor % 7 == 0 else model[anchor % len(model)]
+        if operation == "add":
+            add(f"n{n}", after)
+        elif operation == "burst":
+            for k in range(100):
+                add(f"n{n}-{k}", after)
+        else:
+            item = model[which % len(model)]
+            state = _apply(state, c.MoveItem(playlist_id="p", item_id=item, after_item_id=after))
+            if item != after:
+                model.remove(item)
+                model.insert(model.index(after) + 1 if after else 0, item)
+        assert state is not None
+        assert [i.item_id for i in state.items] == model
+    assert state is not None
+    assert max(len(i.rank) for i in state.items) <= MAX_RANK
+    event("re-spaced" if respaced else "no re-spacing")
+
+
+def test_a_place_whose_neighbours_are_packed_beyond_re_spacing_is_refused_and_others_are_not() -> None:
+    """``MAX_RESPACED`` items around the place, all sharing a 30-character prefix: no short keys fit."""
+    prefix = "a0" + "V" * 28
+    packed = [prefix + a + b for a in DIGITS[1:] for b in DIGITS[1:]][: 2 * MAX_RESPACED]
+    outer = [*keys_between(None, packed[0], 10), *packed, *keys_between(packed[-1], None, 10)]
+    items = tuple(Item(item_id=f"i{n}", track_id="t", rank=rank) for n, rank in enumerate(outer))
+    state = Playlist(owner_id=OWNER, name="Packed", description="", visibility=c.Visibility.PRIVATE, items=items)
+    middle = items[len(items) // 2].item_id
+    with pytest.raises(NoRoomBetweenItems):
+        when(state, c.AddTrack(playlist_id="p", item_id="new", track_id="t", after_item_id=middle))
+    for after in ("i0", items[-1].item_id, None):  # near either end there is room (and no re-spacing at all)
+        assert len(when(state, c.AddTrack(playlist_id="p", item_id="new", track_id="t", after_item_id=after))) == 1

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from tuneton.domain.listening.values import ItemRank, QueuedItem
-from tuneton.domain.playlist.ordering import key_between
+from tuneton.domain.playlist.ordering import keys_between
 
 T = TypeVar("T")
 
@@ -29,18 +29,11 @@ def shuffled(values: Sequence[T], seed: int) -> list[T]:
     return out
 
 
-def keys_after(lower: str | None, count: int, upper: str | None = None) -> list[str]:
-    """``count`` ascending order keys strictly between ``lower`` and ``upper`` (``None``: open end)."""
-    keys: list[str] = []
-    for _ in range(count):
-        lower = key_between(lower, upper)
-        keys.append(lower)
-    return keys
-
-
 def reranked(item_ids: Sequence[str], after: str | None) -> tuple[ItemRank, ...]:
     """New ranks putting ``item_ids`` in this order after the key ``after``."""
-    return tuple(ItemRank(item_id=i, rank=k) for i, k in zip(item_ids, keys_after(after, len(item_ids)), strict=True))
+    return tuple(
+        ItemRank(item_id=i, rank=k) for i, k in zip(item_ids, keys_between(after, None, len(item_ids)), strict=True)
+    )
 
 
 def inserted(queue: tuple[QueuedItem, ...], item: QueuedItem) -> tuple[QueuedItem, ...]:

@@ -11,11 +11,11 @@ from tuneton.domain.errors import InvalidValue
 from tuneton.domain.listening import commands as c
 from tuneton.domain.listening import events as e
 from tuneton.domain.listening.errors import DuplicateQueueItem, QueueFull
-from tuneton.domain.listening.order import keys_after, reranked, shuffled
+from tuneton.domain.listening.order import reranked, shuffled
 from tuneton.domain.listening.playback import following, index, item, start, switch
 from tuneton.domain.listening.state import Session
 from tuneton.domain.listening.values import QueuedItem, QueueEntry, RepeatMode
-from tuneton.domain.playlist.ordering import key_between
+from tuneton.domain.playlist.ordering import key_between, keys_between
 from tuneton.domain.text import clean_text
 
 MAX_QUEUE = 1_000
@@ -57,7 +57,7 @@ def _queued(
 ) -> tuple[QueuedItem, ...]:
     """``entries`` as items ranked in order between ``lower`` and ``upper``, after checking them."""
     _check(entries, taken={i.item_id for i in session.queue}, room=MAX_QUEUE - len(session.queue))
-    keys = keys_after(lower, len(entries), upper)
+    keys = keys_between(lower, upper, len(entries))
     return tuple(
         QueuedItem(item_id=entry.item_id, track_id=entry.track_id, duration_ms=entry.duration_ms, rank=key)
         for entry, key in zip(entries, keys, strict=True)

@@ -37,6 +37,17 @@ class DuplicateItem(DomainError):
     kind = RejectionKind.CONFLICT
 
 
+class NoRoomBetweenItems(DomainError):
+    """The items around the asked place have order keys too long to fit another between them.
+
+    Re-spacing them would touch more items than one command may (``decider.MAX_RESPACED``); no
+    ordinary use of the playlist leaves keys packed that closely.
+    """
+
+    reason = "no_room_between_items"
+    kind = RejectionKind.CONFLICT
+
+
 class PlaylistFull(DomainError):
     """The playlist already holds the maximum number of items."""
 

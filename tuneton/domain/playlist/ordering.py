@@ -41,6 +41,26 @@ def key_between(lower: str | None, upper: str | None) -> str:
     return integer_lo + _midpoint(lower[len(integer_lo) :], None)
 
 
+def keys_between(lower: str | None, upper: str | None, count: int) -> list[str]:
+    """``count`` ascending keys strictly between ``lower`` and ``upper`` (``None`` = open end), short.
+
+    Each next key between the previous one and a fixed ``upper`` would add a character every six keys
+    or so; splitting at the midpoint and recursing into both halves (as rocicorp's
+    ``generateNKeysBetween`` does) adds only about one character per 62-fold ``count``. Towards an
+    open end the keys step the integer part, which stays short by itself.
+    """
+    if count <= 0:
+        return []
+    if upper is None or (lower is None and count > 1):
+        keys = [key_between(lower, upper)]
+        while len(keys) < count:  # away from the closed end, one integer step at a time
+            keys.append(key_between(keys[-1], None) if upper is None else key_between(None, keys[-1]))
+        return keys if upper is None else keys[::-1]
+    middle = key_between(lower, upper)
+    below = (count - 1) // 2
+    return [*keys_between(lower, middle, below), middle, *keys_between(middle, upper, count - 1 - below)]
+
+
 def _key_before(upper: str) -> str:
     integer = _integer_part(upper)
     fraction = upper[len(integer) :]
