@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from datetime import UTC, datetime
 from functools import reduce
@@ -333,3 +334,38 @@ def test_a_place_whose_neighbours_are_packed_beyond_re_spacing_is_refused_and_ot
         when(state, c.AddTrack(playlist_id="p", item_id="new", track_id="t", after_item_id=middle))
     for after in ("i0", items[-1].item_id, None):  # near either end there is room (and no re-spacing at all)
         assert len(when(state, c.AddTrack(playlist_id="p", item_id="new", track_id="t", after_item_id=after))) == 1
+
+
+def test_adds_and_moves_crowding_three_items_never_run_out_of_room() -> None:
+    """6,000 seeded commands, half adds and half moves, each placed after one of the first three items
+    added (wherever they have moved to): the busiest pattern met while tuning the re-spacing.
+
+    With a 64-item re-spacing limit a run like it refused one place in seven; with ``MAX_RESPACED``
+    none. It decides 1.21 events per command, the largest re-spacing 478 items (docs/kafka.md).
+    """
+    rng = random.Random(0)
+    state = given(CREATED)
+    added: list[str] = []
+    model: list[str] = []
+    events_decided = largest = 0
+    for n in range(6_000):
+        anchor = rng.choice(added[:3]) if added else None
+        if len(added) < 20 or rng.random() < 0.5:
+            command: Any = c.AddTrack(playlist_id="p", item_id=f"n{n}", track_id="t", after_item_id=anchor)
+        else:
+            command = c.MoveItem(playlist_id="p", item_id=rng.choice(added), after_item_id=anchor)
+        events = when(state, command)  # NoRoomBetweenItems, were a place refused, fails the test
+        events_decided += len(events)
+        largest = max(largest, len(events))
+        state = reduce(evolve, events, state)
+        if isinstance(command, c.AddTrack):
+            added.append(command.item_id)
+            model.insert(model.index(anchor) + 1 if anchor else len(model), command.item_id)
+        elif command.item_id != anchor and events:
+            model.remove(command.item_id)
+            model.insert(model.index(anchor) + 1 if anchor else 0, command.item_id)
+    assert state is not None
+    assert [i.item_id for i in state.items] == model
+    assert max(len(i.rank) for i in state.items) <= MAX_RANK
+    assert events_decided / 6_000 < 1.5
+    assert largest <= MAX_RESPACED + 1

@@ -38,10 +38,11 @@ _HEADER = struct.Struct(">bI")
 # (``(name, dict)``) only where it holds several record types: the shape fastavro's
 # ``return_record_name_override`` gives, which the mapping (``from_avro``) reads. Writing takes the
 # same ``(name, dict)`` notation for a union's record branch (``to_avro``).
-_READING = cavro.DEFAULT_OPTIONS.replace(
-    record_decodes_to_dict=True, union_decodes_to=cavro.UnionDecodeOption.TYPE_TUPLE_IF_RECORD_AMBIGUOUS
+_OPTIONS = cavro.DEFAULT_OPTIONS.replace(
+    record_decodes_to_dict=True,
+    union_decodes_to=cavro.UnionDecodeOption.TYPE_TUPLE_IF_RECORD_AMBIGUOUS,
+    allow_tuple_notation=True,
 )
-_WRITING = cavro.DEFAULT_OPTIONS.replace(allow_tuple_notation=True)
 _RETRY_FIRST_S = 0.2
 _RETRY_MAX_S = 5.0
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "avro"
@@ -64,9 +65,8 @@ class AvroCodec:
         self._registry = registry
         self._schema_dir = schema_dir
         self._retry_max_s = retry_max_s
-        self._writers: dict[str, cavro.Schema] = {}  # per topic: the schema values are written with
         self._prefixes: dict[str, bytes] = {}  # per topic: the magic byte and schema id every value starts with
-        self._reading: dict[str, cavro.Schema] = {}  # the same schemas, as cavro reads them
+        self._schemas: dict[str, cavro.Schema] = {}  # per topic: the current schema, which writes and reads
         self._decoders: dict[tuple[str, int], cavro.Schema] = {}  # per (topic, writer id): resolved once
 
     async def start(self) -> None:
@@ -74,26 +74,25 @@ class AvroCodec:
         for topic in topics.ALL_TOPICS:
             text = load_schema_text(topic, self._schema_dir)
             schema_id = await self._registry.register(f"{topic}-value", text)
-            self._writers[topic] = cavro.Schema(text, options=_WRITING)
             self._prefixes[topic] = _HEADER.pack(_MAGIC, schema_id)
-            self._reading[topic] = self._decoders[(topic, schema_id)] = cavro.Schema(text, options=_READING)
+            self._schemas[topic] = self._decoders[(topic, schema_id)] = cavro.Schema(text, options=_OPTIONS)
 
     # --- generic wire format -------------------------------------------------------------------
 
     def encode(self, topic: str, record: dict[str, Any]) -> bytes:
         """Serialise an Avro dict for ``topic`` with the registered schema id in front."""
-        writer = self._writers.get(topic)
-        if writer is None:
+        schema = self._schemas.get(topic)
+        if schema is None:
             raise UnknownTopic(f"topic {topic} has no registered schema")
         naive = [name for name, value in record.items() if isinstance(value, datetime) and value.tzinfo is None]
         if naive:  # a naive datetime would be read as local time (fastavro) or as UTC (cavro): refused
             raise ValueError(f"timestamps must be timezone-aware: {', '.join(naive)}")
-        body: bytes = writer.binary_encode(record)  # cavro is untyped
+        body: bytes = schema.binary_encode(record)  # cavro is untyped
         return self._prefixes[topic] + body
 
     async def decode(self, topic: str, data: bytes | None) -> dict[str, Any]:
         """Deserialise wire-format bytes into the current reader schema's shape."""
-        if topic not in self._writers:
+        if topic not in self._schemas:
             raise UnknownTopic(f"topic {topic} has no registered schema")
         if data is None or len(data) < _HEADER.size:
             raise UndecodableRecord("record too short for the Confluent wire format")
@@ -114,8 +113,8 @@ class AvroCodec:
         if (topic, schema_id) not in self._decoders:
             text = await self._fetch(schema_id)
             try:
-                writer = cavro.Schema(text, options=_READING)
-                self._decoders[(topic, schema_id)] = self._reading[topic].reader_for_writer(writer)
+                writer = cavro.Schema(text, options=_OPTIONS)
+                self._decoders[(topic, schema_id)] = self._schemas[topic].reader_for_writer(writer)
             except Exception as exc:  # noqa: BLE001 - cavro's parse and promotion errors
                 raise UndecodableRecord(f"schema id {schema_id} cannot be read as {topic}: {exc}") from None
         return self._decoders[(topic, schema_id)]

@@ -48,13 +48,18 @@ class WalCheckpointer:
 
     def _run(self) -> None:
         conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+        failing = False
         try:
             while not self._stop.wait(self._interval_s):
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # try again later; say so once, for the WAL grows meanwhile
+                    if not failing:
+                        log.warning("checkpoint of %s failed (the WAL grows until one succeeds): %s", self._path, exc)
+                    failing = True
+                else:
                     self.checkpoints += 1
-                except sqlite3.Error as exc:  # e.g. the file went away under a test; try again later
-                    log.debug("checkpoint of %s failed: %s", self._path, exc)
+                    failing = False
         finally:
             conn.close()
 

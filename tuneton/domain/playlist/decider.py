@@ -188,8 +188,9 @@ def _ranks_at(items: tuple[Item, ...], at: int, item_id: str) -> list[tuple[str,
 
     The window of re-spaced neighbours doubles until its keys are at most ``RESPACED_RANK`` long, so
     the next ~100 inserts around here fit again; it stops at the whole playlist or ``MAX_RESPACED``
-    items. Only a window whose bounds share a ``MAX_RANK``-long prefix, which no ordinary use leaves
-    behind, can fail to find keys that short: then the place is refused, and any other is fine.
+    items. Only a window whose bounds share a ``MAX_RANK``-long prefix can fail to find keys that
+    short (the crowding test of ``tests/unit/test_playlist_decider.py`` meets none): then the place
+    is refused, and others still fit.
     """
     rank = key_between(_rank(items, at - 1), _rank(items, at))
     if len(rank) <= MAX_RANK:

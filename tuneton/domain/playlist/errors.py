@@ -40,8 +40,8 @@ class DuplicateItem(DomainError):
 class NoRoomBetweenItems(DomainError):
     """The items around the asked place have order keys too long to fit another between them.
 
-    Re-spacing them would touch more items than one command may (``decider.MAX_RESPACED``); no
-    ordinary use of the playlist leaves keys packed that closely.
+    Re-spacing them would touch more items than one command may (``decider.MAX_RESPACED``); 6,000
+    adds and moves crowding three items (a decider test) never pack keys that closely.
     """
 
     reason = "no_room_between_items"
