@@ -1,5 +1,7 @@
 """Topic creation sends a CreateTopics again after a transient librdkafka error (CI saw _DESTROY_BROKER
-on the 3-broker cluster while librdkafka swapped its bootstrap connections) and fails on a real one."""
+on the 3-broker cluster while librdkafka swapped its bootstrap connections) and fails on a real one;
+reading a new topic's configs is asked again while the answering broker does not know the topic yet
+(CI saw UNKNOWN_TOPIC_OR_PART there too)."""
 
 from __future__ import annotations
 
@@ -70,3 +72,33 @@ def test_a_transient_error_that_persists_fails_after_the_last_attempt() -> None:
     with pytest.raises(KafkaAdapterError, match="_TRANSPORT"):
         admin_module._create(fake, [spec("a")], 5.0)  # type: ignore[arg-type]
     assert len(fake.calls) == admin_module._CREATE_ATTEMPTS
+
+
+class UnawareBroker:
+    """Answers DescribeConfigs with UNKNOWN_TOPIC_OR_PART ``unaware`` times, then with the configs."""
+
+    def __init__(self, unaware: int) -> None:
+        self.unaware = unaware
+        self.calls = 0
+
+    def describe_configs(self, resources: list[Any]) -> dict[Any, Future[dict[str, Any]]]:
+        self.calls += 1
+        future: Future[dict[str, Any]] = Future()
+        if self.calls <= self.unaware:
+            future.set_exception(KafkaException(KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART)))
+        else:
+            future.set_result({"retention.ms": "1"})
+        return {resources[0]: future}
+
+
+def test_a_topic_the_answering_broker_does_not_know_yet_is_asked_about_again() -> None:
+    broker = UnawareBroker(unaware=2)
+    assert admin_module._configs(broker, "t", 5.0) == {"retention.ms": "1"}  # type: ignore[arg-type]
+    assert broker.calls == 3
+
+
+def test_a_topic_that_stays_unknown_fails_after_the_last_attempt() -> None:
+    broker = UnawareBroker(unaware=admin_module._CREATE_ATTEMPTS)
+    with pytest.raises(KafkaAdapterError, match="cannot describe configs of t"):
+        admin_module._configs(broker, "t", 5.0)  # type: ignore[arg-type]
+    assert broker.calls == admin_module._CREATE_ATTEMPTS

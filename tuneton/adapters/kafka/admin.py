@@ -152,15 +152,31 @@ def _new_topic(spec: TopicSpec) -> NewTopic:
     )
 
 
+def _configs(admin: AdminClient, topic: str, timeout_s: float) -> Mapping[str, ConfigEntry]:
+    """The topic's config entries, asked again while the answering broker does not know the topic yet.
+
+    In KRaft a topic is in the controller's metadata before every broker has applied it. A topic just
+    created, by us or meanwhile by another (a lost CreateTopics answer), drew UNKNOWN_TOPIC_OR_PART
+    from DescribeConfigs on the 3-broker cluster in a CI run.
+    """
+    resource = ConfigResource(ResourceType.TOPIC, topic)
+    for attempt in range(1, _CREATE_ATTEMPTS + 1):
+        try:
+            configs: Mapping[str, ConfigEntry] = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
+        except KafkaException as error:
+            if error.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART or attempt == _CREATE_ATTEMPTS:
+                raise KafkaAdapterError(f"cannot describe configs of {topic}: {error}") from error
+            time.sleep(min(0.5 * attempt, 2.0))
+        else:
+            return configs
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 def _align_config(admin: AdminClient, spec: TopicSpec, timeout_s: float, *, check: bool) -> Iterator[str]:
     """SET each spec'd key whose current value differs (``check``: report it); other overrides stay."""
     if not spec.config:
         return
-    resource = ConfigResource(ResourceType.TOPIC, spec.name)
-    try:
-        current: Mapping[str, ConfigEntry] = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
-    except KafkaException as error:
-        raise KafkaAdapterError(f"cannot describe configs of {spec.name}: {error}") from error
+    current = _configs(admin, spec.name, timeout_s)
     changes = {k: v for k, v in spec.config.items() if k not in current or current[k].value != v}
     if check:
         for key, value in sorted(changes.items()):
