@@ -3,11 +3,11 @@
 Checkpoints run in a thread of their own, not inside the writer's COMMIT. SQLite's automatic
 checkpoint is done by the commit that takes the WAL past 1,000 pages: it copies every page written
 since the last checkpoint into the database file and syncs it, while the writer waits. In the embedded
-worker such commits took 10 to 20 ms (the median commit 0.55 ms). A checkpoint every
-``CHECKPOINT_INTERVAL_S`` from a second connection copies a page rewritten many times in between (a
-hot aggregate's snapshot) once, and the worker's event loop never waits for it: its wall time per
-command fell by a third, and its CPU per command by a fifth (``benchmarks/worker_batches.py``;
-BENCHMARKS.md, twenty-third session).
+worker such commits took 10 to 20 ms (the median commit 0.55 ms; a scratch wrapper's timing, in
+BENCHMARKS). A checkpoint every ``CHECKPOINT_INTERVAL_S`` from a second connection copies a page
+rewritten many times in between (a hot aggregate's snapshot) once, and the worker's event loop never
+waits for it: its wall time per command fell by a third, and its CPU per command by a fifth
+(``benchmarks/worker_batches.py``; BENCHMARKS.md, twenty-third session).
 """
 
 from __future__ import annotations

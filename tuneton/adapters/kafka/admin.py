@@ -111,7 +111,12 @@ _RETRIABLE_CREATE = frozenset(
         KafkaError.REQUEST_TIMED_OUT,
     }
 )
-_CREATE_ATTEMPTS = 5
+_CREATE_ATTEMPTS = 5  # CreateTopics and DescribeConfigs alike
+
+
+def _back_off(attempt: int) -> None:
+    """Wait before asking again: 0.5 s after the first attempt, growing to 2 s."""
+    time.sleep(min(0.5 * attempt, 2.0))
 
 
 def _create(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set[str]:
@@ -139,7 +144,7 @@ def _create(admin: AdminClient, specs: list[TopicSpec], timeout_s: float) -> set
             else:
                 created.add(name)
         if pending:
-            time.sleep(min(0.5 * attempt, 2.0))
+            _back_off(attempt)
     return created
 
 
@@ -166,7 +171,7 @@ def _configs(admin: AdminClient, topic: str, timeout_s: float) -> Mapping[str, C
         except KafkaException as error:
             if error.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART or attempt == _CREATE_ATTEMPTS:
                 raise KafkaAdapterError(f"cannot describe configs of {topic}: {error}") from error
-            time.sleep(min(0.5 * attempt, 2.0))
+            _back_off(attempt)
         else:
             return configs
     raise AssertionError("unreachable: the last attempt returns or raises")
