@@ -300,10 +300,13 @@ def http_phases(
     if args.runtime == "kafka":  # and the same samples hop by hop, from the records' timestamps
         settings = settings_from(env)
         ages_before = kafka_hops.settled(decider_metrics) if decider_metrics else ""
+        appends_before = kafka_hops.scrape(f"{base}/metrics")
         since_ms = int(time.time() * 1000)
         with kafka_hops.CommitListener(settings.postgres_dsn, "playlists") as commits:
             figures["command_to_visible"] = asyncio.run(visible_latency(base, env, args.latency_samples, args.latency_clients, generator=args.latency_generator))
         figures["command_to_visible"]["hops"] = kafka_hops.hops(settings.kafka_bootstrap, since_ms, commits)
+        appends = kafka_hops.api_appends(appends_before, kafka_hops.scrape(f"{base}/metrics"))
+        figures["command_to_visible"]["hops"]["api_append"] = appends  # the first part of the decider's "arrived"
         if decider_metrics:  # inside the first hop: the decider's stages
             ages = kafka_hops.decider_stages(ages_before, kafka_hops.scrape(decider_metrics))
             figures["command_to_visible"]["hops"]["decider_command_age"] = ages

@@ -8,8 +8,10 @@ event to the projector's first commit naming its aggregate after that, heard as 
 are this machine's, so the differences need no synchronisation.
 
 Inside the first hop, the worker's ``tuneton_decider_command_age_seconds`` histogram says how old each
-command was when its batch was handed to the decider, when its snapshots were acknowledged and when its
-events and outcome were: :func:`decider_stages` reads it from two scrapes of the worker's ``/metrics``.
+command was when the stream handed it to the decider's batching, when its batch was handed to the
+decider, when its snapshots were acknowledged and when its events and outcome were: :func:`decider_stages`
+reads it from two scrapes of the worker's ``/metrics``. Before all of them, the API's
+``tuneton_command_append_seconds`` says how long its appends waited for the broker (:func:`api_appends`).
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ def hops(bootstrap: str, since_ms: int, listener: CommitListener) -> dict[str, A
 
 
 DECIDER_AGE = "tuneton_decider_command_age_seconds"
+API_APPEND = "tuneton_command_append_seconds"  # the API's: from handing the command to the log to its ack
 
 
 def scrape(metrics_url: str) -> str:
@@ -154,7 +157,18 @@ def decider_stages(before: str, after: str) -> dict[str, Any]:
     The percentiles are interpolated inside the histogram's buckets (as Prometheus' ``histogram_quantile``
     does), so they are as coarse as the buckets around them; the mean is exact.
     """
-    start, end = _histograms(before), _histograms(after)
+    return _between(_histograms(before), _histograms(after))
+
+
+def api_appends(before: str, after: str) -> dict[str, Any]:
+    """The API's appends of commands between two scrapes of its ``/metrics``, as :func:`decider_stages`."""
+    appended: dict[str, Any] = _between(_histograms(before, API_APPEND), _histograms(after, API_APPEND)).get("", {})
+    return appended
+
+
+def _between(
+    start: dict[str, tuple[dict[float, float], float, float]], end: dict[str, tuple[dict[float, float], float, float]]
+) -> dict[str, Any]:
     stages: dict[str, Any] = {}
     for stage, (buckets, total, count) in end.items():
         was_buckets, was_total, was_count = start.get(stage, ({}, 0.0, 0.0))
@@ -189,19 +203,21 @@ def bucket_quantile(q: float, cumulative: list[tuple[float, float]]) -> float:
     return lower_bound
 
 
-def _histograms(text: str) -> dict[str, tuple[dict[float, float], float, float]]:
-    """``stage`` -> (cumulative count per upper bound, sum, count) of the decider's age histogram."""
+def _histograms(text: str, name: str = DECIDER_AGE) -> dict[str, tuple[dict[float, float], float, float]]:
+    """``stage`` ("" for a histogram without one) -> (cumulative count per upper bound, sum, count) of
+    histogram ``name``."""
     found: dict[str, tuple[dict[float, float], float, float]] = {}
     for family in text_string_to_metric_families(text):
-        if family.name != DECIDER_AGE:
+        if family.name != name:
             continue
         for sample in family.samples:
-            buckets, total, count = found.get(sample.labels["stage"], ({}, 0.0, 0.0))
+            stage = sample.labels.get("stage", "")
+            buckets, total, count = found.get(stage, ({}, 0.0, 0.0))
             if sample.name.endswith("_bucket"):
                 buckets[float(sample.labels["le"])] = sample.value
             elif sample.name.endswith("_sum"):
                 total = sample.value
             elif sample.name.endswith("_count"):
                 count = sample.value
-            found[sample.labels["stage"]] = (buckets, total, count)
+            found[stage] = (buckets, total, count)
     return found

@@ -168,6 +168,7 @@ class CommandBus:
         return False
 
     async def _append(self, envelope: CommandEnvelope, record: OutgoingRecord) -> None:
+        started = time.perf_counter()
         try:
             if self._appender is not None:
                 where = await self._appender.add(record)
@@ -176,6 +177,7 @@ class CommandBus:
         except TuneTonError as error:  # the adapter's own errors: the cluster misbehaved
             log.warning("command %s not appended: %s", envelope.command_id, error)
             raise CommandNotSubmitted(envelope.command_id, str(error)) from error
+        metrics.COMMAND_APPEND.observe(time.perf_counter() - started)
         if self._decoded is not None:
             self._decoded.put(where, envelope)
 

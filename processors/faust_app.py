@@ -181,7 +181,7 @@ def _decider_agent(
             return snapshots[slot[0]].get(slot[1])
 
         try:
-            async for events in batches(stream, DECIDER_BATCH, window_s=window_s):
+            async for events in batches(stream, DECIDER_BATCH, window_s=window_s, on_arrival=_arrived):
                 created = [e.message.timestamp for e in events]  # the records' timestamps, in seconds
                 _aged("handed", created)
                 records = [_log_record(e) for e in events]
@@ -223,6 +223,11 @@ def _completion(
         metrics.EVENTS_PROCESSED.labels(DECIDER_GROUP).inc(len(events))
 
     return complete
+
+
+def _arrived(event: Any) -> None:
+    """A command's age as the stream hands it to the decider's batching, before the batch window."""
+    metrics.DECIDER_COMMAND_AGE.labels("arrived").observe(max(0.0, time.time() - event.message.timestamp))
 
 
 def _aged(stage: str, created: list[float]) -> None:

@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 
-async def batches(stream: Any, max_records: int, *, window_s: float) -> AsyncIterator[list[Any]]:
-    """``stream``'s events in batches (module doc); the caller acknowledges each once it is stored."""
+async def batches(
+    stream: Any, max_records: int, *, window_s: float, on_arrival: Callable[[Any], None] | None = None
+) -> AsyncIterator[list[Any]]:
+    """``stream``'s events in batches (module doc); the caller acknowledges each once it is stored.
+
+    ``on_arrival`` is told of each event as the stream hands it over, before it waits for its batch.
+    """
     loop = asyncio.get_running_loop()
     buffered: list[Any] = []
     arrived = asyncio.Event()  # set while ``buffered`` holds an event
@@ -35,6 +40,8 @@ async def batches(stream: Any, max_records: int, *, window_s: float) -> AsyncIte
 
     async def feed() -> None:
         async for event in stream.noack().events():
+            if on_arrival is not None:
+                on_arrival(event)
             buffered.append(event)
             arrived.set()
             if len(buffered) >= max_records:

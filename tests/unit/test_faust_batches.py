@@ -101,3 +101,18 @@ async def test_closing_the_batches_stops_the_feed() -> None:
     stream.put("b")
     await asyncio.sleep(0.05)
     assert stream.queue.qsize() == 1  # nobody took "b": the feed is gone
+
+
+async def test_each_event_is_announced_as_it_arrives_before_its_batch_is_handed_over() -> None:
+    stream, seen = _Stream(), []
+    taken = batches(stream, 100, window_s=1.0, on_arrival=seen.append)
+    stream.put("a")
+    assert await _next(taken) == ["a"]
+    stream.put("b")
+    waiting = asyncio.ensure_future(_next(taken))
+    await asyncio.sleep(0.05)  # "b" waits in the window, already announced
+    assert seen == ["a", "b"]
+    assert not waiting.done()
+    stream.put("c")
+    assert await waiting == ["b", "c"]
+    await taken.aclose()

@@ -1,11 +1,12 @@
-"""The backbone benchmark's reading of the decider's command-age histogram (benchmarks/kafka_hops.py)."""
+"""The backbone benchmark's reading of the decider's command-age histogram and of the API's append
+histogram (benchmarks/kafka_hops.py)."""
 
 from __future__ import annotations
 
 import pytest
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from benchmarks.kafka_hops import DECIDER_AGE, bucket_quantile, decider_stages
+from benchmarks.kafka_hops import API_APPEND, DECIDER_AGE, api_appends, bucket_quantile, decider_stages
 
 BUCKETS = (0.005, 0.01, 0.02, 0.05)
 
@@ -52,3 +53,20 @@ def test_stages_count_only_what_came_between_the_two_scrapes() -> None:
 def test_a_stage_with_nothing_new_is_left_out() -> None:
     same = _scrape({"durable": [0.002]})
     assert decider_stages(same, same) == {}
+
+
+def _appends(values: list[float]) -> str:
+    registry = CollectorRegistry()
+    name = API_APPEND.removesuffix("_seconds")
+    appends = Histogram(name, "appends", buckets=BUCKETS, registry=registry, unit="seconds")
+    for value in values:
+        appends.observe(value)
+    return generate_latest(registry).decode()
+
+
+def test_the_api_s_appends_are_read_from_its_unlabelled_histogram() -> None:
+    appended = api_appends(_appends([0.001] * 10), _appends([0.001] * 10 + [0.003, 0.004]))
+    assert appended["commands"] == 2
+    assert appended["mean_ms"] == pytest.approx(3.5)
+    assert 0 < appended["p50_ms"] <= 5  # both in the first bucket
+    assert api_appends(_appends([0.002]), _appends([0.002])) == {}

@@ -16,13 +16,22 @@ COMMAND_LATENCY = Histogram(
     ["command_type", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+AGE_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 10)
+COMMAND_APPEND = Histogram(
+    "tuneton_command_append_seconds",
+    "Serving process: time from handing a command's record to the event log to its acknowledgement "
+    "(Kafka: the produce request and the broker's acks=all answer; embedded: the group's SQLite commit). "
+    "Commands handed to the embedded worker are appended there and not counted.",
+    buckets=AGE_BUCKETS,
+)
 DECIDER_COMMAND_AGE = Histogram(
     "tuneton_decider_command_age_seconds",
-    "Kafka decider: a command's age (now minus its record's timestamp) when its batch reaches a stage: "
-    "handed (taken from the stream), durable (its snapshots acknowledged), sent (its events and outcome "
+    "Kafka decider: a command's age (now minus its record's timestamp) when it reaches a stage: arrived "
+    "(handed over by the stream, before the batch window), and when its batch is handed (taken from the "
+    "stream), durable (its snapshots acknowledged), sent (its events and outcome "
     "acknowledged, and every earlier batch's). Where the command's hop goes; the timestamp is the API host's clock.",
     ["stage"],
-    buckets=(0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 10),
+    buckets=AGE_BUCKETS,
 )
 EVENTS_PROCESSED = Counter(
     "tuneton_records_processed_total", "Records handled by a processor, by consumer group.", ["group"]
