@@ -33,8 +33,8 @@ _HEADER = struct.Struct(">bI")
 # Both ways go through cavro, a compiled codec: it reads a record in half fastavro's time (5 against
 # 10 µs for a playlist event, measured), a quarter of a rebuild's cost per event, and writes one in
 # 9 against 22 µs in a scratch timing (commands at the edge, events and outcomes in the decider).
-# fastavro stays the reference: ``tests/unit/test_codec.py`` holds cavro's bytes equal to fastavro's for every sample,
-# and the compatibility checks use it. Records decode to dicts, and a union names its branch
+# fastavro stays the reference: ``tests/unit/test_codec.py`` holds cavro's bytes equal to fastavro's
+# for every sample, and the compatibility checks use it. Records decode to dicts, and a union names its branch
 # (``(name, dict)``) only where it holds several record types: the shape fastavro's
 # ``return_record_name_override`` gives, which the mapping (``from_avro``) reads. Writing takes the
 # same ``(name, dict)`` notation for a union's record branch (``to_avro``).
